@@ -1,0 +1,1 @@
+"""Loads and checks the rulebook, compiles it, evaluates facts, and makes recommendations."""

@@ -1,0 +1,100 @@
+"""The explanation a recommendation carries: everything the evaluation that made it looked at.
+
+It is built only from what the evaluator matched and what the sanctions ladder applied,
+never written separately, and it is what documents and review pages render.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+Responsibility = Literal["leadership", "supervisory", "principal"]
+Route = Literal["accountability", "discipline_handling"]
+
+
+class LegalBasis(BaseModel):
+    document: str  # 《中国共产党问责条例》
+    article: str  # 第七条第（一）项
+    text: str  # the quoted text
+
+
+class EvidenceFact(BaseModel):
+    alias: str  # the clause of the rule it matched, e.g. "reminder"
+    kind: str  # fact kind, e.g. "reminder"
+    id: str  # the fact's source id
+    src: str  # provenance: "file:line" of the export it was loaded from
+    date: date | None
+    summary: str  # one line in Chinese, e.g. "2025-03-02 县委书记张某对李某提醒：……"
+    fields: dict[str, Any]  # the fact as it was evaluated
+
+
+class PostAtTime(BaseModel):
+    """The post the person held on the date of the conduct (not today's)."""
+
+    post_id: str
+    unit: str
+    unit_name: str
+    role: str  # secretary | deputy_secretary | discipline_secretary | member
+    role_label: str  # 党委书记 / 纪委书记 ...
+    start: date
+    end: date | None
+
+
+class Factor(BaseModel):
+    type: Literal["aggravating", "mitigating", "exempt"]
+    code: str  # e.g. obstruction
+    label: str  # 从重：阻挠调查
+    source: str  # where it was read: "person:P0012 attrs.obstruction" or a fact id
+
+
+class EscalationStep(BaseModel):
+    """One step from the base form to the proposed form, in the order applied."""
+
+    step: Literal["base", "prior", "aggravating", "mitigating", "degree", "cap", "combined"]
+    before: str | None  # form code before this step (None for base)
+    after: str  # form code after this step
+    reason: str  # Chinese, e.g. "2025-06-01 曾受诫勉谈话（A-0031），回溯期730日内，加重一档"
+    ref: str | None = None  # fact id that caused it, when a fact did
+
+
+class Person(BaseModel):
+    id: str
+    name: str
+    category: str | None
+    category_label: str | None
+
+
+class Explanation(BaseModel):
+    rule_id: str
+    rule_version: int
+    rule_title: str  # Chinese
+    rule_file: str
+    circumstance: int  # 1..4
+    circumstance_label: str  # Chinese
+    severity: str
+    basis: list[LegalBasis]
+    conduct_date: date
+    as_of: date
+    subject: Person
+    post: PostAtTime
+    responsibility: Responsibility
+    responsibility_label: str  # 领导责任 / 监督责任 / 主体责任
+    degree: str  # main | important | overall
+    degree_label: str  # 主要领导责任 / 重要领导责任 / 全面领导责任
+    evidence: list[EvidenceFact]
+    factors: list[Factor]
+    steps: list[EscalationStep]
+    base_form: str
+    forms: list[str]  # the proposed form(s); combined forms have several
+    form_labels: list[str]  # Chinese
+    proposer: str  # supervising_leader | discipline_commission | organization_department | assessment_office | person:<id>
+    proposer_label: str
+    decider: str  # the body that decides
+    decider_label: str
+    proposer_may_impose: bool  # False: the proposer may only propose it to the decider
+    route: Route
+    route_note: str | None  # Chinese; set when routed to discipline handling
+    rulebook_hash: str

@@ -1,0 +1,51 @@
+"""Stored output of evaluation: recommendations with their explanation, and the runs that made them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlmodel import Field, SQLModel
+
+
+class RecommendationRow(SQLModel, table=True):
+    """One recommendation: a person, a finding, a proposed form, and the whole explanation.
+
+    ``id`` is derived from what the finding is about (rule, person, the facts that anchor
+    it), so evaluating again finds the same row instead of adding one.
+    """
+
+    __tablename__ = "recommendation"
+    id: str = Field(primary_key=True, max_length=40)
+    run_id: int = Field(index=True)
+    person: str = Field(index=True)
+    person_name: str
+    unit: str = Field(index=True)
+    circumstance: int = Field(index=True)
+    responsibility: str
+    degree: str
+    form: str  # the heaviest proposed form; all of them are in explanation.forms
+    proposer: str
+    rule: str = Field(index=True)
+    rule_version: int
+    conduct_date: date = Field(index=True)
+    status: str = Field(default="pending", index=True)  # pending | approved | amended | rejected
+    evidence: list[str] = Field(sa_type=JSON)  # "kind:id" of every matched fact
+    explanation: dict[str, Any] = Field(sa_type=JSON)  # engine.explanation.Explanation
+    rulebook_hash: str = Field(max_length=64)
+    created: datetime
+
+
+class EvaluationRun(SQLModel, table=True):
+    """One ``wenze evaluate``: as-of date, rulebook hash, counts and timings."""
+
+    __tablename__ = "evaluation_run"
+    id: int | None = Field(default=None, primary_key=True)
+    as_of: date
+    rulebook_hash: str = Field(max_length=64)
+    started: datetime
+    finished: datetime | None = None
+    status: str = "running"  # running | committed | failed
+    counts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    timings: dict[str, float] = Field(default_factory=dict, sa_type=JSON)

@@ -1,0 +1,1 @@
+"""The fact contract, its store, its readers and ingestion."""
