@@ -1,0 +1,138 @@
+"""Running compiled rulesets in durable_rules, in worker processes that exit after their batch.
+
+durable_rules never gives memory back and can crash the process, so each batch of
+partitions (at most ``MAX_SIDS`` sids, well under its limit of 1024) runs in a forked
+worker that exits when done. A worker that dies is retried once; a second failure fails
+the whole evaluation (never a silently partial run).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+MAX_SIDS = 500
+MAX_MESSAGES = 20_000
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+
+Match = dict[str, str]  # alias -> encoded message id ("kind:id")
+
+
+class EvaluationError(Exception):
+    """The evaluation could not be completed; nothing of it is committed."""
+
+
+@dataclass
+class Batch:
+    ruleset_name: str
+    definition: dict[str, Any]
+    partitions: list[tuple[str, list[dict[str, Any]]]]
+    number: int
+
+
+def batches(ruleset_name: str, definition: dict[str, Any],
+            partitions: dict[str, list[dict[str, Any]]]) -> Iterator[Batch]:
+    """Partitions grouped into batches small enough for one worker."""
+    current: list[tuple[str, list[dict[str, Any]]]] = []
+    size = 0
+    number = 0
+    for sid in sorted(partitions):
+        messages = partitions[sid]
+        if current and (len(current) >= MAX_SIDS or size + len(messages) > MAX_MESSAGES):
+            yield Batch(ruleset_name, definition, current, number)
+            number += 1
+            current, size = [], 0
+        current.append((sid, messages))
+        size += len(messages)
+    if current:
+        yield Batch(ruleset_name, definition, current, number)
+
+
+def evaluate_batch(batch: Batch) -> list[tuple[str, Match]]:
+    """Evaluate one batch in this process: every partition as its own sid. Returns matches."""
+    from durable.engine import Host, MessageNotHandledException
+
+    matches: list[tuple[str, Match]] = []
+    errors: list[str] = []
+
+    class _Host(Host):
+        def _run(self) -> None:  # the stock Host starts timer threads that never stop
+            pass
+
+        def get_action(self, action_name: str) -> Any:
+            def matched(c: Any) -> None:
+                try:
+                    record = {alias.removeprefix("a_"): m["id"] for alias, m in c._m.items()}
+                    matches.append((c.s.sid, record))
+                except Exception:  # durable_rules would swallow it into the state
+                    errors.append(traceback.format_exc())
+            return matched
+
+    host = _Host()
+    # set_rulesets mutates its argument (it deletes 'run'): give it a copy
+    host.set_rulesets(json.loads(json.dumps(batch.definition)))
+    for sid, messages in batch.partitions:
+        for msg in messages:
+            try:
+                host.assert_fact(batch.ruleset_name, msg)
+            except MessageNotHandledException:
+                # a fact that qualified only for an absent clause changes no match by itself
+                continue
+            # MessageObservedException (a repeated id) propagates: it would be a lost fact
+        state = host.get_state(batch.ruleset_name, sid)
+        if state and state.get("exception"):
+            errors.append(f"sid {sid}: {state['exception']}")
+    if errors:
+        raise EvaluationError("actions failed: " + "; ".join(errors[:3]))
+    return matches
+
+
+def _worker(batch: Batch, conn: Connection) -> None:
+    try:
+        conn.send(("ok", evaluate_batch(batch)))
+    except BaseException as exc:  # report, then exit non-zero
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        conn.close()
+        os._exit(1)
+    conn.close()
+    os._exit(0)  # skip interpreter teardown: durable_rules' memory goes with the process
+
+
+def run_batches(work: list[Batch], workers: int = WORKERS) -> list[tuple[Batch, list[tuple[str, Match]]]]:
+    """Run every batch in its own forked process, ``workers`` at a time, retrying a failure once."""
+    context = multiprocessing.get_context("fork")
+    pending = [(batch, 1) for batch in reversed(work)]
+    running: dict[Connection, tuple[Batch, int, Any]] = {}
+    done: list[tuple[Batch, list[tuple[str, Match]]]] = []
+    while pending or running:
+        while pending and len(running) < workers:
+            batch, attempt = pending.pop()
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_worker, args=(batch, sender), daemon=True)
+            process.start()
+            sender.close()
+            running[receiver] = (batch, attempt, process)
+        for receiver in wait(list(running)):
+            batch, attempt, process = running.pop(receiver)
+            try:
+                status, payload = receiver.recv()
+            except EOFError:
+                status, payload = "crash", "the worker died without an answer"
+            receiver.close()
+            process.join()
+            if status == "ok" and process.exitcode == 0:
+                done.append((batch, payload))
+                continue
+            reason = f"{payload} (exit code {process.exitcode})"
+            if attempt >= 2:
+                raise EvaluationError(
+                    f"{batch.ruleset_name} batch {batch.number} failed twice: {reason}")
+            pending.append((batch, attempt + 1))
+    done.sort(key=lambda item: (item[0].ruleset_name, item[0].number))
+    return done

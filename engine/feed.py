@@ -1,0 +1,86 @@
+"""Reading the facts a compiled rule needs, with every literal term pushed into SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, Select, func, select
+
+from engine.compile import CompiledClause, CompiledRule, encode, field_value, message
+from engine.predicates import holds
+from engine.terms import Term
+from facts.contract import DATE_FIELD
+from facts.store import stream
+from facts.tables import TABLES
+
+FactKey = tuple[str, str]  # (kind, id)
+
+
+def _sql(table: Any, term: Term) -> Any:
+    column = table.__table__.c[term.field]
+    if term.op == "exists":
+        return column.is_not(None) if term.value else column.is_(None)
+    if term.op == "size_ge":
+        return func.json_array_length(column) >= term.value
+    if term.op == "in":
+        return column.in_(term.value)
+    if term.op == "not_in":
+        return column.not_in(term.value)
+    return {"eq": column.__eq__, "ne": column.__ne__, "gt": column.__gt__,
+            "ge": column.__ge__, "lt": column.__lt__, "le": column.__le__}[term.op](term.value)
+
+
+def kind_query(kind: str, as_of: date) -> Select:
+    """All facts of a kind known on ``as_of``: nothing dated later is evaluated."""
+    table = TABLES[kind]
+    query = select(table.__table__)
+    date_field = DATE_FIELD[kind]
+    if date_field is not None:
+        query = query.where(table.__table__.c[date_field] <= as_of)
+    return query
+
+
+def clause_query(clause: CompiledClause, as_of: date) -> Select:
+    """The clause's facts with every literal term on a stored column evaluated by the database."""
+    query = kind_query(clause.kind, as_of)
+    table = TABLES[clause.kind]
+    for term in clause.literals:
+        if not term.field.startswith("attrs."):
+            query = query.where(_sql(table, term))
+    return query
+
+
+def clause_facts(engine: Engine, clause: CompiledClause, as_of: date) -> Iterator[dict[str, Any]]:
+    """Facts that satisfy the clause's literal terms; ``attrs`` terms are checked here in Python."""
+    attrs_terms = [t for t in clause.literals if t.field.startswith("attrs.")]
+    for row in stream(engine, clause_query(clause, as_of)):
+        fact = dict(row._mapping)
+        if all(holds(t, fact) for t in attrs_terms):
+            yield fact
+
+
+def partitions(engine: Engine, rule: CompiledRule, as_of: date,
+               facts: dict[FactKey, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Messages per partition (sid), the facts of absent clauses first in each.
+
+    ``facts`` is filled with every fact read, so matches can be turned back into facts.
+    """
+    qualified: dict[str, dict[FactKey, set[str]]] = {}
+    for clause in rule.clauses:
+        for fact in clause_facts(engine, clause, as_of):
+            value = field_value(fact, clause.partition_field)
+            if value is None:
+                continue
+            key = (clause.kind, fact["id"])
+            facts.setdefault(key, fact)
+            sid = str(encode(value))
+            qualified.setdefault(sid, {}).setdefault(key, set()).add(clause.alias)
+    absent = rule.absent.alias if rule.absent else None
+    result = {}
+    for sid, members in qualified.items():
+        ordered = sorted(members.items(), key=lambda item: (absent not in item[1], item[0]))
+        result[sid] = [message(rule, kind, facts[(kind, fid)], sid, aliases)
+                       for (kind, fid), aliases in ordered]
+    return result

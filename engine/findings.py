@@ -1,0 +1,103 @@
+"""From matches (either evaluator's) to findings: what happened, to whom, when, on what evidence.
+
+A rule with ``count`` groups its matches by the ``per`` value and reports each cluster of
+at least ``at_least`` matches within ``within_days`` days; otherwise each match (merged by
+the rule's ``key`` aliases) is a finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from engine.compile import CompiledRule, field_value
+from engine.feed import FactKey
+from engine.terms import parse_ref
+
+Facts = dict[FactKey, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: CompiledRule
+    key: tuple[str, ...]  # identifies the finding across runs
+    evidence: tuple[tuple[str, FactKey], ...]  # (alias, fact) in clause order, no repeats
+    conduct_date: date
+    subject_kind: str  # "person" | "unit"
+    subject: str  # person or unit id
+    severity: str
+    proposer_person: str | None
+
+    @property
+    def fact_ids(self) -> tuple[str, ...]:
+        return tuple(f"{kind}:{fid}" for _, (kind, fid) in self.evidence)
+
+
+def _read(ref_text: str, match: dict[str, FactKey], facts: Facts) -> Any:
+    ref = parse_ref(ref_text)
+    assert ref is not None
+    return field_value(facts[match[ref.alias]], ref.field)
+
+
+def _finding(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts,
+             key: tuple[str, ...]) -> Finding:
+    spec = rule.version.spec.finding
+    evidence: list[tuple[str, FactKey]] = []
+    for clause in rule.positive:
+        for match in matches:
+            item = (clause.alias, match[clause.alias])
+            if item not in evidence:
+                evidence.append(item)
+    last = max(matches, key=lambda m: _read(spec.conduct_date, m, facts))
+    subject_kind = "person" if spec.subject.person else "unit"
+    severity = spec.severity
+    if severity not in ("minor", "serious", "grave"):
+        ranks = {"minor": 0, "serious": 1, "grave": 2}
+        severity = max((_read(spec.severity, m, facts) for m in matches), key=ranks.__getitem__)
+    return Finding(
+        rule=rule,
+        key=key,
+        evidence=tuple(evidence),
+        conduct_date=_read(spec.conduct_date, last, facts),
+        subject_kind=subject_kind,
+        subject=_read(spec.subject.person or spec.subject.unit or "", last, facts),
+        severity=severity,
+        proposer_person=_read(spec.proposer_person, last, facts) if spec.proposer_person else None,
+    )
+
+
+def findings(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts) -> list[Finding]:
+    """Findings of one rule version, in a stable order."""
+    version = rule.version.spec
+    if version.count is not None:
+        return _counted(rule, matches, facts)
+    key_aliases = version.finding.key or [c.alias for c in rule.positive]
+    grouped: dict[tuple[str, ...], list[dict[str, FactKey]]] = {}
+    for match in matches:
+        key = tuple(f"{match[a][0]}:{match[a][1]}" for a in key_aliases)
+        grouped.setdefault(key, []).append(match)
+    return [_finding(rule, sorted(group), facts, key) for key, group in sorted(grouped.items())]
+
+
+def _counted(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts) -> list[Finding]:
+    """Clusters of at least N matches within D days per group; each match counts once."""
+    count = rule.version.spec.count
+    assert count is not None
+    groups: dict[Any, list[tuple[date, dict[str, FactKey]]]] = {}
+    for match in matches:
+        groups.setdefault(_read(count.per, match, facts), []).append(
+            (_read(count.date, match, facts), match))
+    result = []
+    for per in sorted(groups, key=str):
+        window: list[tuple[date, dict[str, FactKey]]] = []
+        for day, match in sorted(groups[per], key=lambda item: (item[0], sorted(item[1].items()))):
+            window = [(d, m) for d, m in window if (day - d).days < count.within_days]
+            window.append((day, match))
+            if len(window) >= count.at_least:
+                cluster = [m for _, m in window]
+                first = cluster[0]
+                key = (str(per), *(f"{k}:{i}" for k, i in sorted(first.values())))
+                result.append(_finding(rule, cluster, facts, key))
+                window = []
+    return result

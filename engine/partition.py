@@ -1,0 +1,52 @@
+"""Which field of each clause's facts splits the work into small independent partitions.
+
+durable_rules slows down more than linearly as one session (sid) grows, and allows at most
+1024 sids per ruleset, so each person's or unit's facts are evaluated as their own sid.
+A rule's clauses must therefore all be joined on one shared value (a person, a unit, ...):
+that value, read from each clause's own field, is the partition.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.rulebook import RuleVersion
+
+
+def partition_fields(version: RuleVersion) -> dict[str, str] | None:
+    """alias -> field whose value is the partition, or None if no shared join exists."""
+    clauses = [(c.alias, terms) for c, terms in version.clauses]
+    if version.absent is not None:
+        clauses.append((version.absent[0].alias, version.absent[1]))
+    if len(clauses) == 1:
+        return {clauses[0][0]: "id"}
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(node: tuple[str, str]) -> tuple[str, str]:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    order: list[tuple[str, str]] = []
+    for alias, terms in clauses:
+        for term in terms:
+            if term.ref is not None and term.op == "eq" and not term.ref.offset_days:
+                a, b = (alias, term.field), (term.ref.alias, term.ref.field)
+                order.extend([b, a])
+                parent[find(a)] = find(b)
+    aliases = [alias for alias, _ in clauses]
+    for node in order:  # the first join written decides among candidates
+        root = find(node)
+        members = [n for n in parent if find(n) == root]
+        chosen: dict[str, str] = {}
+        for alias in aliases:
+            fields = sorted(f for a, f in members if a == alias)
+            if not fields:
+                break
+            chosen[alias] = fields[0]
+        else:
+            return chosen
+    return None

@@ -1,0 +1,278 @@
+"""Loading export files into the store: every bad row reported, all or nothing, never a duplicate.
+
+One invocation is one transaction. Rows are validated and written in chunks; reference
+checks run in SQL at the end, against the store plus everything this invocation loaded.
+If any row is bad the transaction is rolled back (the store is exactly as before), unless
+``skip_bad``: then the good rows are committed and the bad ones written to a rejects file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, update
+
+from facts.contract import KINDS, REFERENCES
+from facts.readers import FileFormatError, Location, RawRow, read_file, size_of
+from facts.responsibility import load_responsibility_list
+from facts.tables import TABLES, FactVersion, IngestBatch
+
+CHUNK = 2000
+
+
+@dataclass
+class RowError:
+    location: Location
+    field: str
+    reason: str
+    raw: dict[str, Any] | None = None
+    kind: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.field}: " if self.field else ""
+        return f"{self.location}: {where}{self.reason}"
+
+
+@dataclass
+class IngestReport:
+    files: list[str]
+    loaded: Counter = field(default_factory=Counter)  # new facts per kind
+    unchanged: Counter = field(default_factory=Counter)  # already stored, same content
+    replaced: Counter = field(default_factory=Counter)  # new version stored, old one kept
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    committed: bool = False
+    rejects_file: Path | None = None
+    batch_id: int | None = None
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({(e.location, e.kind) for e in self.errors})
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _pydantic_errors(exc: ValidationError) -> Iterator[tuple[str, str]]:
+    for error in exc.errors(include_url=False, include_input=False):
+        name = ".".join(str(p) for p in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if not name and ": " in message:  # cross-field checks name their field first
+            name, message = message.split(": ", 1)
+        if error["type"] == "missing":
+            message = "missing (required)"
+        elif error["type"] == "extra_forbidden":
+            message = "not a field of this kind (free data goes under attrs)"
+        yield name, message
+
+
+class _Loader:
+    """Validates rows and writes them in chunks inside one open transaction."""
+
+    def __init__(self, connection: Connection, batch_id: int, replace: bool, report: IngestReport):
+        self.connection = connection
+        self.batch_id = batch_id
+        self.replace = replace
+        self.report = report
+        self.pending: dict[str, list[tuple[Location, dict[str, Any], dict[str, Any]]]] = {
+            kind: [] for kind in KINDS
+        }
+        self.task_codes = load_responsibility_list().task_codes
+
+    def add(self, row: RawRow) -> None:
+        if row.error is not None:
+            self._reject(row, *row.error)
+            return
+        model = KINDS.get(row.kind or "")
+        if model is None:
+            self._reject(row, "kind", f"unknown kind {row.kind!r}; known: {', '.join(KINDS)}")
+            return
+        try:
+            fact = model.model_validate(row.data)
+        except ValidationError as exc:
+            for name, message in _pydantic_errors(exc):
+                self._reject(row, name, message)
+            return
+        if row.kind == "ledger" and fact.task not in self.task_codes:
+            self._reject(row, "task", f"unknown task code {fact.task!r} (see the responsibility list)")
+            return
+        values = fact.model_dump()
+        pending = self.pending[row.kind]
+        pending.append((row.location, row.data, values))
+        if len(pending) >= CHUNK:
+            self.flush(row.kind)
+
+    def _reject(self, row: RawRow, name: str, reason: str) -> None:
+        self.report.errors.append(RowError(row.location, name, reason, row.data, row.kind))
+
+    def flush(self, kind: str) -> None:
+        pending, self.pending[kind] = self.pending[kind], []
+        if not pending:
+            return
+        table: Table = TABLES[kind].__table__
+        ids = list({values["id"] for _, _, values in pending})
+        stored = {
+            r.id: r
+            for r in self.connection.execute(
+                select(table.c.id, table.c.content_hash, table.c.ingest_id, table.c.src).where(
+                    table.c.id.in_(ids)
+                )
+            )
+        }
+        seen: dict[str, tuple[str, str]] = {}  # id -> (hash, src) for rows of this chunk
+        inserts = []
+        for location, raw, values in pending:
+            digest = content_hash(_jsonable(values))
+            fact_id = values["id"]
+            earlier = seen.get(fact_id) or (
+                (stored[fact_id].content_hash, stored[fact_id].src) if fact_id in stored else None
+            )
+            if earlier is None:
+                seen[fact_id] = (digest, str(location))
+                inserts.append({**values, "src": str(location), "content_hash": digest,
+                                "ingest_id": self.batch_id})
+                self.report.loaded[kind] += 1
+            elif earlier[0] == digest:
+                self.report.unchanged[kind] += 1
+            elif fact_id in seen or stored[fact_id].ingest_id == self.batch_id:
+                self.report.errors.append(RowError(
+                    location, "id", f"duplicate id {fact_id!r} with different content "
+                    f"(first at {earlier[1]})", raw, kind))
+            elif not self.replace:
+                self.report.errors.append(RowError(
+                    location, "id", f"conflict: {kind} {fact_id!r} is already stored with "
+                    f"different content (loaded from {earlier[1]}); use --replace to load the "
+                    "new version (the earlier one is kept)", raw, kind))
+            else:
+                self._replace(table, kind, fact_id, values, digest, location)
+                seen[fact_id] = (digest, str(location))
+        if inserts:
+            self.connection.execute(insert(table), inserts)
+
+    def _replace(self, table: Table, kind: str, fact_id: str, values: dict[str, Any],
+                 digest: str, location: Location) -> None:
+        old = self.connection.execute(select(table).where(table.c.id == fact_id)).mappings().one()
+        content = {k: v for k, v in old.items() if k not in ("src", "content_hash", "ingest_id")}
+        self.connection.execute(insert(FactVersion.__table__).values(
+            kind=kind, id=fact_id, content=_jsonable(content), src=old["src"],
+            content_hash=old["content_hash"], ingest_id=old["ingest_id"],
+            superseded_by_ingest=self.batch_id))
+        self.connection.execute(update(table).where(table.c.id == fact_id).values(
+            **values, src=str(location), content_hash=digest, ingest_id=self.batch_id))
+        self.report.replaced[kind] += 1
+
+    def flush_all(self) -> None:
+        for kind in KINDS:
+            self.flush(kind)
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(values, default=str))
+
+
+def _dangling_references(connection: Connection, batch_id: int) -> Iterator[tuple[str, Any, str, str]]:
+    """(kind, row, field, target kind) for rows of this batch whose reference points nowhere."""
+    for kind, refs in REFERENCES.items():
+        table: Table = TABLES[kind].__table__
+        for name, target_kind in refs.items():
+            target: Table = TABLES[target_kind].__table__
+            missing = (
+                select(table.c.id, table.c.src, table.c[name])
+                .outerjoin(target, table.c[name] == target.c.id)
+                .where(and_(table.c.ingest_id == batch_id, table.c[name].is_not(None),
+                            target.c.id.is_(None)))
+            )
+            for row in connection.execute(missing):
+                yield kind, row, name, target_kind
+
+
+def _check_references(connection: Connection, batch_id: int, report: IngestReport,
+                      skip_bad: bool) -> None:
+    """Report dangling references; with ``skip_bad``, drop those rows and check again."""
+    while True:
+        found = list(_dangling_references(connection, batch_id))
+        for kind, row, name, target_kind in found:
+            file, _, line = row.src.rpartition(":")
+            report.errors.append(RowError(
+                Location(file, int(line)), name,
+                f"points nowhere: no {target_kind} with id {row[2]!r}", {"id": row.id}, kind))
+        if not found or not skip_bad:
+            return
+        for kind, row, _, _ in found:
+            table: Table = TABLES[kind].__table__
+            connection.execute(delete(table).where(table.c.id == row.id))
+            report.loaded[kind] -= 1
+
+
+def ingest(
+    engine: Engine,
+    paths: Iterable[Path],
+    *,
+    skip_bad: bool = False,
+    replace: bool = False,
+    rejects_path: Path | None = None,
+    progress: Callable[[str, int, int], Callable[[int], None]] | None = None,
+) -> IngestReport:
+    """Load files into the store in one transaction. See the module docstring for the rules.
+
+    ``progress(name, total)`` is called per file and returns a callback taking increments.
+    """
+    paths = list(paths)
+    report = IngestReport(files=[str(p) for p in paths])
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            batch_id = connection.execute(insert(IngestBatch.__table__).values(
+                started=datetime.now(), files=report.files, loaded={})).inserted_primary_key[0]
+            loader = _Loader(connection, batch_id, replace, report)
+            for path in paths:
+                advance = progress(path.name, size_of(path)) if progress else None
+                try:
+                    for row in read_file(path, advance, report.warnings.append):
+                        loader.add(row)
+                except FileFormatError as exc:
+                    report.errors.append(RowError(Location(path.name, 0), "", str(exc)))
+            loader.flush_all()
+            _check_references(connection, batch_id, report, skip_bad)
+            changed = sum(report.loaded.values()) + sum(report.replaced.values())
+            if (report.errors and not skip_bad) or changed == 0:
+                transaction.rollback()
+            else:
+                connection.execute(update(IngestBatch.__table__)
+                                   .where(IngestBatch.__table__.c.id == batch_id)
+                                   .values(loaded=dict(report.loaded),
+                                           replaced=sum(report.replaced.values()),
+                                           rejected=report.rejected_rows))
+                transaction.commit()
+                report.committed = True
+                report.batch_id = batch_id
+        except BaseException:
+            transaction.rollback()
+            raise
+    if skip_bad and report.errors:
+        report.rejects_file = write_rejects(report, rejects_path or Path("wenze-rejects.jsonl"))
+    return report
+
+
+def write_rejects(report: IngestReport, path: Path) -> Path:
+    """One JSON line per rejected row: where it was, every reason, and the row as read."""
+    rows: dict[tuple[Location, str | None], dict[str, Any]] = {}
+    for error in report.errors:
+        entry = rows.setdefault((error.location, error.kind), {
+            "file": error.location.file, "sheet": error.location.sheet,
+            "line": error.location.line, "kind": error.kind, "errors": [], "row": error.raw})
+        entry["errors"].append({"field": error.field, "reason": error.reason})
+    with path.open("w", encoding="utf-8") as out:
+        for entry in rows.values():
+            out.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+    return path

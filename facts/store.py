@@ -1,0 +1,90 @@
+"""Opening the store (SQLite by default, PostgreSQL by URL) and the queries that stream facts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, Select, event, func, select
+from sqlmodel import Session, SQLModel, create_engine
+
+from facts import contract
+from facts.tables import TABLES
+
+DEFAULT_URL = "sqlite:///wenze.db"
+
+
+def database_url(url: str | None = None) -> str:
+    """The store's URL: the one given, else ``WENZE_DB``, else ``wenze.db`` in the working folder."""
+    url = url or os.environ.get("WENZE_DB") or DEFAULT_URL
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def open_store(url: str | None = None) -> Engine:
+    """Connect and create any missing tables. Every table of the product shares one metadata."""
+    import engine.records  # noqa: F401  (registers its tables)
+
+    url = database_url(url)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    SQLModel.metadata.create_all(engine)
+    return engine
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """Number of stored facts per kind."""
+    with Session(engine) as session:
+        return {
+            kind: session.exec(select(func.count()).select_from(table)).one()[0]
+            for kind, table in TABLES.items()
+        }
+
+
+def fact_query(
+    kind: str,
+    *,
+    unit: str | None = None,
+    person: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Select:
+    """A query for facts of one kind, narrowed by unit, person and date range where the kind has them."""
+    table = TABLES[kind]
+    query = select(table)
+    if unit is not None:
+        query = query.where(table.unit == unit)
+    if person is not None:
+        query = query.where(table.person == person)
+    date_field = contract.DATE_FIELD[kind]
+    if date_field is not None:
+        column = getattr(table, date_field)
+        if since is not None:
+            query = query.where(column >= since)
+        if until is not None:
+            query = query.where(column <= until)
+        query = query.order_by(column, table.id)
+    else:
+        query = query.order_by(table.id)
+    return query
+
+
+def stream(engine: Engine, query: Select, batch: int = 5000) -> Iterator[Any]:
+    """Rows of a query, fetched in batches so a large kind never sits in memory whole."""
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=batch).execute(query)
+        yield from result
