@@ -1,0 +1,106 @@
+"""The county's responsibility list (责任清单): the 12 categories of responsible subjects and
+their tasks, read from ``rules/responsibility_list.yaml``.
+
+Ledger filings (``ledger.task``) carry the task codes defined here, so a code is an
+interface: names may change, codes may not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from ruamel.yaml import YAML
+
+from facts.contract import Category
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "rules" / "responsibility_list.yaml"
+CATEGORIES: tuple[str, ...] = get_args(Category)
+
+Frequency = Literal["monthly", "quarterly", "yearly"]
+
+
+class _Strict(BaseModel):
+    # A typo in a key (``frequncy``) must be an error, not a silently ignored field.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Task(_Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    name: str = Field(min_length=1)
+    frequency: Frequency = "monthly"
+    month: int | None = Field(default=None, ge=1, le=12)
+
+    @model_validator(mode="after")
+    def _month_only_for_yearly(self) -> Task:
+        if self.month is not None and self.frequency != "yearly":
+            raise ValueError(f"{self.code}: `month` applies to yearly tasks only")
+        return self
+
+    def due_in(self, month: int) -> bool:
+        """Whether the ledger has a filing of this task for a period in ``month`` (1-12)."""
+        if self.frequency == "monthly":
+            return True
+        if self.frequency == "quarterly":
+            return month % 3 == 0
+        return month == (self.month or 12)
+
+
+class CategoryEntry(_Strict):
+    code: Category
+    label: str = Field(min_length=1)
+    tasks: list[Task] = Field(min_length=1)
+
+
+class Reference(_Strict):
+    document: str = Field(min_length=1)
+    issuer: str | None = None
+    issued: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$")
+    note: str | None = None
+
+
+class ResponsibilityList(_Strict):
+    reference: Reference
+    categories: list[CategoryEntry]
+
+    @model_validator(mode="after")
+    def _unique_and_complete(self) -> ResponsibilityList:
+        seen: set[str] = set()
+        for entry in self.categories:
+            if entry.code in seen:
+                raise ValueError(f"category {entry.code} appears twice")
+            seen.add(entry.code)
+        missing = [c for c in CATEGORIES if c not in seen]
+        if missing:
+            raise ValueError(f"categories missing: {', '.join(missing)}")
+        codes: set[str] = set()
+        for entry in self.categories:
+            for task in entry.tasks:
+                if task.code in codes:
+                    raise ValueError(f"task code {task.code} appears twice")
+                codes.add(task.code)
+        return self
+
+    @property
+    def task_codes(self) -> set[str]:
+        return {task.code for entry in self.categories for task in entry.tasks}
+
+    def _entry(self, category: str) -> CategoryEntry:
+        for entry in self.categories:
+            if entry.code == category:
+                return entry
+        raise KeyError(f"unknown category {category!r}")
+
+    def category_label(self, code: str) -> str:
+        return self._entry(code).label
+
+    def tasks_for(self, category: str) -> list[Task]:
+        return list(self._entry(category).tasks)
+
+
+def load_responsibility_list(path: Path | str | None = None) -> ResponsibilityList:
+    """Read and validate the list; raises ``pydantic.ValidationError`` on a bad file."""
+    source = Path(path) if path is not None else DEFAULT_PATH
+    data = YAML(typ="safe", pure=True).load(source.read_text(encoding="utf-8"))
+    return ResponsibilityList.model_validate(data)

@@ -1,0 +1,61 @@
+"""The bundled responsibility list loads, and bad lists are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from facts.responsibility import CATEGORIES, DEFAULT_PATH, load_responsibility_list
+
+
+def test_bundled_list_has_the_articles_tasks() -> None:
+    rl = load_responsibility_list()
+    assert [e.code for e in rl.categories] == list(CATEGORIES)
+    assert [t.code for t in rl.tasks_for("county_secretary")] == [
+        f"cs{i:02d}" for i in range(1, 11)
+    ]
+    assert [t.name for t in rl.tasks_for("branch_secretary")] == [
+        "制定党支部工作计划",
+        "加强支部班子建设",
+        "加强党员队伍管理",
+        "严肃党内组织生活",
+        "加强服务型党组织建设",
+        "落实党风廉政建设责任",
+    ]
+    assert all(4 <= len(e.tasks) <= 10 for e in rl.categories)
+    assert rl.category_label("township_secretary") == "乡镇党委书记"
+    assert "bs06" in rl.task_codes
+    assert rl.reference.issued == "2016-03"
+
+
+def test_due_months() -> None:
+    rl = load_responsibility_list()
+    tasks = {t.code: t for t in rl.tasks_for("branch_secretary")}
+    assert [m for m in range(1, 13) if tasks["bs01"].due_in(m)] == [1]
+    assert [m for m in range(1, 13) if tasks["bs02"].due_in(m)] == [3, 6, 9, 12]
+    assert all(tasks["bs04"].due_in(m) for m in range(1, 13))
+
+
+def _write_variant(tmp_path: Path, old: str, new: str) -> Path:
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "list.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("code: cs02,", "code: cs01,", "cs01 appears twice"),
+        ("code: publicity_head", "code: propaganda_head", "publicity_head"),
+        ("code: publicity_head", "code: county_leader", "county_leader appears twice"),
+        ("frequency: quarterly}", "frequncy: quarterly}", "frequncy"),
+        ("frequency: monthly}", "frequency: monthly, month: 3}", "yearly tasks only"),
+    ],
+)
+def test_bad_lists_are_refused(tmp_path: Path, old: str, new: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        load_responsibility_list(_write_variant(tmp_path, old, new))
