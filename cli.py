@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -102,6 +103,114 @@ def demo(seed: int, scale: float, out: Path) -> None:
     for kind, n in result.items():
         click.echo(f"{kind:15} {n:>9}")
     click.echo(f"written to {out}")
+
+
+def _as_of(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+as_of_option = click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+                            help="Evaluate as on this date (default today); later facts are ignored.")
+rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path),
+                            default=None, help="Rules folder (default: the bundled county rulebook).")
+
+
+@main.command()
+@as_of_option
+@rules_option
+@click.option("--evaluator", type=click.Choice(["durable", "reference"]), default="durable",
+              show_default=True, help="durable_rules, or the plain-Python reference evaluator.")
+@db_option
+def evaluate(as_of: str | None, rules_dir: Path | None, evaluator: str, db_url: str | None) -> None:
+    """Evaluate the store against the rulebook and record recommendations."""
+    from engine.evaluate import evaluate as run_evaluation
+    from facts.store import open_store
+
+    result = _evaluate_or_exit(lambda: run_evaluation(open_store(db_url), _as_of(as_of), rules_dir,
+                                                      evaluator))
+    _print_run(result, db_url)
+
+
+def _evaluate_or_exit(run):  # noqa: ANN001, ANN202
+    from engine.durable_runner import EvaluationError
+    from engine.rulebook import RulebookError
+
+    try:
+        return run()
+    except RulebookError as exc:
+        for error in exc.errors:
+            console.print(f"[red]rule error:[/] {error}", highlight=False)
+        console.print("the rulebook has errors: nothing was evaluated")
+        sys.exit(2)
+    except EvaluationError as exc:
+        console.print(f"[red]evaluation failed:[/] {exc}\nno recommendation was changed")
+        sys.exit(3)
+
+
+def _print_run(result, db_url: str | None) -> None:  # noqa: ANN001
+    from engine.listing import run_summary
+    from facts.store import open_store
+
+    counts = result.counts
+    click.echo(f"评估日期 {result.as_of}　规则库 {result.rulebook_hash[:12]}　运行 #{result.run_id}")
+    click.echo(f"问责建议 {counts['recommendations']} 条：新增 {counts['new']}，"
+               f"更新 {counts['changed']}，未变 {counts['unchanged']}　用时 {result.timings['total_s']} 秒")
+    click.echo(run_summary(open_store(db_url), result.new + result.changed + result.unchanged))
+
+
+@main.group()
+def recommendations() -> None:
+    """Read the recommendations the evaluation made."""
+
+
+@recommendations.command("list")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of objects.")
+@click.option("--status", type=click.Choice(["pending", "approved", "amended", "rejected"]))
+@click.option("--circumstance", type=click.IntRange(1, 4))
+@db_option
+def recommendations_list(as_json: bool, status: str | None, circumstance: int | None,
+                         db_url: str | None) -> None:
+    """List recommendations (Chinese table, or --json)."""
+    from engine.listing import format_table, get_recommendation, list_recommendations
+    from facts.store import open_store
+
+    store = open_store(db_url)
+    items = list_recommendations(store, status, circumstance)
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=1))
+    else:
+        explanations = {i["id"]: get_recommendation(store, i["id"])["explanation"] for i in items}
+        click.echo(format_table(items, explanations))
+
+
+@recommendations.command("show")
+@click.argument("rec_id")
+@click.option("--json", "as_json", is_flag=True, help="The recommendation with its whole explanation.")
+@db_option
+def recommendations_show(rec_id: str, as_json: bool, db_url: str | None) -> None:
+    """Show one recommendation with its whole explanation."""
+    from engine.listing import format_detail, get_recommendation
+    from facts.store import open_store
+
+    item = get_recommendation(open_store(db_url), rec_id)
+    if item is None:
+        raise click.ClickException(f"no recommendation {rec_id}")
+    click.echo(json.dumps(item, ensure_ascii=False, indent=1) if as_json else format_detail(item))
+
+
+@main.group()
+def rules() -> None:
+    """The rulebook."""
+
+
+@rules.command("check")
+@rules_option
+def rules_check(rules_dir: Path | None) -> None:
+    """Check the rule files; every error with file, line and column."""
+    from engine.rulebook import load_rulebook
+
+    rulebook = _evaluate_or_exit(lambda: load_rulebook(rules_dir))
+    click.echo(f"{len(rulebook.versions)} rule versions, sanctions ok, hash {rulebook.hash[:12]}")
 
 
 if __name__ == "__main__":

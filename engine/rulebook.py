@@ -124,7 +124,7 @@ class Sanctions(_Strict):
     decider: dict[str, str]  # form -> the body that decides it when the proposer may not
     bodies: dict[str, str]  # code -> Chinese name of proposers and deciders
     unit_roles: dict[Literal["secretary", "deputy_secretary", "discipline_secretary", "member"],
-                     dict[str, str]]  # role -> {responsibility, degree, team_only?}
+                     dict[str, str | bool]]  # role -> {responsibility, degree, team_only?}
     labels_responsibility: dict[str, str]
     labels_degree: dict[str, str]
     labels_circumstance: dict[int, str]

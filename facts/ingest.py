@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +185,7 @@ def _dangling_references(connection: Connection, batch_id: int) -> Iterator[tupl
     for kind, refs in REFERENCES.items():
         table: Table = TABLES[kind].__table__
         for name, target_kind in refs.items():
-            target: Table = TABLES[target_kind].__table__
+            target = TABLES[target_kind].__table__.alias("target")
             missing = (
                 select(table.c.id, table.c.src, table.c[name])
                 .outerjoin(target, table.c[name] == target.c.id)
@@ -233,7 +233,7 @@ def ingest(
         transaction = connection.begin()
         try:
             batch_id = connection.execute(insert(IngestBatch.__table__).values(
-                started=datetime.now(), files=report.files, loaded={})).inserted_primary_key[0]
+                started=datetime.now(UTC), files=report.files, loaded={})).inserted_primary_key[0]
             loader = _Loader(connection, batch_id, replace, report)
             for path in paths:
                 advance = progress(path.name, size_of(path)) if progress else None

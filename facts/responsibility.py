@@ -86,6 +86,10 @@ class ResponsibilityList(_Strict):
     def task_codes(self) -> set[str]:
         return {task.code for entry in self.categories for task in entry.tasks}
 
+    @property
+    def task_names(self) -> dict[str, str]:
+        return {task.code: task.name for entry in self.categories for task in entry.tasks}
+
     def _entry(self, category: str) -> CategoryEntry:
         for entry in self.categories:
             if entry.code == category:

@@ -1,0 +1,125 @@
+"""From a finding about one person to the proposed form(s), one recorded step at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from engine.explanation import EscalationStep, Factor
+from engine.rulebook import Sanctions
+
+
+@dataclass
+class Priors:
+    """Earlier accountability of the person: stored facts and approved recommendations."""
+
+    facts: list[dict[str, Any]]  # accountability facts
+    approved: list[tuple[str, date, str]]  # (recommendation id, conduct date, form)
+
+
+@dataclass
+class Outcome:
+    base_form: str
+    forms: list[str]
+    steps: list[EscalationStep]
+    factors: list[Factor]
+    exempt: bool
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() in ("true", "yes", "1"))
+
+
+def read_factors(sanctions: Sanctions, person: dict[str, Any],
+                 evidence: list[tuple[str, dict[str, Any]]]) -> list[Factor]:
+    """Aggravating, mitigating and exempting factors from attrs of the person and the evidence."""
+    found: list[Factor] = []
+    sources = [(f"person:{person['id']}", person.get("attrs") or {})]
+    sources += [(f"{kind}:{fact['id']}", fact.get("attrs") or {}) for kind, fact in evidence]
+    for kind, factors in (("exempt", sanctions.exempt), ("aggravating", sanctions.aggravating),
+                          ("mitigating", sanctions.mitigating)):
+        for factor in factors:
+            for source, attrs in sources:
+                if _truthy(attrs.get(factor.attr)):
+                    found.append(Factor(type=kind, code=factor.attr, label=factor.label,
+                                        source=f"{source} attrs.{factor.attr}"))
+                    break
+    for source, attrs in sources[1:]:
+        dissent = attrs.get(sanctions.dissent_attr) or []
+        if person["id"] in dissent or person["name"] in dissent:
+            found.append(Factor(type="exempt", code="dissent", label="表决时明确表示不同意见并有记录",
+                                source=f"{source} attrs.{sanctions.dissent_attr}"))
+    return found
+
+
+def decide_forms(sanctions: Sanctions, *, circumstance: int, severity: str, degree: str,
+                 conduct_date: date, priors: Priors, factors: list[Factor],
+                 rule_id: str) -> Outcome:
+    """Base form, then degree, priors in the look-back window, factors; clamped to the ladder."""
+    ladder = sanctions.ladder
+    label = sanctions.labels
+    base = sanctions.base[circumstance][severity]
+    steps = [EscalationStep(step="base", before=None, after=base,
+                            reason=f"问责情形{circumstance}，情节{label[severity]}，基准问责方式为{label[base]}")]
+    if any(f.type == "exempt" for f in factors):
+        return Outcome(base, [], steps, factors, exempt=True)
+    level = ladder.index(base)
+
+    def move(step: str, delta: int, reason: str, ref: str | None = None) -> None:
+        nonlocal level
+        before = ladder[max(0, min(level, len(ladder) - 1))]
+        level += delta
+        after = ladder[max(0, min(level, len(ladder) - 1))]
+        steps.append(EscalationStep(step=step, before=before, after=after, reason=reason, ref=ref))
+
+    delta = sanctions.degree_steps.get(degree, 0)
+    if delta:
+        move("degree", delta, f"承担{label[degree]}责任，{'减轻' if delta < 0 else '加重'}{abs(delta)}档")
+    window_start = conduct_date - timedelta(days=sanctions.lookback_days)
+    for fact in sorted(priors.facts, key=lambda f: (f["date"], f["id"])):
+        if window_start <= fact["date"] < conduct_date:
+            move("prior", 1, f"{fact['date']:%Y-%m-%d}曾受{label[fact['form']]}（{fact['id']}），"
+                             f"在{sanctions.lookback_days}日回溯期内，加重一档", f"accountability:{fact['id']}")
+    for rec_id, day, form in sorted(priors.approved, key=lambda p: (p[1], p[0])):
+        if window_start <= day < conduct_date:
+            move("prior", 1, f"{day:%Y-%m-%d}的问责建议（{rec_id}，{label[form]}）已批准，"
+                             f"在{sanctions.lookback_days}日回溯期内，加重一档", f"recommendation:{rec_id}")
+    for factor in factors:
+        if factor.type == "aggravating":
+            move("aggravating", 1, f"从重情节：{factor.label}，加重一档", factor.source)
+        elif factor.type == "mitigating":
+            move("mitigating", -1, f"从轻情节：{factor.label}，减轻一档", factor.source)
+    clamped = max(0, min(level, len(ladder) - 1))
+    if clamped != level:
+        bound = "最重" if level > clamped else "最轻"
+        steps.append(EscalationStep(step="cap", before=ladder[clamped], after=ladder[clamped],
+                                    reason=f"已达问责方式{bound}一档（{label[ladder[clamped]]}），不再{'加重' if level > clamped else '减轻'}"))
+    forms = [ladder[clamped]]
+    for combined in sanctions.combined:
+        when = combined.get("when", {})
+        if _applies(when, circumstance=circumstance, severity=severity, rule=rule_id):
+            added = combined["add"]
+            if added not in forms:
+                forms.append(added)
+                steps.append(EscalationStep(step="combined", before=forms[0], after=added,
+                                            reason=combined.get("reason", f"并处{label[added]}")))
+    return Outcome(base, forms, steps, factors, exempt=False)
+
+
+def _applies(when: dict[str, Any], **facts: Any) -> bool:
+    for name, expected in when.items():
+        options = expected if isinstance(expected, list) else [expected]
+        if facts.get(name) not in options:
+            return False
+    return True
+
+
+def authority(sanctions: Sanctions, proposer: str, forms: list[str]) -> tuple[bool, str]:
+    """Whether the proposer may impose every form itself, and the body that decides."""
+    may_impose = all(form in sanctions.impose.get(proposer, []) for form in forms)
+    if may_impose:
+        return True, proposer
+    heaviest = max(forms, key=lambda f: sanctions.ladder.index(f) if f in sanctions.ladder else -1)
+    deciders = [sanctions.decider[f] for f in forms if f not in sanctions.impose.get(proposer, [])]
+    return False, deciders[0] if len(set(deciders)) == 1 else sanctions.decider[heaviest]
