@@ -64,10 +64,6 @@ def find(engine: Engine, rulebook: Rulebook, as_of: date, evaluator: Evaluator =
     return result, facts
 
 
-def _in_force_at_conduct(found: list[Finding]) -> list[Finding]:
-    return [f for f in found if f.rule.version.in_force(f.conduct_date)]
-
-
 def _ladder_weight(rulebook: Rulebook, explanation: Explanation) -> tuple[int, int]:
     ladder = rulebook.sanctions.ladder
     return (ladder.index(explanation.forms[0]), len(explanation.forms))
@@ -153,9 +149,7 @@ def evaluate(engine: Engine, as_of: date | None = None, rules_dir: Path | None =
         found, facts = find(engine, rulebook, as_of, evaluator, workers)
         timings["match_s"] = round(time.perf_counter() - clock, 3)
         counts: Counter = Counter(findings=len(found), facts_matched=len(facts))
-        chosen = recommendations(engine, rulebook, _in_force_at_conduct(found) +
-                                 [f for f in found if not f.rule.version.in_force(f.conduct_date)],
-                                 facts, as_of, counts)
+        chosen = recommendations(engine, rulebook, found, facts, as_of, counts)
         timings["recommend_s"] = round(time.perf_counter() - clock - timings["match_s"], 3)
         return _commit(engine, chosen, rulebook, as_of, started, counts, timings, clock)
     except Exception as exc:

@@ -23,6 +23,7 @@ class Roster:
     posts_by_person: dict[str, list[dict[str, Any]]]
     accountability: dict[str, list[dict[str, Any]]]  # person -> past accountability facts
     case_filed: dict[str, list[dict[str, Any]]]  # person -> violations under case review
+    by_name: dict[str, list[str]]  # person name -> ids (actors may be given by name)
 
     @staticmethod
     def load(engine: Engine, as_of: date) -> Roster:
@@ -51,7 +52,7 @@ class Roster:
                 if len(ids) == 1:
                     case_filed[ids[0]].append(fact)
         return Roster(persons, {u["id"]: u for u in rows(UnitRow)}, posts_by_unit,
-                      posts_by_person, accountability, case_filed)
+                      posts_by_person, accountability, case_filed, dict(by_name))
 
     def holders(self, unit: str, day: date) -> list[dict[str, Any]]:
         """Posts in ``unit`` held on ``day``, most senior role first."""
@@ -69,12 +70,9 @@ class Roster:
         """Person ids among a violation's actors (names resolved when unique)."""
         found = set()
         for actor in fact.get("actors") or []:
-            if actor in self.persons:
-                found.add(actor)
-            else:
-                ids = [p for p, person in self.persons.items() if person["name"] == actor]
-                if len(ids) == 1:
-                    found.add(ids[0])
+            ids = [actor] if actor in self.persons else self.by_name.get(actor, [])
+            if len(ids) == 1:
+                found.add(ids[0])
         return found
 
 
