@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 db_option = click.option(
     "--db", "db_url", envvar="WENZE_DB", default=None,
     help="Store URL (default sqlite:///wenze.db in the working folder; or postgresql://...).")
@@ -211,6 +211,23 @@ def rules_check(rules_dir: Path | None) -> None:
 
     rulebook = _evaluate_or_exit(lambda: load_rulebook(rules_dir))
     click.echo(f"{len(rulebook.versions)} rule versions, sanctions ok, hash {rulebook.hash[:12]}")
+
+
+@rules.command("test")
+@rules_option
+def rules_test(rules_dir: Path | None) -> None:
+    """Run the rule tests in <rules>/tests/*.yaml with both evaluators."""
+    from engine.rule_tests import run_rule_tests
+
+    results = _evaluate_or_exit(lambda: run_rule_tests(rules_dir))
+    for result in results:
+        mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
+        console.print(f"{mark} {result.file}: {result.name}", highlight=False)
+        for failure in result.failures:
+            console.print(f"     {failure}", highlight=False)
+    failed = sum(not r.passed for r in results)
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

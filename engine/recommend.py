@@ -46,10 +46,10 @@ def accountable_persons(finding: Finding, rulebook: Rulebook, roster: Roster,
         post = roster.post_of(finding.subject, finding.conduct_date)
         return [Accountable(finding.subject, spec.responsibility or "principal",
                             spec.degree or "main", post)], []
-    wrongdoers: set[str] = set()
-    for _, key in finding.evidence:
-        if key[0] == "violation":
-            wrongdoers |= roster.actors(facts[key])
+    # a direct wrongdoer is disciplined directly: excluded when the finding is all their own
+    # conduct; for a cluster where others also did wrong, they still bear leadership duty
+    actor_sets = [roster.actors(facts[key]) for _, key in finding.evidence if key[0] == "violation"]
+    wrongdoers = set.intersection(*actor_sets) if actor_sets else set()
     chosen: list[Accountable] = []
     skipped: list[Skipped] = []
     seen: set[str] = set()
