@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -413,13 +414,14 @@ def _filing(rng: random.Random, person: _Person, year: int, month: int, task: Ta
 def _reminder(rng: random.Random, filing: Fact, task: Task, issuer: str) -> Fact:
     issued = date.fromisoformat(filing["date"]) + timedelta(days=rng.randint(3, 12))
     reason = data.LEDGER_REASONS[filing["status"]]
+    year, month = (int(part) for part in filing["period"].split("-"))
     return {
         "kind": "reminder",
         "id": f"RM-{filing['id'][2:]}",
         "person": filing["person"],
         "issuer": issuer,
         "date": issued.isoformat(),
-        "matter": f"{filing['period']}工作台账\u201c{task.name}\u201d核查未通过：{reason}，请限期整改",
+        "matter": f"{year}年{month}月工作台账\u201c{task.name}\u201d核查未通过：{reason}，请限期整改",
         "due": (issued + timedelta(days=30)).isoformat(),
     }
 
@@ -703,32 +705,46 @@ def _disunities(county: _County, seed: int, scale: float) -> Iterator[Fact]:
 # ---------------------------------------------------------------- evaluations, proposals, past outcomes
 
 
-def _grade(rng: random.Random, approval: float) -> str:
-    if approval < 0.58:
-        return "incompetent"
-    if approval < 0.62:
-        return "basically_competent"
-    return "excellent" if rng.random() < (0.6 if approval >= 0.93 else 0.1) else "competent"
+# grade: (share of cadres, approval range) of the democratic evaluation (民主测评)
+GRADES = {
+    "excellent": (22, 0.88, 0.99),
+    "competent": (75.5, 0.70, 0.95),
+    "basically_competent": (2, 0.60, 0.75),
+    "incompetent": (0.5, 0.55, 0.65),
+}
+
+
+def _evaluation(rng: random.Random, person: _Person) -> tuple[float, str]:
+    grade = (
+        "competent"
+        if person.root == COAL
+        else _weighted(rng, {g: w for g, (w, _, _) in GRADES.items()})
+    )
+    _, low, high = GRADES[grade]
+    return round(rng.uniform(low, high), 3), grade
+
+
+def _ranks(rows: list[tuple[_Person, float, str]]) -> dict[str, int]:
+    """Rank within category (分类排位): highest approval first, ties by id."""
+    ranks: dict[str, int] = {}
+    ordered = sorted(rows, key=lambda row: (row[0].category or "", -row[1], row[0].id))
+    for _, group in groupby(ordered, key=lambda row: row[0].category):
+        for rank, (person, _, _) in enumerate(group, 1):
+            ranks[person.id] = rank
+    return ranks
 
 
 def _evaluations(county: _County, seed: int) -> Iterator[Fact]:
-    """Year-end democratic evaluation of everyone in post on 31 December, ranked in category."""
+    """Year-end democratic evaluation of everyone in post on 31 December."""
     rng = random.Random(f"{seed}:evaluation")
     for year in (2024, 2025):
         year_end = date(year, 12, 31)
-        rows: list[tuple[_Person, float, str]] = []
-        for person in county.cadres():
-            if not county.post_of[person.id].holds(year_end):
-                continue
-            approval = round(0.55 + 0.44 * rng.betavariate(4, 1.6), 3)
-            grade = "competent" if person.root == COAL else _grade(rng, approval)
-            rows.append((person, approval, grade))
-        ranked = sorted(rows, key=lambda row: (row[0].category or "", -row[1], row[0].id))
-        rank: dict[str, int] = {}
-        for i, (person, _, _) in enumerate(ranked):
-            previous = ranked[i - 1][0] if i else None
-            same = previous is not None and previous.category == person.category
-            rank[person.id] = rank[previous.id] + 1 if same and previous else 1
+        rows = [
+            (person, *_evaluation(rng, person))
+            for person in county.cadres()
+            if county.post_of[person.id].holds(year_end)
+        ]
+        ranks = _ranks(rows)
         for person, approval, grade in rows:
             yield {
                 "kind": "evaluation",
@@ -736,7 +752,7 @@ def _evaluations(county: _County, seed: int) -> Iterator[Fact]:
                 "person": person.id,
                 "year": year,
                 "approval": approval,
-                "rank": rank[person.id],
+                "rank": ranks[person.id],
                 "grade": grade,
             }
 
@@ -836,54 +852,58 @@ def _cell(value: Any) -> Any:
     return value
 
 
-class _Exporter:
-    """Writes each fact to its JSONL file, its CSV file and its XLSX sheet as it comes."""
+class _Workbook:
+    """One write-only sheet per kind; past Excel's row limit a kind goes on in ``ledger-2``."""
 
-    def __init__(self, out_dir: Path, stack: ExitStack) -> None:
+    def __init__(self) -> None:
         from openpyxl import Workbook
 
-        (out_dir / "csv").mkdir(parents=True, exist_ok=True)
-        self.workbook = Workbook(write_only=True)
-        self.counts = dict.fromkeys(KINDS, 0)
-        self.jsonl = {
-            k: stack.enter_context((out_dir / f"{k}.jsonl").open("w", encoding="utf-8"))
-            for k in KINDS
-        }
-        self.csv = {}
-        for kind in KINDS:
-            encoding = "gb18030" if kind in GB18030_KINDS else "utf-8-sig"
-            handle = stack.enter_context(
-                (out_dir / "csv" / f"{kind}.csv").open("w", encoding=encoding, newline="")
-            )
-            self.csv[kind] = csv.writer(handle)
-            self.csv[kind].writerow(columns(kind))
-        self.sheets = {kind: self._sheet(kind) for kind in KINDS}
-        self.sheet_rows = dict.fromkeys(KINDS, 1)
+        self.book = Workbook(write_only=True)
+        self.rows = dict.fromkeys(KINDS, 0)
+        self.sheets = {kind: self._sheet(kind, kind) for kind in KINDS}
 
-    def _sheet(self, title: str) -> Any:
-        sheet = self.workbook.create_sheet(title)
-        sheet.append(columns(title.split("-")[0]))
+    def _sheet(self, title: str, kind: str) -> Any:
+        sheet = self.book.create_sheet(title)
+        sheet.append(columns(kind))
         return sheet
 
-    def write(self, fact: Fact) -> None:
-        kind = fact["kind"]
-        self.counts[kind] += 1
-        self.jsonl[kind].write(json.dumps(fact, ensure_ascii=False) + "\n")
-        values = [fact.get(name) for name in columns(kind)]
-        self.csv[kind].writerow([_text(v) for v in values])
-        if self.sheet_rows[kind] % XLSX_MAX_ROWS == 0:  # a sheet holds at most 1,048,576 rows
-            self.sheets[kind] = self._sheet(f"{kind}-{self.sheet_rows[kind] // XLSX_MAX_ROWS + 1}")
-            self.sheet_rows[kind] += 1
+    def append(self, kind: str, values: list[Any]) -> None:
+        per_sheet = XLSX_MAX_ROWS - 1  # under the header row
+        self.rows[kind] += 1
+        if self.rows[kind] > per_sheet and (self.rows[kind] - 1) % per_sheet == 0:
+            number = (self.rows[kind] - 1) // per_sheet + 1
+            self.sheets[kind] = self._sheet(f"{kind}-{number}", kind)
         self.sheets[kind].append([_cell(v) for v in values])
-        self.sheet_rows[kind] += 1
+
+    def save(self, path: Path) -> None:
+        self.book.save(path)
 
 
 def write_exports(out_dir: Path, seed: int = 2026, scale: float = 1.0) -> dict[str, int]:
-    """Write the demo county as ``<kind>.jsonl``, ``csv/<kind>.csv`` and ``county.xlsx``."""
+    """Write the demo county as ``<kind>.jsonl``, ``csv/<kind>.csv`` and ``county.xlsx``,
+    in one pass over the stream; return the number of facts per kind."""
     out_dir = Path(out_dir)
+    (out_dir / "csv").mkdir(parents=True, exist_ok=True)
+    header = {kind: columns(kind) for kind in KINDS}
+    counts = dict.fromkeys(KINDS, 0)
+    workbook = _Workbook()
     with ExitStack() as stack:
-        exporter = _Exporter(out_dir, stack)
+        jsonl = {
+            kind: stack.enter_context((out_dir / f"{kind}.jsonl").open("w", encoding="utf-8"))
+            for kind in KINDS
+        }
+        tables = {}
+        for kind in KINDS:
+            encoding = "gb18030" if kind in GB18030_KINDS else "utf-8-sig"
+            handle = (out_dir / "csv" / f"{kind}.csv").open("w", encoding=encoding, newline="")
+            tables[kind] = csv.writer(stack.enter_context(handle))
+            tables[kind].writerow(header[kind])
         for fact in generate(seed, scale):
-            exporter.write(fact)
-    exporter.workbook.save(out_dir / "county.xlsx")
-    return exporter.counts
+            kind = fact["kind"]
+            counts[kind] += 1
+            values = [fact.get(name) for name in header[kind]]
+            jsonl[kind].write(json.dumps(fact, ensure_ascii=False) + "\n")
+            tables[kind].writerow([_text(v) for v in values])
+            workbook.append(kind, values)
+    workbook.save(out_dir / "county.xlsx")
+    return counts
