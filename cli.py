@@ -180,7 +180,7 @@ def recommendations_list(as_json: bool, status: str | None, circumstance: int | 
         click.echo(json.dumps(items, ensure_ascii=False, indent=1))
     else:
         explanations = {i["id"]: get_recommendation(store, i["id"])["explanation"] for i in items}
-        click.echo(format_table(items, explanations))
+        Console(width=None if sys.stdout.isatty() else 200).print(format_table(items, explanations))
 
 
 @recommendations.command("show")

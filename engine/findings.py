@@ -77,7 +77,8 @@ def findings(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts
     for match in matches:
         key = tuple(f"{match[a][0]}:{match[a][1]}" for a in key_aliases)
         grouped.setdefault(key, []).append(match)
-    return [_finding(rule, sorted(group), facts, key) for key, group in sorted(grouped.items())]
+    return [_finding(rule, sorted(group, key=lambda m: sorted(m.items())), facts, key)
+            for key, group in sorted(grouped.items())]
 
 
 def _counted(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts) -> list[Finding]:

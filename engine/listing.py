@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from rich.box import SIMPLE_HEAD
+from rich.table import Table
 from sqlalchemy import Engine, select
 
 from engine.records import RecommendationRow
 
+SEVERITY_LABELS = {"minor": "较轻", "serious": "较重", "grave": "严重"}
 STATUS_LABELS = {"pending": "待审核", "approved": "已批准", "amended": "已修改", "rejected": "已驳回"}
 
 
@@ -49,18 +52,19 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def format_table(items: list[dict[str, Any]], explanations: dict[str, dict[str, Any]]) -> str:
-    """One line per recommendation, in Chinese, readable at a glance."""
-    lines = [f"{'编号':<17}{'行为日期':<12}{'情形':<4}{'姓名':<6}{'单位':<14}{'责任':<10}{'建议方式':<16}状态"]
+def format_table(items: list[dict[str, Any]], explanations: dict[str, dict[str, Any]]) -> Table:
+    """One row per recommendation, in Chinese, readable at a glance."""
+    table = Table("编号", "行为日期", "情形", "姓名", "单位（行为发生时）", "责任", "建议问责方式", "状态",
+                  title=f"问责建议（共 {len(items)} 条）", title_justify="left", box=SIMPLE_HEAD)
     for item in items:
         e = explanations[item["id"]]
-        route = "（移送纪律审查）" if e["route"] == "discipline_handling" else ""
-        lines.append(
-            f"{item['id']:<17}{item['conduct_date']:<12}{item['circumstance']:<4}"
-            f"{item['person_name']:<6}{e['post']['unit_name'][:12]:<14}{e['degree_label']:<10}"
-            f"{'＋'.join(e['form_labels']) + route:<16}{STATUS_LABELS.get(item['status'], item['status'])}")
-    lines.append(f"共 {len(items)} 条")
-    return "\n".join(lines)
+        forms = "＋".join(e["form_labels"])
+        if e["route"] == "discipline_handling":
+            forms += "（移送纪律审查）"
+        table.add_row(item["id"], item["conduct_date"], str(item["circumstance"]), item["person_name"],
+                      e["post"]["unit_name"], e["degree_label"], forms,
+                      STATUS_LABELS.get(item["status"], item["status"]))
+    return table
 
 
 def format_detail(item: dict[str, Any]) -> str:
@@ -72,7 +76,7 @@ def format_detail(item: dict[str, Any]) -> str:
         f"{e['post']['unit_name']}{e['post']['role_label']}",
         f"问责情形：第{e['circumstance']}项　{e['circumstance_label']}",
         f"规则：{e['rule_title']}（{e['rule_id']} 第{e['rule_version']}版，{e['rule_file']}）",
-        f"责任：{e['degree_label']}　情节：{e['severity']}　行为日期：{e['conduct_date']}",
+        f"责任：{e['degree_label']}　情节：{SEVERITY_LABELS[e['severity']]}　行为日期：{e['conduct_date']}",
         "事实与证据：",
         *[f"  [{ev['kind']}:{ev['id']}] {ev['summary']}（来源 {ev['src']}）" for ev in e["evidence"]],
         "依据：",
