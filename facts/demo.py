@@ -91,7 +91,7 @@ def _scaled(rng: random.Random, low: int, high: int, scale: float) -> int:
     return max(1, round(rng.randint(low, high) * scale))
 
 
-def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
+def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -284,11 +284,12 @@ class _Builder:
         for _ in range(self.rng.randint(4, 6)):
             self._cadre(uid, uid, "grassroots_committee_member", "member")
         self._staff(uid, _scaled(self.rng, 3, 6, self.scale))
-        for n, where in enumerate(self.rng.sample(data.COMMUNITIES, _scaled(self.rng, 1, 2, 1)), 1):
+        for n, where in enumerate(self.rng.sample(data.COMMUNITIES, self.rng.randint(1, 2)), 1):
             self._branch(f"{uid}-C{n}", f"{name}{where}社区党总支", "grassroots_committee", uid)
         villages = [h + t for h in data.VILLAGE_HEADS for t in data.VILLAGE_TAILS]
         self.rng.shuffle(villages)
         for n in range(_scaled(self.rng, 20, 34, self.scale)):
+            # past the 600 distinct names (scale > 17) a number tells villages apart
             village = villages[n % len(villages)] + (
                 str(n // len(villages) + 1) if n >= len(villages) else ""
             )
@@ -376,12 +377,10 @@ class _Builder:
 
 def _issuer(county: _County, person: _Person) -> str | None:
     """The supervising leader who reminds ``person``: the county secretary for county leaders."""
+    if person.category == "county_secretary":
+        return None  # nobody in the county reminds its secretary
     if person.root == COUNTY:
-        return (
-            None
-            if person.category == "county_secretary"
-            else county.holder(COUNTY, "secretary", WINDOW_END)
-        )
+        return county.holder(COUNTY, "secretary", WINDOW_END)
     return county.leader_of[person.root]
 
 
