@@ -279,7 +279,7 @@ def test_xlsx_reads_back_as_valid_facts(
     sample = [f for f in facts if f["kind"] in ("person", "violation", "disunity", "reminder")]
     workbook = _Workbook()
     for fact in sample:
-        workbook.append(fact["kind"], [fact.get(name) for name in columns(fact["kind"])])
+        workbook.append(fact, [fact.get(name) for name in columns(fact["kind"])])
     workbook.save(tmp_path / "county.xlsx")
     assert "violation-2" in load_workbook(tmp_path / "county.xlsx", read_only=True).sheetnames
     read = Counter()
@@ -290,6 +290,14 @@ def test_xlsx_reads_back_as_valid_facts(
         if row.kind == "violation" and fact.id == "V-COAL-20260226":
             assert len(fact.actors) == 3 and fact.case_filed is False
     assert read == Counter(f["kind"] for f in sample)
+
+
+def test_formats_can_be_chosen(tmp_path: Path) -> None:
+    counts = write_exports(tmp_path, seed=7, scale=0.05, formats=("jsonl",))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{kind}.jsonl" for kind in KINDS)
+    assert counts["unit"] > 0
+    with pytest.raises(ValueError, match="docx"):
+        write_exports(tmp_path, formats=("jsonl", "docx"))
 
 
 def test_csv_encodings(exports: Exports) -> None:
