@@ -187,9 +187,10 @@ class _County:
                 return post.person
         return None
 
-    def team(self, unit: str, day: date) -> list[str]:
-        """Who sat on the unit's party team on ``day``, secretary first."""
-        return [p.person for p in self.posts_at.get(unit, ()) if p.holds(day)]
+    def members(self, unit: str, day: date) -> list[str]:
+        """Who sat on the unit's party team on ``day``, besides its secretary."""
+        posts = self.posts_at.get(unit, ())
+        return [p.person for p in posts if p.role != "secretary" and p.holds(day)]
 
     def cadres(self) -> Iterator[_Person]:
         return (p for p in self.persons if p.category is not None)
@@ -596,7 +597,7 @@ def _actors(rng: random.Random, county: _County, unit: str, day: date) -> list[s
 
 def _dissent(rng: random.Random, county: _County, unit: str, day: date) -> dict[str, Any]:
     """Now and then a team member (not the secretary) whose dissent is on record."""
-    members = county.team(unit, day)[1:]
+    members = county.members(unit, day)
     if members and rng.random() < 0.15:
         return {"dissent": [rng.choice(members)]}
     return {}
