@@ -48,7 +48,7 @@ SPECIAL_END = date(2026, 3, 6)
 COAL_CASE_DATE = date(2026, 2, 26)
 
 POST_CHANGE_RATE = 0.08  # posts that change holder within the 24 months
-REMINDER_RATE = 0.08  # failed filings that draw a leader's reminder
+REMINDER_RATE = 0.03  # failed filings that draw a leader's reminder
 NO_RECTIFICATION_RATE = 0.05
 INEFFECTIVE_RATE = 0.25
 PAST_ACCOUNTABILITY_RATE = 0.03
@@ -455,9 +455,7 @@ def _ledger_facts(county: _County, rl: ResponsibilityList, seed: int) -> Iterato
         for year, month in PERIODS:
             if not post.holds(_last_day(year, month)):
                 continue
-            for task in tasks:
-                if not task.due_in(month):
-                    continue
+            for task in tasks:  # every task is reported in every month's filing
                 filing = _filing(rng, person, year, month, task)
                 yield filing
                 if filing["verdict"] != "fail" or issuer is None or rng.random() >= REMINDER_RATE:

@@ -38,14 +38,6 @@ class Task(_Strict):
             raise ValueError(f"{self.code}: `month` applies to yearly tasks only")
         return self
 
-    def due_in(self, month: int) -> bool:
-        """Whether the ledger has a filing of this task for a period in ``month`` (1-12)."""
-        if self.frequency == "monthly":
-            return True
-        if self.frequency == "quarterly":
-            return month % 3 == 0
-        return month == (self.month or 12)
-
 
 class CategoryEntry(_Strict):
     code: Category

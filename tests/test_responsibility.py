@@ -30,14 +30,6 @@ def test_bundled_list_has_the_articles_tasks() -> None:
     assert rl.reference.issued == "2016-03"
 
 
-def test_due_months() -> None:
-    rl = load_responsibility_list()
-    tasks = {t.code: t for t in rl.tasks_for("branch_secretary")}
-    assert [m for m in range(1, 13) if tasks["bs01"].due_in(m)] == [1]
-    assert [m for m in range(1, 13) if tasks["bs02"].due_in(m)] == [3, 6, 9, 12]
-    assert all(tasks["bs04"].due_in(m) for m in range(1, 13))
-
-
 def _write_variant(tmp_path: Path, old: str, new: str) -> Path:
     text = DEFAULT_PATH.read_text(encoding="utf-8")
     assert old in text

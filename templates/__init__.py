@@ -1,0 +1,1 @@
+"""Jinja2 templates for documents and pages; staff may override them with --templates."""
