@@ -198,6 +198,27 @@ def recommendations_show(rec_id: str, as_json: bool, db_url: str | None) -> None
     click.echo(json.dumps(item, ensure_ascii=False, indent=1) if as_json else format_detail(item))
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", default=20, show_default=True)
+@db_option
+def runs(as_json: bool, limit: int, db_url: str | None) -> None:
+    """The latest evaluation runs: as-of date, rulebook, status, counts, timings."""
+    from engine.listing import list_runs
+    from facts.store import open_store
+
+    items = list_runs(open_store(db_url), limit)
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=1))
+        return
+    for run in items:
+        counts = run["counts"]
+        click.echo(f"#{run['id']:<4} {run['status']:<9} as-of {run['as_of']}  rules {run['rulebook_hash'][:12]}  "
+                   f"started {run['started']}  recommendations {counts.get('recommendations', '-')} "
+                   f"(new {counts.get('new', '-')})  {run['timings'].get('total_s', '-')} s"
+                   + (f"  error: {counts['error']}" if "error" in counts else ""))
+
+
 @main.group()
 def rules() -> None:
     """The rulebook."""

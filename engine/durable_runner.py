@@ -77,13 +77,17 @@ def evaluate_batch(batch: Batch) -> list[tuple[str, Match]]:
     host = _Host()
     # set_rulesets mutates its argument (it deletes 'run'): give it a copy
     host.set_rulesets(json.loads(json.dumps(batch.definition)))
+    negated = {"q_" + name.removeprefix("a_").removesuffix("$not")
+               for rule in batch.definition[batch.ruleset_name].values()
+               for clause in rule["all"] for name in clause if name.endswith("$not")}
     for sid, messages in batch.partitions:
         for msg in messages:
             try:
                 host.assert_fact(batch.ruleset_name, msg)
             except MessageNotHandledException:
-                # a fact that qualified only for an absent clause changes no match by itself
-                continue
+                # only a fact that qualified for an absent clause alone may go unhandled
+                if {k for k in msg if k.startswith("q_")} - negated:
+                    raise
             # MessageObservedException (a repeated id) propagates: it would be a lost fact
         state = host.get_state(batch.ruleset_name, sid)
         if state and state.get("exception"):

@@ -9,7 +9,7 @@ from rich.box import SIMPLE_HEAD
 from rich.table import Table
 from sqlalchemy import Engine, select
 
-from engine.records import RecommendationRow
+from engine.records import EvaluationRun, RecommendationRow
 
 SEVERITY_LABELS = {"minor": "较轻", "serious": "较重", "grave": "严重"}
 STATUS_LABELS = {"pending": "待审核", "approved": "已批准", "amended": "已修改", "rejected": "已驳回"}
@@ -107,3 +107,14 @@ def run_summary(engine: Engine, ids: list[str]) -> str:
 
     return "\n".join(block("按问责情形：", by_circumstance) + block("按问责方式：", by_form)
                      + block("按单位：", by_unit))
+
+
+def list_runs(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest evaluation runs, newest first: what the operator checks in the morning."""
+    table = EvaluationRun.__table__
+    with engine.connect() as connection:
+        rows = connection.execute(select(table).order_by(table.c.id.desc()).limit(limit))
+        return [{**dict(r._mapping), "as_of": r.as_of.isoformat(),
+                 "started": r.started.isoformat(timespec="seconds"),
+                 "finished": r.finished.isoformat(timespec="seconds") if r.finished else None}
+                for r in rows]
