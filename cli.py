@@ -158,6 +158,58 @@ def _print_run(result, db_url: str | None) -> None:  # noqa: ANN001
     click.echo(run_summary(open_store(db_url), result.new + result.changed + result.unchanged))
 
 
+templates_option = click.option("--templates", "templates_dir", default=None,
+                                type=click.Path(exists=True, file_okay=False, path_type=Path),
+                                help="Folder of templates that override the bundled ones.")
+
+
+@main.command()
+@as_of_option
+@rules_option
+@templates_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("documents-out"),
+              show_default=True, help="Documents go into a folder per as-of date under this one.")
+@db_option
+def nightly(as_of: str | None, rules_dir: Path | None, templates_dir: Path | None, out: Path,
+            db_url: str | None) -> None:
+    """Evaluate everything collected and write the documents of the recommendations (for cron)."""
+    from documents.fonts import MissingDependency
+    from documents.nightly import NightlyLocked, run_nightly
+    from facts.store import open_store
+
+    try:
+        report = _evaluate_or_exit(lambda: run_nightly(open_store(db_url), out, _as_of(as_of),
+                                                       rules_dir, templates_dir))
+    except NightlyLocked as exc:
+        console.print(f"[red]{exc}[/]")
+        sys.exit(5)
+    except (MissingDependency, OSError) as exc:
+        console.print(f"[red]documents could not be written:[/] {exc}\n"
+                      "the recommendations are committed; the next run writes the missing documents")
+        sys.exit(4)
+    _print_run(report.run, db_url)
+    click.echo(f"文书 {len(report.documents)} 个，写入 {report.folder}")
+
+
+@main.command()
+@click.argument("rec_id")
+@click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "html"]), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@templates_option
+@db_option
+def render(rec_id: str, fmt: str, output: Path, templates_dir: Path | None, db_url: str | None) -> None:
+    """Write the recommendation document (问责建议书) of one recommendation."""
+    from documents.fonts import MissingDependency
+    from documents.recommendation import NotFound, render_recommendation
+    from facts.store import open_store
+
+    try:
+        output.write_bytes(render_recommendation(open_store(db_url), rec_id, fmt, templates_dir))
+    except (NotFound, MissingDependency) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"written {output}")
+
+
 @main.group()
 def recommendations() -> None:
     """Read the recommendations the evaluation made."""

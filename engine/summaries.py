@@ -17,6 +17,10 @@ _FORM = {"admonition": "诫勉谈话", "circulated_criticism": "通报批评", "
          "dismissal_from_party_posts": "撤销党内职务", "probation": "留党察看", "expulsion": "开除党籍"}
 
 
+def _day(value: Any) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if hasattr(value, "year") else str(value)
+
+
 def summary(kind: str, fact: dict[str, Any], roster: Roster, task_names: dict[str, str]) -> str:
     def name(person_id: str | None) -> str:
         person = roster.persons.get(person_id or "")
@@ -28,37 +32,37 @@ def summary(kind: str, fact: dict[str, Any], roster: Roster, task_names: dict[st
 
     if kind == "ledger":
         task = task_names.get(fact["task"], fact["task"])
-        return (f"{fact['date']}，{name(fact['person'])}{fact['period']}工作台账“{task}”"
+        return (f"{_day(fact['date'])}，{name(fact['person'])}{fact['period']}工作台账“{task}”"
                 f"{_STATUS[fact['status']]}，核查结论：{_VERDICT[fact['verdict']]}")
     if kind == "reminder":
-        due = f"，限{fact['due']}前整改" if fact.get("due") else ""
-        return f"{fact['date']}，{name(fact['issuer'])}对{name(fact['person'])}提醒：{fact['matter']}{due}"
+        due = f"，限{_day(fact['due'])}前整改" if fact.get("due") else ""
+        return f"{_day(fact['date'])}，{name(fact['issuer'])}对{name(fact['person'])}提醒：{fact['matter']}{due}"
     if kind == "rectification":
         result = "整改有效" if fact["effective"] else "整改效果不明显"
-        return f"{fact['date']}，对提醒（{fact['reminder']}）事项复查：{result}"
+        return f"{_day(fact['date'])}，对提醒（{fact['reminder']}）事项复查：{result}"
     if kind == "inspection":
         who = f"（{name(fact['person'])}）" if fact.get("person") else ""
-        return (f"{fact['date']}，{fact['group']}{_MODE[fact['mode']]}{unit(fact['unit'])}{who}"
+        return (f"{_day(fact['date'])}，{fact['group']}{_MODE[fact['mode']]}{unit(fact['unit'])}{who}"
                 f"发现：{fact['problem']}（{_SEVERITY[fact['severity']]}）")
     if kind == "violation":
         actors = "、".join(name(a) for a in fact["actors"])
         text = fact.get("description") or _CATEGORY[fact["category"]] + "问题"
         case = "，已立案审查" if fact["case_filed"] else ""
-        return (f"{fact['date']}，{unit(fact['unit'])}{actors}{text}"
+        return (f"{_day(fact['date'])}，{unit(fact['unit'])}{actors}{text}"
                 f"（{_CATEGORY[fact['category']]}，{_SEVERITY[fact['severity']]}{case}）")
     if kind == "disunity":
         parts = ["影响工作开展" if fact["affects_work"] else "未影响工作",
                  "群众反映强烈" if fact["public_reaction"] else "无群众反映"]
         source = f"（来源：{fact['source']}）" if fact.get("source") else ""
-        return f"{fact['date']}，{unit(fact['unit'])}领导班子不团结，{'，'.join(parts)}{source}"
+        return f"{_day(fact['date'])}，{unit(fact['unit'])}领导班子不团结，{'，'.join(parts)}{source}"
     if kind == "proposal":
-        return f"{fact['date']}，{name(fact['proposer'])}提出对{name(fact['person'])}问责：{fact['reason']}"
+        return f"{_day(fact['date'])}，{name(fact['proposer'])}提出对{name(fact['person'])}问责：{fact['reason']}"
     if kind == "accountability":
-        return f"{fact['date']}，{name(fact['person'])}受{_FORM[fact['form']]}"
+        return f"{_day(fact['date'])}，{name(fact['person'])}受{_FORM[fact['form']]}"
     if kind == "evaluation":
         return f"{fact['year']}年度{name(fact['person'])}测评满意度{fact['approval']:.0%}"
     if kind == "person":
         return f"{fact['name']}（{unit(fact['unit'])}）"
     if kind == "post":
-        return f"{name(fact['person'])}自{fact['start']}任{unit(fact['unit'])}{fact['role']}"
+        return f"{name(fact['person'])}自{_day(fact['start'])}任{unit(fact['unit'])}{fact['role']}"
     return f"{kind} {fact['id']}"

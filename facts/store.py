@@ -36,6 +36,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def open_store(url: str | None = None) -> Engine:
     """Connect and create any missing tables. Every table of the product shares one metadata."""
+    import documents.numbering  # noqa: F401  (registers its table)
     import engine.records  # noqa: F401  (registers its tables)
 
     url = database_url(url)

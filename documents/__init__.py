@@ -1,0 +1,1 @@
+"""Documents staff read and file: the recommendation document and the quarterly circulation."""

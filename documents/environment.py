@@ -1,0 +1,53 @@
+"""The Jinja environment for every document and page: sandboxed, staff-editable, autoescaped.
+
+Templates staff put in ``--templates DIR`` take precedence; anything not there falls back
+to the bundled ones. The sandbox keeps a template from reaching Python internals, and HTML
+is autoescaped so a fact whose text contains markup renders as text.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+BUNDLED = Path(__file__).resolve().parent.parent / "templates"
+_DIGITS = "〇一二三四五六七八九"
+
+
+def chinese_date(day: date) -> str:
+    """二〇二六年十一月二十五日, as the date of an official document is written."""
+    def number(n: int) -> str:
+        if n < 10:
+            return _DIGITS[n]
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+
+    year = "".join(_DIGITS[int(d)] for d in str(day.year))
+    return f"{year}年{number(day.month)}月{number(day.day)}日"
+
+
+def short_date(day: date | str | None) -> str:
+    """2026年2月26日 in running text."""
+    if day is None:
+        return ""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def environment(templates_dir: Path | None = None) -> SandboxedEnvironment:
+    loaders = [FileSystemLoader(str(templates_dir))] if templates_dir else []
+    loaders.append(FileSystemLoader(str(BUNDLED)))
+    env = SandboxedEnvironment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(["html"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["cn_date"] = chinese_date
+    env.filters["short_date"] = short_date
+    return env

@@ -1,0 +1,109 @@
+"""The operator's nightly job: evaluate everything collected, then write the documents.
+
+One document per recommendation in each format, and an index page, into a folder named
+after the as-of date. Exit codes of ``wenze nightly`` (for cron and systemd): 0 done;
+2 the rulebook has errors; 3 the evaluation failed (nothing changed); 4 documents could
+not be written (the recommendations are committed; the next run writes what is missing);
+5 another nightly run holds the lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from sqlalchemy import Engine, select
+
+from documents.environment import environment
+from documents.fonts import find_fonts
+from documents.recommendation import context, render_html
+from engine.evaluate import RunResult, evaluate
+from engine.records import RecommendationRow
+
+WRITERS = ("html", "pdf", "docx")
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write through a temporary name, so a killed run never leaves half a document."""
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_documents(engine: Engine, folder: Path, ids: list[str], run: RunResult,
+                    formats: tuple[str, ...] = WRITERS,
+                    templates_dir: Path | None = None) -> list[Path]:
+    """``folder/<id>.<fmt>`` for each recommendation, then ``folder/index.html``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    rows: list[dict[str, Any]] = []
+    for rec_id in ids:
+        ctx = context(engine, rec_id)
+        html = render_html(ctx, templates_dir)
+        for fmt in formats:
+            if fmt == "html":
+                data = html.encode("utf-8")
+            elif fmt == "pdf":
+                from documents.pdf import html_to_pdf
+
+                data = html_to_pdf(html)
+            else:
+                from documents.docx import html_to_docx
+
+                data = html_to_docx(html)
+            path = folder / f"{rec_id}.{fmt}"
+            _write(path, data)
+            written.append(path)
+        rows.append({"id": rec_id, "number": ctx["number"], "e": ctx["e"], "formats": formats})
+    index = environment(templates_dir).get_template("index.html").render(
+        fonts=find_fonts(), rows=rows, as_of=run.as_of, rulebook=run.rulebook_hash,
+        run_id=run.run_id, counts=run.counts)
+    _write(folder / "index.html", index.encode("utf-8"))
+    written.append(folder / "index.html")
+    return written
+
+
+class NightlyLocked(Exception):
+    """Another nightly run is still going."""
+
+
+@dataclass
+class NightlyReport:
+    run: RunResult
+    folder: Path
+    documents: list[Path] = field(default_factory=list)
+
+
+def _undocumented(engine: Engine, out_dir: Path) -> set[str]:
+    """Recommendations with no document in any dated folder (e.g. after a failed night)."""
+    with engine.connect() as connection:
+        ids = connection.execute(select(RecommendationRow.__table__.c.id)).scalars().all()
+    written = {p.stem for p in out_dir.glob("*/R*.html")}
+    return {i for i in ids if i not in written}
+
+
+def run_nightly(engine: Engine, out_dir: Path, as_of: date | None = None,
+                rules_dir: Path | None = None, templates_dir: Path | None = None,
+                formats: tuple[str, ...] = WRITERS) -> NightlyReport:
+    """Evaluate, then write one document per recommendation not yet written, and an index."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(out_dir / ".nightly.lock", timeout=0):
+            run = evaluate(engine, as_of, rules_dir)
+            folder = out_dir / run.as_of.isoformat()
+            todo = sorted(set(run.new) | set(run.changed) | _undocumented(engine, out_dir))
+            paths = write_documents(engine, folder, todo, run, formats, templates_dir)
+            report = NightlyReport(run, folder, paths)
+            (folder / "run.json").write_text(json.dumps({
+                "run": run.run_id, "as_of": run.as_of.isoformat(), "rulebook": run.rulebook_hash,
+                "counts": run.counts, "timings": run.timings, "new": run.new,
+                "documents": [p.name for p in paths]}, ensure_ascii=False, indent=1),
+                encoding="utf-8")
+            return report
+    except Timeout as exc:
+        raise NightlyLocked(f"another nightly run holds {exc.lock_file}") from exc

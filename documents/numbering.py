@@ -1,0 +1,51 @@
+"""Reference numbers in the official form, 县纪建〔2026〕7号, kept in the store.
+
+Per year the sequence starts at 1 and never repeats: a recommendation keeps the number it
+was first given, and (year, seq) is unique in the database, so two processes cannot give
+out the same number.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Engine, UniqueConstraint, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, SQLModel
+
+PREFIX = "县纪建"
+PATTERN = re.compile(r"^(?P<prefix>\S+)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
+
+
+class DocumentNumber(SQLModel, table=True):
+    __tablename__ = "document_number"
+    __table_args__ = (UniqueConstraint("year", "seq"),)
+    recommendation_id: str = Field(primary_key=True, max_length=40)
+    year: int
+    seq: int
+    prefix: str = PREFIX
+
+
+def format_number(prefix: str, year: int, seq: int) -> str:
+    """``县纪建〔2026〕7号``: full year in 〔〕, no leading zeros."""
+    return f"{prefix}〔{year}〕{seq}号"
+
+
+def assign(engine: Engine, recommendation_id: str, year: int, prefix: str = PREFIX) -> str:
+    """The recommendation's number, given now if it has none yet."""
+    table = DocumentNumber.__table__
+    for _ in range(5):  # a concurrent assignment may take the same next seq: try again
+        try:
+            with engine.begin() as connection:
+                row = connection.execute(select(table).where(
+                    table.c.recommendation_id == recommendation_id)).first()
+                if row is not None:
+                    return format_number(row.prefix, row.year, row.seq)
+                seq = connection.execute(select(func.coalesce(func.max(table.c.seq), 0) + 1)
+                                         .where(table.c.year == year)).scalar_one()
+                connection.execute(insert(table).values(recommendation_id=recommendation_id,
+                                                        year=year, seq=seq, prefix=prefix))
+                return format_number(prefix, year, seq)
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"could not assign a document number to {recommendation_id}")
