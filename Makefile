@@ -24,7 +24,7 @@ $(SYSTEM_STAMP):
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test]' --config-settings editable_mode=compat
 	@touch $@
 
 demo: $(SYSTEM_STAMP) $(STAMP)

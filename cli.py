@@ -211,6 +211,33 @@ def render(rec_id: str, fmt: str, output: Path, templates_dir: Path | None, db_u
 
 
 @main.group()
+def report() -> None:
+    """Periodic reports."""
+
+
+@report.command("quarterly")
+@click.argument("quarter")
+@click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "html"]), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Default: circulation-<QUARTER>.<format>")
+@templates_option
+@db_option
+def report_quarterly(quarter: str, fmt: str, output: Path | None, templates_dir: Path | None,
+                     db_url: str | None) -> None:
+    """The quarterly circulation (一季一通报) for a quarter such as 2026Q3."""
+    from documents.fonts import MissingDependency
+    from documents.quarterly import BadQuarter, render_quarterly
+    from facts.store import open_store
+
+    output = output or Path(f"circulation-{quarter}.{fmt}")
+    try:
+        output.write_bytes(render_quarterly(open_store(db_url), quarter, fmt, templates_dir))
+    except (BadQuarter, MissingDependency) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"written {output}")
+
+
+@main.group()
 def recommendations() -> None:
     """Read the recommendations the evaluation made."""
 
