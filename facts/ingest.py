@@ -58,9 +58,9 @@ class IngestReport:
         return len({(e.location, e.kind) for e in self.errors})
 
 
-def content_hash(data: dict[str, Any]) -> str:
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def content_hash(fact: Any) -> str:
+    """Hash of a validated fact's canonical JSON (fields in contract order)."""
+    return hashlib.sha256(fact.model_dump_json().encode()).hexdigest()
 
 
 def _pydantic_errors(exc: ValidationError) -> Iterator[tuple[str, str]]:
@@ -84,7 +84,7 @@ class _Loader:
         self.batch_id = batch_id
         self.replace = replace
         self.report = report
-        self.pending: dict[str, list[tuple[Location, dict[str, Any], dict[str, Any]]]] = {
+        self.pending: dict[str, list[tuple[Location, dict[str, Any], dict[str, Any], str]]] = {
             kind: [] for kind in KINDS
         }
         self.task_codes = load_responsibility_list().task_codes
@@ -106,9 +106,8 @@ class _Loader:
         if row.kind == "ledger" and fact.task not in self.task_codes:
             self._reject(row, "task", f"unknown task code {fact.task!r} (see the responsibility list)")
             return
-        values = fact.model_dump()
         pending = self.pending[row.kind]
-        pending.append((row.location, row.data, values))
+        pending.append((row.location, row.data, fact.model_dump(), content_hash(fact)))
         if len(pending) >= CHUNK:
             self.flush(row.kind)
 
@@ -120,7 +119,7 @@ class _Loader:
         if not pending:
             return
         table: Table = TABLES[kind].__table__
-        ids = list({values["id"] for _, _, values in pending})
+        ids = list({values["id"] for _, _, values, _ in pending})
         stored = {
             r.id: r
             for r in self.connection.execute(
@@ -131,8 +130,7 @@ class _Loader:
         }
         seen: dict[str, tuple[str, str]] = {}  # id -> (hash, src) for rows of this chunk
         inserts = []
-        for location, raw, values in pending:
-            digest = content_hash(_jsonable(values))
+        for location, raw, values, digest in pending:
             fact_id = values["id"]
             earlier = seen.get(fact_id) or (
                 (stored[fact_id].content_hash, stored[fact_id].src) if fact_id in stored else None
