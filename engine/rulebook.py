@@ -223,6 +223,8 @@ def _kind_fields(kind: str) -> set[str]:
 
 
 def _check_field(checker: _FileChecker, path: tuple[Any, ...], kind: str, name: str) -> bool:
+    if kind not in KINDS:
+        return False  # the unknown kind itself is already reported
     if name.startswith("attrs."):
         return True
     if name not in _kind_fields(kind):
