@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 from datetime import date
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
