@@ -12,7 +12,13 @@ import re
 from datetime import date as Date
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
 
