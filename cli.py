@@ -82,6 +82,28 @@ def stats(as_json: bool, db_url: str | None) -> None:
             click.echo(f"{kind:15} {n:>9}")
 
 
+@facts.command("list")
+@click.argument("kind")
+@click.option("--unit", default=None)
+@click.option("--person", default=None)
+@click.option("--since", default=None, metavar="YYYY-MM-DD")
+@click.option("--until", default=None, metavar="YYYY-MM-DD")
+@click.option("--limit", default=100, show_default=True, help="0 for all.")
+@db_option
+def facts_list(kind: str, unit: str | None, person: str | None, since: str | None, until: str | None,
+               limit: int, db_url: str | None) -> None:
+    """Stored facts of one kind as JSON Lines, narrowed by unit, person and date range."""
+    from facts.contract import KINDS
+    from facts.store import fact_query, open_store, stream
+
+    if kind not in KINDS:
+        raise click.BadParameter(f"unknown kind; one of {', '.join(KINDS)}", param_hint="KIND")
+    query = fact_query(kind, unit=unit, person=person, since=_as_of(since), until=_as_of(until))
+    for row in stream(open_store(db_url), query.limit(limit or None)):
+        fact = {k: v for k, v in row._mapping.items() if k not in ("content_hash", "ingest_id")}
+        click.echo(json.dumps({"kind": kind, **fact}, ensure_ascii=False, default=str))
+
+
 @facts.command()
 def schema() -> None:
     """Print the fact contract as JSON Schema."""

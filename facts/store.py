@@ -65,23 +65,20 @@ def fact_query(
     until: date | None = None,
 ) -> Select:
     """A query for facts of one kind, narrowed by unit, person and date range where the kind has them."""
-    table = TABLES[kind]
-    query = select(table)
+    columns = TABLES[kind].__table__.c
+    query = select(TABLES[kind].__table__)
     if unit is not None:
-        query = query.where(table.unit == unit)
+        query = query.where(columns.unit == unit)
     if person is not None:
-        query = query.where(table.person == person)
+        query = query.where(columns.person == person)
     date_field = contract.DATE_FIELD[kind]
     if date_field is not None:
-        column = getattr(table, date_field)
         if since is not None:
-            query = query.where(column >= since)
+            query = query.where(columns[date_field] >= since)
         if until is not None:
-            query = query.where(column <= until)
-        query = query.order_by(column, table.id)
-    else:
-        query = query.order_by(table.id)
-    return query
+            query = query.where(columns[date_field] <= until)
+        return query.order_by(columns[date_field], columns.id)
+    return query.order_by(columns.id)
 
 
 def stream(engine: Engine, query: Select, batch: int = 5000) -> Iterator[Any]:

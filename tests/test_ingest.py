@@ -188,3 +188,16 @@ def test_schema_command_prints_every_kind() -> None:
     assert schema["$defs"]["ledger"]["properties"]["kind"] == {"const": "ledger"}
     assert "verdict" in schema["$defs"]["ledger"]["required"]
     assert json_schema()["$defs"]["unit"]["properties"]["type"]["enum"][0] == "county_committee"
+
+
+def test_facts_list_streams_by_person_unit_and_date_range(store, tmp_path) -> None:
+    rows = UNITS + PERSONS + [ledger(1, person="P1", date="2026-04-02"),
+                              ledger(2, person="P2", date="2026-04-03"),
+                              ledger(3, person="P1", period="2026-05", date="2026-06-01")]
+    assert run(store, "ingest", str(write_jsonl(tmp_path / "f.jsonl", rows))).exit_code == 0
+    listed = run(store, "facts", "list", "ledger", "--person", "P1", "--until", "2026-05-31")
+    assert [json.loads(line)["id"] for line in listed.output.splitlines()] == ["L1"]
+    listed = run(store, "facts", "list", "ledger", "--since", "2026-04-03")
+    assert [json.loads(line)["id"] for line in listed.output.splitlines()] == ["L2", "L3"]
+    listed = run(store, "facts", "list", "person", "--unit", "U1", "--limit", "2")
+    assert [json.loads(line)["src"] for line in listed.output.splitlines()] == ["f.jsonl:2", "f.jsonl:3"]
