@@ -137,10 +137,24 @@ def compile_rule(version: RuleVersion, as_of: date) -> CompiledRule:
     )
 
 
-def message(rule: CompiledRule, kind: str, fact: dict[str, Any], sid: str,
-            qualified: set[str]) -> dict[str, Any]:
+def durable_hash(message_id: str) -> int:
+    """The 32-bit FNV-1a hash durable_rules keys a stored message by (signed chars, as in C).
+
+    durable_rules refuses a message whose id hashes like one already in its sid, without
+    comparing the ids (``storeMessage`` in state.c): a distinct fact would be lost. The feed
+    uses this to give such a fact another id before it is sent.
+    """
+    value = 0x811C9DC5
+    for byte in message_id.encode():
+        value ^= byte - 256 if byte > 127 else byte
+        value = (value * 16777619) & 0xFFFFFFFF
+    return value
+
+
+def message(rule: CompiledRule, fact: dict[str, Any], sid: str, qualified: set[str],
+            message_id: str) -> dict[str, Any]:
     """The durable_rules message for one fact in one partition: its id, flags and join fields."""
-    msg: dict[str, Any] = {"sid": sid, "id": encode(f"{kind}:{fact['id']}")}
+    msg: dict[str, Any] = {"sid": sid, "id": message_id}
     for alias in sorted(qualified):
         msg["q_" + alias] = 1
         for name in rule.message_fields[alias]:

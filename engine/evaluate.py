@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine, insert, select, update
 
-from engine.compile import compile_rule, encode
+from engine.compile import compile_rule
 from engine.durable_runner import WORKERS, EvaluationError, batches, run_batches
 from engine.explanation import EscalationStep, Explanation
 from engine.feed import FactKey, partitions
@@ -46,10 +46,10 @@ def find(engine: Engine, rulebook: Rulebook, as_of: date, evaluator: Evaluator =
     matches: dict[str, list[dict[str, FactKey]]] = {rule.ruleset_name: [] for rule in compiled}
     if evaluator == "durable":
         work = []
+        decode: dict[str, FactKey] = {}
         for rule in compiled:
             work.extend(batches(rule.ruleset_name, rule.definition,
-                                partitions(engine, rule, as_of, facts)))
-        decode = {encode(f"{kind}:{fid}"): (kind, fid) for kind, fid in facts}
+                                partitions(engine, rule, as_of, facts, decode)))
         for batch, found in run_batches(work, workers):
             matches[batch.ruleset_name].extend(
                 {alias: decode[msg_id] for alias, msg_id in match.items()} for _, match in found)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, func, select
 
-from engine.compile import CompiledClause, CompiledRule, encode, field_value, message
+from engine.compile import CompiledClause, CompiledRule, durable_hash, encode, field_value, message
 from engine.predicates import holds
 from engine.terms import Term
 from facts.contract import DATE_FIELD
@@ -61,11 +61,13 @@ def clause_facts(engine: Engine, clause: CompiledClause, as_of: date) -> Iterato
             yield fact
 
 
-def partitions(engine: Engine, rule: CompiledRule, as_of: date,
-               facts: dict[FactKey, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def partitions(engine: Engine, rule: CompiledRule, as_of: date, facts: dict[FactKey, dict[str, Any]],
+               decode: dict[str, FactKey]) -> dict[str, list[dict[str, Any]]]:
     """Messages per partition (sid), the facts of absent clauses first in each.
 
-    ``facts`` is filled with every fact read, so matches can be turned back into facts.
+    ``facts`` is filled with every fact read and ``decode`` with message id → fact, so
+    matches can be turned back into facts. Within a sid no two message ids share a
+    durable_rules hash (see ``durable_hash``): a clash gets a ``#n`` suffix.
     """
     qualified: dict[str, dict[FactKey, set[str]]] = {}
     for clause in rule.clauses:
@@ -81,6 +83,16 @@ def partitions(engine: Engine, rule: CompiledRule, as_of: date,
     result = {}
     for sid, members in qualified.items():
         ordered = sorted(members.items(), key=lambda item: (absent not in item[1], item[0]))
-        result[sid] = [message(rule, kind, facts[(kind, fid)], sid, aliases)
-                       for (kind, fid), aliases in ordered]
+        hashes: set[int] = set()
+        messages = []
+        for key, aliases in ordered:
+            base = encode(f"{key[0]}:{key[1]}")
+            message_id, n = base, 0
+            while durable_hash(message_id) in hashes:
+                n += 1
+                message_id = f"{base}#{n}"
+            hashes.add(durable_hash(message_id))
+            decode[message_id] = key
+            messages.append(message(rule, facts[key], sid, aliases, message_id))
+        result[sid] = messages
     return result

@@ -281,3 +281,25 @@ def test_demo_county_evaluation_is_complete_and_idempotent(demo_store) -> None:
         before = connection.execute(select(func.count()).select_from(RecommendationRow.__table__)).scalar()
     again = evaluate(demo_store, AS_OF)
     assert again.new == [] and len(again.unchanged) == before
+
+
+def test_facts_whose_ids_clash_in_durable_rules_hash_are_not_lost(sqlite_store, tmp_path) -> None:
+    """durable_rules keys stored facts by a 32-bit hash of their id and refuses a second fact
+    with the same hash in a sid; these two ids clash, and both re-checks must still count."""
+    from engine.compile import durable_hash
+
+    assert durable_hash("rectification:C75959") == durable_hash("rectification:C618224")
+    facts = [f for f in C2 if f["kind"] != "rectification"] + [
+        {"kind": "reminder", "id": "RM2", "person": "P1", "issuer": "L1", "date": "2026-04-20",
+         "matter": "再次提醒"},
+        {"kind": "rectification", "id": "C75959", "reminder": "RM1", "person": "P1", "date": "2026-05-12",
+         "effective": False},
+        {"kind": "rectification", "id": "C618224", "reminder": "RM2", "person": "P1", "date": "2026-05-20",
+         "effective": False},
+    ]
+    load(sqlite_store, facts, tmp_path)
+    rulebook = load_rulebook()
+    durable = _signature(find(sqlite_store, rulebook, AS_OF, "durable")[0])
+    assert durable == _signature(find(sqlite_store, rulebook, AS_OF, "reference")[0])
+    rechecks = {ids[-1] for _, _, ids, _, _ in durable}
+    assert rechecks == {"rectification:C75959", "rectification:C618224"}
