@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 from datetime import date
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -303,3 +304,36 @@ def test_facts_whose_ids_clash_in_durable_rules_hash_are_not_lost(sqlite_store, 
     assert durable == _signature(find(sqlite_store, rulebook, AS_OF, "reference")[0])
     rechecks = {ids[-1] for _, _, ids, _, _ in durable}
     assert rechecks == {"rectification:C75959", "rectification:C618224"}
+
+
+def test_killing_the_evaluation_at_any_moment_leaves_the_store_consistent(demo_store, tmp_path) -> None:
+    """SIGKILL ``wenze evaluate`` at several moments: each time the store holds either the
+    previous recommendations or the new run whole, never part of one, and the next run finishes."""
+    import subprocess
+    import sys
+    import time
+
+    source = Path(str(demo_store.url.database))
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(source, copy)
+    from facts.store import open_store
+
+    store = open_store(f"sqlite:///{copy}")
+    with store.begin() as connection:  # start from an empty recommendation table
+        connection.execute(RecommendationRow.__table__.delete())
+    complete = None
+    for delay in (0.3, 0.8, 1.5, 3.0):
+        process = subprocess.Popen([sys.executable, "-m", "cli", "evaluate", "--as-of", "2026-11-25",
+                                    "--db", f"sqlite:///{copy}"], cwd=Path(cli.__file__).parent,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.kill()
+        process.wait()
+        rows = len(_rows(store))
+        statuses = {r["status"] for r in list_runs(store)}
+        assert "running" not in statuses
+        assert rows == 0 or rows == (complete or rows)
+        complete = complete or rows or None
+    final = evaluate(store, AS_OF)
+    assert len(_rows(store)) == final.counts["recommendations"]
+    assert complete in (None, final.counts["recommendations"])
