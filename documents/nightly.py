@@ -21,11 +21,10 @@ from sqlalchemy import Engine, select
 
 from documents.environment import environment
 from documents.fonts import find_fonts
+from documents.formats import FORMATS, Format, from_html
 from documents.recommendation import context, render_html
 from engine.evaluate import RunResult, evaluate
 from engine.records import RecommendationRow
-
-WRITERS = ("html", "pdf", "docx")
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -36,7 +35,7 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def write_documents(engine: Engine, folder: Path, ids: list[str], run: RunResult,
-                    formats: tuple[str, ...] = WRITERS,
+                    formats: tuple[Format, ...] = FORMATS,
                     templates_dir: Path | None = None) -> list[Path]:
     """``folder/<id>.<fmt>`` for each recommendation, then ``folder/index.html``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -46,18 +45,8 @@ def write_documents(engine: Engine, folder: Path, ids: list[str], run: RunResult
         ctx = context(engine, rec_id)
         html = render_html(ctx, templates_dir)
         for fmt in formats:
-            if fmt == "html":
-                data = html.encode("utf-8")
-            elif fmt == "pdf":
-                from documents.pdf import html_to_pdf
-
-                data = html_to_pdf(html)
-            else:
-                from documents.docx import html_to_docx
-
-                data = html_to_docx(html)
             path = folder / f"{rec_id}.{fmt}"
-            _write(path, data)
+            _write(path, from_html(html, fmt))
             written.append(path)
         rows.append({"id": rec_id, "number": ctx["number"], "e": ctx["e"], "formats": formats})
     index = environment(templates_dir).get_template("index.html").render(
@@ -89,7 +78,7 @@ def _undocumented(engine: Engine, out_dir: Path) -> set[str]:
 
 def run_nightly(engine: Engine, out_dir: Path, as_of: date | None = None,
                 rules_dir: Path | None = None, templates_dir: Path | None = None,
-                formats: tuple[str, ...] = WRITERS) -> NightlyReport:
+                formats: tuple[Format, ...] = FORMATS) -> NightlyReport:
     """Evaluate, then write one document per recommendation not yet written, and an index."""
     out_dir.mkdir(parents=True, exist_ok=True)
     try:

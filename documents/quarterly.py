@@ -19,6 +19,7 @@ from sqlalchemy import Engine, case, func, select
 
 from documents.environment import environment
 from documents.fonts import FontSet, find_fonts
+from documents.formats import Format, from_html
 from engine.listing import STATUS_LABELS, list_recommendations
 from engine.rulebook import load_rulebook
 from facts.responsibility import load_responsibility_list
@@ -217,7 +218,7 @@ def draw_charts(data: Quarterly, fonts: FontSet) -> dict[str, str]:
     return {"by_category": by_category, "trend": trend}
 
 
-def render_quarterly(engine: Engine, quarter: str, fmt: str, templates_dir: Path | None = None,
+def render_quarterly(engine: Engine, quarter: str, fmt: Format, templates_dir: Path | None = None,
                      issued: date | None = None) -> bytes:
     """The circulation for a quarter as html, pdf or docx."""
     data = quarterly_data(engine, quarter)
@@ -226,12 +227,4 @@ def render_quarterly(engine: Engine, quarter: str, fmt: str, templates_dir: Path
     html = environment(templates_dir).get_template("quarterly.html").render(
         fonts=fonts, q=data, issued=issued or date.today(), bottom=5, top=3,
         labels=load_rulebook().sanctions.labels, status_labels=STATUS_LABELS)
-    if fmt == "pdf":
-        from documents.pdf import html_to_pdf
-
-        return html_to_pdf(html)
-    if fmt == "docx":
-        from documents.docx import html_to_docx
-
-        return html_to_docx(html)
-    return html.encode("utf-8")
+    return from_html(html, fmt)

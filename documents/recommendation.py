@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Engine
 
 from documents.environment import environment
 from documents.fonts import find_fonts
+from documents.formats import Format, from_html
 from documents.numbering import assign
 from engine.explanation import Explanation
 from engine.listing import get_recommendation
 from engine.rulebook import load_rulebook
 
-Format = Literal["html", "pdf", "docx"]
 CIRCUMSTANCE_NUMBERS = {1: "一", 2: "二", 3: "三", 4: "四"}
 
 
@@ -51,13 +51,4 @@ def render_html(ctx: dict[str, Any], templates_dir: Path | None = None,
 def render_recommendation(engine: Engine, rec_id: str, fmt: Format,
                           templates_dir: Path | None = None) -> bytes:
     """The document of one recommendation in the given format."""
-    html = render_html(context(engine, rec_id), templates_dir)
-    if fmt == "docx":
-        from documents.docx import html_to_docx
-
-        return html_to_docx(html)
-    if fmt == "pdf":
-        from documents.pdf import html_to_pdf
-
-        return html_to_pdf(html)
-    return html.encode("utf-8")
+    return from_html(render_html(context(engine, rec_id), templates_dir), fmt)

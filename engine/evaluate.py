@@ -13,7 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import Engine, insert, select, update
 
 from engine.compile import compile_rule
-from engine.durable_runner import WORKERS, EvaluationError, batches, run_batches
+from engine.durable_runner import WORKERS, batches, run_batches
 from engine.explanation import EscalationStep, Explanation
 from engine.feed import FactKey, partitions
 from engine.findings import Facts, Finding, findings
@@ -209,5 +209,3 @@ def _record_failure(engine: Engine, as_of: date, rulebook_hash: str, started: da
             as_of=as_of, rulebook_hash=rulebook_hash, started=started, finished=datetime.now(UTC),
             status="failed", counts={"error": f"{type(exc).__name__}: {exc}"[:2000]}, timings={}))
 
-
-__all__ = ["EvaluationError", "evaluate", "find", "RunResult"]
