@@ -75,8 +75,12 @@ def _post_at_time(post: dict[str, Any] | None, person: dict[str, Any], roster: R
         return PostAtTime(post_id="", unit=person["unit"], unit_name=unit.get("name", person["unit"]),
                           role="none", role_label="（行为发生时无任职记录）", start=date.min, end=None)
     unit = roster.units.get(post["unit"], {})
-    return PostAtTime(post_id=post["id"], unit=post["unit"], unit_name=unit.get("name", post["unit"]),
-                      role=post["role"], role_label=labels.get(post["role"], post["role"]),
+    unit_name = unit.get("name", post["unit"])
+    role_label = labels.get(post["role"], post["role"])
+    if post["role"] == "secretary" and unit_name.endswith(("党支部", "党总支", "党委", "党组")):
+        role_label = "书记"  # 村党支部书记, not 村党支部党组织书记
+    return PostAtTime(post_id=post["id"], unit=post["unit"], unit_name=unit_name,
+                      role=post["role"], role_label=role_label,
                       start=post["start"], end=post["end"])
 
 
