@@ -339,6 +339,42 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int,
     return version
 
 
+def _check_sanctions(checker: _FileChecker, sanctions: Sanctions) -> None:
+    """What the schema cannot see: every form, body and circumstance the engine will look up."""
+    ladder = set(sanctions.ladder)
+    for circumstance in (1, 2, 3, 4):
+        if circumstance not in sanctions.base:
+            checker.error(("base",), f"base: no base forms for circumstance {circumstance}")
+            continue
+        for severity in ("minor", "serious", "grave"):
+            form = sanctions.base[circumstance].get(severity)
+            if form is None:
+                checker.error(("base", circumstance), f"base: circumstance {circumstance} has no "
+                                                      f"form for severity {severity}")
+            elif form not in ladder:
+                checker.error(("base", circumstance, severity), f"base: {form} is not on the ladder "
+                                                                f"({', '.join(sanctions.ladder)})")
+        if circumstance not in sanctions.labels_circumstance:
+            checker.error(("labels_circumstance",), f"labels_circumstance: no label for {circumstance}")
+    forms = ladder | {c.get("add") for c in sanctions.combined}
+    for i, combined in enumerate(sanctions.combined):
+        if "add" not in combined:
+            checker.error(("combined", i), "combined: each entry needs add: <form>")
+    for form in sorted(f for f in forms if f):
+        if form not in sanctions.labels:
+            checker.error(("labels",), f"labels: no Chinese label for {form}")
+        if form not in sanctions.decider:
+            checker.error(("decider",), f"decider: no deciding body for {form}")
+    proposers = ("supervising_leader", "discipline_commission", "organization_department",
+                 "assessment_office")
+    for body in sorted({*proposers, *sanctions.decider.values()}):
+        if body not in sanctions.bodies:
+            checker.error(("bodies",), f"bodies: no name for {body}")
+    for severity in ("minor", "serious", "grave", "main", "important", "overall"):
+        if severity not in sanctions.labels:
+            checker.error(("labels",), f"labels: no Chinese label for {severity}")
+
+
 def _read_yaml(path: Path, display: str, errors: list[RuleError]) -> Any:
     try:
         return YAML(typ="rt").load(path.read_text(encoding="utf-8"))
@@ -379,6 +415,8 @@ def load_rulebook(directory: Path | None = None) -> Rulebook:
                 sanctions = Sanctions.model_validate(_plain(tree))
             except ValidationError as exc:
                 checker.pydantic(exc)
+            else:
+                _check_sanctions(checker, sanctions)
             errors.extend(checker.errors)
     if not rule_paths:
         errors.append(RuleError(str(directory / "circumstances"), 1, 1, "no rule files (*.yaml)"))

@@ -337,3 +337,19 @@ def test_killing_the_evaluation_at_any_moment_leaves_the_store_consistent(demo_s
     final = evaluate(store, AS_OF)
     assert len(_rows(store)) == final.counts["recommendations"]
     assert complete in (None, final.counts["recommendations"])
+
+
+def test_sanctions_file_errors_name_what_the_engine_would_miss(tmp_path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules, ignore=shutil.ignore_patterns("__pycache__"))
+    path = rules / "sanctions.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("  3: {minor: admonition, serious: circulated_criticism, grave: suspension}",
+                        "  3: {minor: admonition, serious: circulated_criticism, grave: warning}")
+    text = text.replace("  removal: county_committee\n", "")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook(rules)
+    messages = [str(e) for e in caught.value.errors]
+    assert any("sanctions.yaml:" in m and "warning is not on the ladder" in m for m in messages)
+    assert any("no deciding body for removal" in m for m in messages)
