@@ -79,8 +79,10 @@ def _pydantic_errors(exc: ValidationError) -> Iterator[tuple[str, str]]:
 class _Loader:
     """Validates rows and writes them in chunks inside one open transaction."""
 
-    def __init__(self, connection: Connection, batch_id: int, replace: bool, report: IngestReport):
+    def __init__(self, connection: Connection, batch_id: int, replace: bool, report: IngestReport,
+                 keep_rows: bool):
         self.connection = connection
+        self.keep_rows = keep_rows  # bad rows are kept for the rejects file only
         self.batch_id = batch_id
         self.replace = replace
         self.report = report
@@ -112,7 +114,11 @@ class _Loader:
             self.flush(row.kind)
 
     def _reject(self, row: RawRow, name: str, reason: str) -> None:
-        self.report.errors.append(RowError(row.location, name, reason, row.data, row.kind))
+        self._error(row.location, name, reason, row.data, row.kind)
+
+    def _error(self, location: Location, name: str, reason: str, raw: dict[str, Any],
+               kind: str | None) -> None:
+        self.report.errors.append(RowError(location, name, reason, raw if self.keep_rows else None, kind))
 
     def flush(self, kind: str) -> None:
         pending, self.pending[kind] = self.pending[kind], []
@@ -143,14 +149,12 @@ class _Loader:
             elif earlier[0] == digest:
                 self.report.unchanged[kind] += 1
             elif fact_id in seen or stored[fact_id].ingest_id == self.batch_id:
-                self.report.errors.append(RowError(
-                    location, "id", f"duplicate id {fact_id!r} with different content "
-                    f"(first at {earlier[1]})", raw, kind))
+                self._error(location, "id", f"duplicate id {fact_id!r} with different content "
+                            f"(first at {earlier[1]})", raw, kind)
             elif not self.replace:
-                self.report.errors.append(RowError(
-                    location, "id", f"conflict: {kind} {fact_id!r} is already stored with "
-                    f"different content (loaded from {earlier[1]}); use --replace to load the "
-                    "new version (the earlier one is kept)", raw, kind))
+                self._error(location, "id", f"conflict: {kind} {fact_id!r} is already stored with "
+                            f"different content (loaded from {earlier[1]}); use --replace to load "
+                            "the new version (the earlier one is kept)", raw, kind)
             else:
                 self._replace(table, kind, fact_id, values, digest, location)
                 seen[fact_id] = (digest, str(location))
@@ -232,7 +236,7 @@ def ingest(
         try:
             batch_id = connection.execute(insert(IngestBatch.__table__).values(
                 started=datetime.now(UTC), files=report.files, loaded={})).inserted_primary_key[0]
-            loader = _Loader(connection, batch_id, replace, report)
+            loader = _Loader(connection, batch_id, replace, report, keep_rows=skip_bad)
             for path in paths:
                 advance = progress(path.name, size_of(path)) if progress else None
                 try:
