@@ -211,9 +211,25 @@ def _check_references(connection: Connection, batch_id: int, report: IngestRepor
         if not found or not skip_bad:
             return
         for kind, row, _, _ in found:
-            table: Table = TABLES[kind].__table__
-            connection.execute(delete(table).where(table.c.id == row.id))
-            report.loaded[kind] -= 1
+            _undo(connection, batch_id, kind, row.id, report)
+
+
+def _undo(connection: Connection, batch_id: int, kind: str, fact_id: str, report: IngestReport) -> None:
+    """Take back one fact this batch loaded: a new one goes, a replaced one gets its old version back."""
+    table: Table = TABLES[kind].__table__
+    versions = FactVersion.__table__
+    old = connection.execute(select(versions).where(
+        versions.c.kind == kind, versions.c.id == fact_id,
+        versions.c.superseded_by_ingest == batch_id)).mappings().first()
+    if old is None:
+        connection.execute(delete(table).where(table.c.id == fact_id))
+        report.loaded[kind] -= 1
+        return
+    content = KINDS[kind].model_validate(old["content"]).model_dump()
+    connection.execute(update(table).where(table.c.id == fact_id).values(
+        **content, src=old["src"], content_hash=old["content_hash"], ingest_id=old["ingest_id"]))
+    connection.execute(delete(versions).where(versions.c.pk == old["pk"]))
+    report.replaced[kind] -= 1
 
 
 def ingest(

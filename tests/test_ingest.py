@@ -201,3 +201,17 @@ def test_facts_list_streams_by_person_unit_and_date_range(store, tmp_path) -> No
     assert [json.loads(line)["id"] for line in listed.output.splitlines()] == ["L2", "L3"]
     listed = run(store, "facts", "list", "person", "--unit", "U1", "--limit", "2")
     assert [json.loads(line)["src"] for line in listed.output.splitlines()] == ["f.jsonl:2", "f.jsonl:3"]
+
+
+def test_skip_bad_keeps_the_old_version_of_a_replacement_that_points_nowhere(store, tmp_path) -> None:
+    write_jsonl(tmp_path / "a.jsonl", UNITS + PERSONS + [ledger(1)])
+    assert run(store, "ingest", str(tmp_path / "a.jsonl")).exit_code == 0
+    write_jsonl(tmp_path / "b.jsonl", [ledger(1, person="NOBODY"), ledger(2)])
+    result = run(store, "ingest", str(tmp_path / "b.jsonl"), "--replace", "--skip-bad",
+                 "--rejects", str(tmp_path / "r.jsonl"))
+    assert result.exit_code == 0, result.output
+    with store.connect() as connection:
+        rows = {r.id: r for r in connection.execute(select(LedgerRow.__table__))}
+        versions = connection.execute(select(FactVersion.__table__)).all()
+    assert rows["L1"].person == "P1" and rows["L1"].src == "a.jsonl:5"  # the earlier version stands
+    assert "L2" in rows and versions == []
