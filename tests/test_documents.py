@@ -220,3 +220,28 @@ def test_documents_exist_only_for_stored_recommendations(tmp_path: Path, sqlite_
 
     with pytest.raises(NotFound):
         render_recommendation(sqlite_store, "R-none", "html")
+
+
+def test_the_html_document_in_a_browser(coal, tmp_path) -> None:
+    """Headless Chromium shows the page: the red masthead and the Chinese text are there."""
+    import shutil as sh
+
+    from matplotlib import image
+
+    browser = sh.which("chromium") or sh.which("chromium-browser")
+    assert browser, "chromium is installed by `make test` (apt-get install chromium)"
+    store, rec_id = coal
+    page = tmp_path / "doc.html"
+    page.write_bytes(render_recommendation(store, rec_id, "html"))
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True,
+                         text=True, timeout=120).stdout
+    assert "关于对张建国同志问责的建议" in dom and "县纪建〔2026〕" in dom
+    shot = tmp_path / "shot.png"
+    subprocess.run([browser, *flags, "--window-size=900,600", f"--screenshot={shot}", page.as_uri()],
+                   capture_output=True, timeout=120)
+    pixels = image.imread(str(shot))
+    red = (pixels[..., 0] > 0.6) & (pixels[..., 1] < 0.3) & (pixels[..., 2] < 0.3)
+    assert red[:200].sum() > 500  # the masthead and its rule are red, at the top
