@@ -245,3 +245,24 @@ def test_the_html_document_in_a_browser(coal, tmp_path) -> None:
     pixels = image.imread(str(shot))
     red = (pixels[..., 0] > 0.6) & (pixels[..., 1] < 0.3) & (pixels[..., 2] < 0.3)
     assert red[:200].sum() > 500  # the masthead and its rule are red, at the top
+
+
+def test_nightly_exit_codes_for_the_operator(sqlite_store, tmp_path, monkeypatch) -> None:
+    from filelock import FileLock
+
+    load(sqlite_store, COAL, tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    args = ["nightly", "--as-of", "2026-11-25", "--out", str(out), "--db", str(sqlite_store.url)]
+    with FileLock(out / ".nightly.lock"):
+        locked = CliRunner().invoke(cli.main, args)
+    assert locked.exit_code == 5 and "another nightly run" in locked.output
+    assert list_recommendations(sqlite_store) == []
+    monkeypatch.setattr(fonts, "installed_faces", lambda: {})
+    no_fonts = CliRunner().invoke(cli.main, args)
+    assert no_fonts.exit_code == 4 and "fonts-noto-cjk" in no_fonts.output
+    assert len(list_recommendations(sqlite_store)) == 2  # committed; documents come next time
+    monkeypatch.undo()
+    done = CliRunner().invoke(cli.main, args)
+    assert done.exit_code == 0, done.output
+    assert len(list((out / "2026-11-25").glob("R*.pdf"))) == 2  # the missing documents were written
