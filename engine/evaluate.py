@@ -22,6 +22,7 @@ from engine.records import EvaluationRun, RecommendationRow
 from engine.reference import evaluate_reference
 from engine.roster import Roster
 from engine.rulebook import Rulebook, load_rulebook
+from facts.responsibility import load_responsibility_list
 
 Evaluator = Literal["durable", "reference"]
 
@@ -74,9 +75,7 @@ def recommendations(engine: Engine, rulebook: Rulebook, found: list[Finding], fa
     """Explanations by recommendation id, after 从旧兼从轻 between rule versions."""
     roster = Roster.load(engine, as_of)
     approved = _approved(engine)
-    from facts.responsibility import load_responsibility_list
-
-    tasks = load_responsibility_list()
+    responsibility = load_responsibility_list()
     current = {v.rule_id: v.version for v in rulebook.versions if v.in_force(as_of)}
     chosen: dict[str, tuple[Explanation, Finding]] = {}
     alternatives: dict[str, list[tuple[Explanation, Finding]]] = {}
@@ -93,7 +92,7 @@ def recommendations(engine: Engine, rulebook: Rulebook, found: list[Finding], fa
         for who in persons:
             rec_id = recommendation_id(version.rule_id, who.person, finding.key)
             explanation = explain(finding, who, rulebook, roster, facts, as_of,
-                                  [a for a in approved.get(who.person, []) if a[0] != rec_id], tasks)
+                                  [a for a in approved.get(who.person, []) if a[0] != rec_id], responsibility)
             if explanation is None:
                 if in_force_then:
                     counts["skipped_exempt"] += 1
