@@ -25,20 +25,23 @@ _DURABLE_OP = {"ne": "$neq", "gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte
 def encode(value: Any) -> Any:
     """A fact value as durable_rules can hold it without loss: ASCII strings and integers.
 
-    Injective per type: plain ASCII strings stay as they are; any other string becomes ``~``
-    and its UTF-8 bytes in hex (``~`` never appears in a plain string). Floats in exponent
-    form break durable_rules, so every number becomes an integer in millionths; dates
-    become day numbers.
+    Injective per type and order-preserving: every string becomes ``~`` and its UTF-8 bytes
+    in hex, which sort as the strings do (a plain string left as it was would sort before
+    every encoded one, so ``before``/``after`` joins on text compared wrongly). Floats in
+    exponent form break durable_rules, so every number becomes an integer in millionths
+    (``true`` is the number 1, as in Python); dates become day numbers.
     """
     if value is None:
         return None
-    if isinstance(value, bool):
-        return int(value)
     if isinstance(value, date):
         return value.toordinal()
     if isinstance(value, int | float):
         return int(round(value * NUMBER_SCALE))
-    text = str(value)
+    return "~" + str(value).encode().hex()
+
+
+def message_key(text: str) -> str:
+    """An ASCII message id or sid for ``text``: itself when plain, else ``~`` and hex."""
     return text if _PLAIN.match(text) else "~" + text.encode().hex()
 
 

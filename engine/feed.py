@@ -8,7 +8,15 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, func, select
 
-from engine.compile import CompiledClause, CompiledRule, durable_hash, encode, field_value, message
+from engine.compile import (
+    CompiledClause,
+    CompiledRule,
+    durable_hash,
+    encode,
+    field_value,
+    message,
+    message_key,
+)
 from engine.predicates import holds
 from engine.terms import Term
 from facts.contract import DATE_FIELD
@@ -61,6 +69,26 @@ def clause_facts(engine: Engine, clause: CompiledClause, as_of: date) -> Iterato
             yield fact
 
 
+def _compared_fields(rule: CompiledRule) -> dict[str, set[str]]:
+    """Per clause, the fields its facts need to take part in a match at all.
+
+    A fact lacking a field that its own clause compares, or that a later *positive* clause
+    compares with, can be in no match (a missing value satisfies no comparison). It is not
+    sent for that clause: durable_rules fails the whole session (error 311) when a join's
+    other side lacks the property. The absent clause's references are left out — a fact
+    they cannot compare with is simply not blocked (the rulebook check keeps ordered
+    comparisons there on fields that are always present).
+    """
+    needed: dict[str, set[str]] = {c.alias: set() for c in rule.clauses}
+    for clause in rule.clauses:
+        for term in clause.joins:
+            assert term.ref is not None
+            needed[clause.alias].add(term.field)
+            if not clause.negated:
+                needed[term.ref.alias].add(term.ref.field)
+    return needed
+
+
 def partitions(engine: Engine, rule: CompiledRule, as_of: date, facts: dict[FactKey, dict[str, Any]],
                decode: dict[str, FactKey]) -> dict[str, list[dict[str, Any]]]:
     """Messages per partition (sid), the facts of absent clauses first in each.
@@ -70,11 +98,14 @@ def partitions(engine: Engine, rule: CompiledRule, as_of: date, facts: dict[Fact
     durable_rules hash (see ``durable_hash``): a clash gets a ``#n`` suffix.
     """
     qualified: dict[str, dict[FactKey, set[str]]] = {}
+    compared = _compared_fields(rule)
     for clause in rule.clauses:
         for fact in clause_facts(engine, clause, as_of):
             value = field_value(fact, clause.partition_field)
             if value is None:
                 continue
+            if any(field_value(fact, name) is None for name in compared[clause.alias]):
+                continue  # a missing value satisfies no comparison (durable_rules would fail)
             key = (clause.kind, fact["id"])
             facts.setdefault(key, fact)
             sid = str(encode(value))
@@ -86,7 +117,7 @@ def partitions(engine: Engine, rule: CompiledRule, as_of: date, facts: dict[Fact
         hashes: set[int] = set()
         messages = []
         for key, aliases in ordered:
-            base = encode(f"{key[0]}:{key[1]}")
+            base = message_key(f"{key[0]}:{key[1]}")
             message_id, n = base, 0
             while durable_hash(message_id) in hashes:
                 n += 1

@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from engine.terms import Ref, Term, parse_condition, parse_ref
+from engine.terms import Ref, Term, parse_condition, parse_operand, parse_ref
 from facts.contract import KINDS, Form
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -71,6 +71,7 @@ class Finding(_Strict):
     proposer: Proposer
     proposer_person: str | None = None  # alias.field naming the proposing leader
     conduct_date: str  # alias.field: the date of the conduct
+    since: str | None = None  # report only conduct on or after this date, e.g. "as_of - 730d"
     key: list[str] | None = None  # aliases whose facts identify the finding (default: all)
 
 
@@ -234,6 +235,13 @@ def _check_field(checker: _FileChecker, path: tuple[Any, ...], kind: str, name: 
     return True
 
 
+def _always_present(kind: str, name: str, terms: tuple[Term, ...]) -> bool:
+    """Whether every fact matching a clause has the field: required, or the clause says exists."""
+    if not name.startswith("attrs.") and KINDS[kind].model_fields[name].is_required():
+        return True
+    return any(t.field == name and t.op == "exists" and t.value is True for t in terms)
+
+
 def _check_ref(checker: _FileChecker, path: tuple[Any, ...], text: str | None,
                kinds: dict[str, str], what: str) -> Ref | None:
     if text is None:
@@ -299,6 +307,16 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int,
         if not any(t.is_join for t in absent[1]):
             checker.error(base + ("absent",), "absent: say which facts it is about, e.g. "
                                               "reminder: {same: reminder.id}")
+        for term in absent[1]:
+            # durable_rules fails the run when an ordered or 'different' comparison in an
+            # absent clause meets a fact without the field: the field must be sure to exist
+            if term.ref is None or term.op == "eq" or _always_present(
+                    kinds[term.ref.alias], term.ref.field,
+                    next(t for c, t in parsed if c.alias == term.ref.alias)):
+                continue
+            checker.error(base + ("absent", "where", term.field),
+                          f"{term.field}: {term.ref.alias}.{term.ref.field} may be missing; "
+                          f"add {term.ref.field}: {{exists: true}} to the {term.ref.alias!r} clause")
     finding = spec.finding
     fpath = base + ("finding",)
     subject = finding.subject
@@ -308,6 +326,14 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int,
     if subject.person is not None and finding.responsibility is None:
         checker.error(fpath, "responsibility: required when the subject is a person")
     _check_ref(checker, fpath + ("conduct_date",), finding.conduct_date, kinds, "conduct_date")
+    if finding.since is not None:
+        try:
+            since = parse_operand(finding.since, date_op=True)
+        except ValueError as exc:
+            checker.error(fpath + ("since",), f"since: {exc}")
+        else:
+            if isinstance(since, Ref):
+                checker.error(fpath + ("since",), "since: expected as_of [- Nd] or a date")
     _check_ref(checker, fpath + ("proposer_person",), finding.proposer_person, kinds,
                "proposer_person")
     if finding.severity not in ("minor", "serious", "grave"):
