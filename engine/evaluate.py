@@ -61,7 +61,7 @@ def find(engine: Engine, rulebook: Rulebook, as_of: date, evaluator: Evaluator =
         facts = {(kind, f["id"]): f for kind, rows in cache.items() for f in rows}
     result = []
     for rule in compiled:
-        result.extend(findings(rule, matches[rule.ruleset_name], facts))
+        result.extend(findings(rule, matches[rule.ruleset_name], facts, as_of))
     return result, facts
 
 

@@ -2,7 +2,9 @@
 
 A rule with ``count`` groups its matches by the ``per`` value and reports each cluster of
 at least ``at_least`` matches within ``within_days`` days; otherwise each match (merged by
-the rule's ``key`` aliases) is a finding.
+the rule's ``key`` aliases) is a finding. ``since`` drops findings whose conduct is older:
+a count rule should use it rather than a date condition on its facts, so that its clusters
+are formed over the whole history and do not re-form as old facts leave the window.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from engine.compile import CompiledRule, field_value
 from engine.feed import FactKey
-from engine.terms import parse_ref
+from engine.terms import AsOf, parse_operand, parse_ref
 
 Facts = dict[FactKey, dict[str, Any]]
 
@@ -67,8 +69,19 @@ def _finding(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts
     )
 
 
-def findings(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts) -> list[Finding]:
-    """Findings of one rule version, in a stable order."""
+def findings(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts,
+             as_of: date) -> list[Finding]:
+    """Findings of one rule version, in a stable order, without those older than ``since``."""
+    found = _all_findings(rule, matches, facts)
+    since = rule.version.spec.finding.since
+    if since is None:
+        return found
+    start = parse_operand(since, date_op=True)
+    start = start.resolve(as_of) if isinstance(start, AsOf) else start
+    return [f for f in found if f.conduct_date >= start]
+
+
+def _all_findings(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts) -> list[Finding]:
     version = rule.version.spec
     if version.count is not None:
         return _counted(rule, matches, facts)

@@ -353,3 +353,20 @@ def test_sanctions_file_errors_name_what_the_engine_would_miss(tmp_path) -> None
     messages = [str(e) for e in caught.value.errors]
     assert any("sanctions.yaml:" in m and "warning is not on the ladder" in m for m in messages)
     assert any("no deciding body for removal" in m for m in messages)
+
+
+def test_a_cluster_of_problems_is_reported_once_as_the_window_moves(sqlite_store, tmp_path) -> None:
+    """Frequent problems are counted over the whole history, so when the oldest violation
+    leaves the two-year window the same cluster is not found again under another key."""
+    facts = [f for f in COAL if f["kind"] != "violation"] + [
+        {"kind": "violation", "id": f"V{i}", "unit": "U-COAL", "actors": ["S1"], "date": day,
+         "category": "conduct", "severity": "minor", "case_filed": False}
+        for i, day in enumerate(["2025-01-10", "2025-03-10", "2025-05-10", "2025-07-10"])]
+    load(sqlite_store, facts, tmp_path)
+    first = evaluate(sqlite_store, date(2026, 11, 25))
+    later = evaluate(sqlite_store, date(2027, 2, 1))  # V0 is now more than 730 days old
+    assert len(first.new) == 2 and later.new == []  # secretary and discipline secretary, once
+    keys = {get_recommendation(sqlite_store, i)["explanation"]["evidence"][0]["id"] for i in first.new}
+    assert keys == {"V0"}
+    gone = evaluate(sqlite_store, date(2027, 6, 1))  # the cluster's conduct is now out of the window
+    assert gone.counts["recommendations"] == 0 and gone.new == []
