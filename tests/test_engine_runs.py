@@ -1,0 +1,146 @@
+"""Runs: evaluating twice changes nothing; a crashed worker is retried once, then the run fails whole."""
+
+from __future__ import annotations
+
+import os
+import signal
+from datetime import date
+
+import pytest
+
+from engine import durable_runner
+from engine.durable_runner import EvaluationError
+from engine.evaluate import evaluate, find
+from engine.listing import list_runs
+from engine.rulebook import load_rulebook
+from tests.conftest import load
+from tests.engine_support import AS_OF, c2, coal, disunity, signature, table_rows
+
+
+def _county() -> list[dict]:
+    """The coal bureau, a township's disunity and its secretary's ineffective re-check."""
+    facts: dict[tuple[str, str], dict] = {}
+    for fact in coal() + disunity() + c2():
+        facts.setdefault((fact["kind"], fact["id"]), fact)
+    return list(facts.values())
+
+
+def test_evaluating_twice_gives_the_same_recommendations_and_changes_nothing(
+    store, tmp_path
+) -> None:
+    load(store, _county(), tmp_path)
+    first = evaluate(store, AS_OF)
+    rows = table_rows(store)
+    assert len(first.new) == len(rows) >= 6
+    second = evaluate(store, AS_OF)
+    assert second.new == [] and second.changed == [] and second.counts["new"] == 0
+    assert sorted(second.unchanged) == sorted(first.new)
+    assert table_rows(store) == rows  # same ids, same run ids, same content
+    assert [r["status"] for r in list_runs(store)] == ["committed", "committed"]
+
+
+def test_re_ingesting_the_same_facts_then_evaluating_adds_nothing(sqlite_store, tmp_path) -> None:
+    load(sqlite_store, _county(), tmp_path)
+    evaluate(sqlite_store, AS_OF)
+    rows = table_rows(sqlite_store)
+    load(sqlite_store, _county(), tmp_path, "again.jsonl")
+    assert evaluate(sqlite_store, AS_OF).new == []
+    assert [r["id"] for r in table_rows(sqlite_store)] == [r["id"] for r in rows]
+
+
+def _crash_hard(batch):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_killed_every_time_fails_the_run_and_leaves_the_store_as_it_was(
+    sqlite_store, tmp_path, monkeypatch
+) -> None:
+    load(sqlite_store, _county(), tmp_path)
+    evaluate(sqlite_store, AS_OF)
+    before = table_rows(sqlite_store)
+    # a new finding is waiting: a failed run must not half-commit it
+    load(
+        sqlite_store,
+        [
+            {
+                "kind": "proposal",
+                "id": "PR1",
+                "person": "P-SEC",
+                "proposer": "P-DIS",
+                "date": "2026-11-20",
+                "reason": "履职不力",
+            }
+        ],
+        tmp_path,
+        "new.jsonl",
+    )
+    monkeypatch.setattr(durable_runner, "evaluate_batch", _crash_hard)
+    with pytest.raises(EvaluationError, match="failed twice"):
+        evaluate(sqlite_store, AS_OF)
+    assert table_rows(sqlite_store) == before
+    runs = list_runs(sqlite_store)
+    assert runs[0]["status"] == "failed" and "EvaluationError" in runs[0]["counts"]["error"]
+    assert [r["status"] for r in runs[1:]] == ["committed"]
+    monkeypatch.undo()  # the next run finishes the work
+    assert len(evaluate(sqlite_store, AS_OF).new) == 1
+
+
+def test_a_worker_that_exits_abruptly_every_time_fails_the_run(
+    sqlite_store, tmp_path, monkeypatch
+) -> None:
+    load(sqlite_store, c2(), tmp_path)
+    monkeypatch.setattr(durable_runner, "evaluate_batch", lambda batch: os._exit(9))
+    with pytest.raises(EvaluationError, match="exit code 9"):
+        evaluate(sqlite_store, AS_OF)
+    assert table_rows(sqlite_store) == []
+    assert list_runs(sqlite_store)[0]["status"] == "failed"
+
+
+@pytest.mark.parametrize("how", ["exit", "sigkill"])
+def test_a_worker_that_crashes_only_on_its_first_attempt_is_retried(
+    sqlite_store, tmp_path, monkeypatch, how
+) -> None:
+    load(sqlite_store, _county(), tmp_path)
+    rulebook = load_rulebook()
+    clean = signature(find(sqlite_store, rulebook, AS_OF)[0])
+    real = durable_runner.evaluate_batch
+    attempts = tmp_path / "attempts"
+    attempts.mkdir()
+
+    def crash_first(batch):
+        marker = attempts / f"{batch.ruleset_name}-{batch.number}"
+        if not marker.exists():  # forked workers share nothing but the file system
+            marker.write_text("crashed")
+            if how == "exit":
+                os._exit(9)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(batch)
+
+    monkeypatch.setattr(durable_runner, "evaluate_batch", crash_first)
+    assert signature(find(sqlite_store, rulebook, AS_OF)[0]) == clean
+    crashed = {m.name.rsplit("-", 1)[0] for m in attempts.iterdir()}
+    assert {name for name, *_ in clean} <= crashed  # every batch that found something crashed once
+    result = evaluate(sqlite_store, AS_OF)
+    monkeypatch.undo()
+    rows = table_rows(sqlite_store)
+    other = tmp_path / "clean"
+    other.mkdir()
+    from facts.store import open_store
+
+    reference_store = open_store(f"sqlite:///{other}/w.db")
+    load(reference_store, _county(), other)
+    evaluate(reference_store, AS_OF)
+    assert len(result.new) == len(rows)
+    strip = ("run_id", "created", "explanation")
+    assert [{k: v for k, v in r.items() if k not in strip} for r in rows] == [
+        {k: v for k, v in r.items() if k not in strip} for r in table_rows(reference_store)
+    ]
+
+
+def test_a_run_as_of_another_day_records_its_date(sqlite_store, tmp_path) -> None:
+    load(sqlite_store, c2(), tmp_path)
+    evaluate(sqlite_store, date(2026, 5, 1))  # before the re-check: nothing yet
+    assert table_rows(sqlite_store) == []
+    evaluate(sqlite_store, AS_OF)
+    assert [r["as_of"] for r in list_runs(sqlite_store)] == ["2026-11-25", "2026-05-01"]
+    assert len(table_rows(sqlite_store)) == 1
