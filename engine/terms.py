@@ -32,7 +32,6 @@ OPERATORS = {
     "exists": "exists",
 }
 DATE_OPERATORS = {"after", "on_or_after", "before", "on_or_before"}
-JOIN_OPERATORS = {"eq", "ne", "gt", "ge", "lt", "le"}
 
 _REF = re.compile(r"^\s*([a-z][a-z0-9_]*)\.((?:attrs\.)?[A-Za-z_][A-Za-z0-9_]*)\s*(?:([+-])\s*(\d+)\s*d)?\s*$")
 _AS_OF = re.compile(r"^\s*as_of\s*(?:([+-])\s*(\d+)\s*d)?\s*$")
