@@ -166,12 +166,14 @@ class _Writer(HTMLParser):
             fmt.line_spacing = Pt(44)
             _face(run, "title", 30, RED)
         elif tag == "h1":
+            fmt.keep_with_next = True
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             fmt.line_spacing = Pt(35)
             fmt.space_before = fmt.space_after = LINE
             _face(run, "title", 22)
         elif tag == "h2":
             fmt.first_line_indent = Pt(32)
+            fmt.keep_with_next = True
             _face(run, "heading", 16)
         elif "number" in classes or tag == "figcaption":
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
