@@ -6,20 +6,104 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
+from documents.errors import DocumentError
+from engine.errors import EvaluationError, RulebookError
+from usecases.errors import NightlyLocked
+
 console = Console(stderr=True, soft_wrap=True)
+
+# Exit codes, documented in the README; each has its test.
+EXIT_BAD_INPUT = 1  # bad input rows, failed rule tests, a missing recommendation
+EXIT_RULEBOOK = 2  # the rulebook has errors: nothing was evaluated
+EXIT_RUN_FAILED = 3  # the run failed: nothing was committed
+EXIT_DOCUMENTS = 4  # documents could not be written: the run is committed
+EXIT_LOCKED = 5  # another nightly run holds the lock
+EXIT_USAGE = 64  # the command line itself is wrong (sysexits EX_USAGE)
+
+
+def _report(exc: Exception) -> int:
+    """Print what went wrong in a line or a list, and give the exit code for it."""
+    if isinstance(exc, RulebookError):
+        for error in exc.errors:
+            console.print(f"[red]rule error:[/] {error}", highlight=False)
+        console.print("the rulebook has errors: nothing was evaluated")
+        return EXIT_RULEBOOK
+    if isinstance(exc, EvaluationError):
+        console.print(f"[red]evaluation failed:[/] {exc}\nno recommendation was changed",
+                      highlight=False)
+        return EXIT_RUN_FAILED
+    if isinstance(exc, DocumentError):
+        console.print(f"[red]documents could not be written:[/] {exc}\nthe recommendations are "
+                      "committed; the next run writes the missing documents", highlight=False)
+        return EXIT_DOCUMENTS
+    assert isinstance(exc, NightlyLocked)
+    console.print(f"[red]{exc}[/]", highlight=False)
+    return EXIT_LOCKED
+
+
+class _Wenze(click.Group):
+    """Maps each kind of failure to its exit code, in one place, without a traceback."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            exc.show()
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except (RulebookError, EvaluationError, DocumentError, NightlyLocked) as exc:
+            sys.exit(_report(exc))
+
+
+class IsoDate(click.ParamType):
+    """A date written YYYY-MM-DD; anything else is a one-line usage error."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+
+
 db_option = click.option(
     "--db", "db_url", envvar="WENZE_DB", default=None,
     help="Store URL (default sqlite:///wenze.db in the working folder; or postgresql://...).")
+rules_option = click.option(
+    "--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None, help="County folder (default: the bundled county rulebook).")
 
 
-@click.group()
+@click.group(cls=_Wenze)
 def main() -> None:
     """wenze (问责): accountability recommendations from duty ledgers and inspection records."""
+
+
+def _store(db_url: str | None):  # noqa: ANN202
+    from facts.store import open_store
+
+    return open_store(db_url)
+
+
+def _rulebook(rules_dir: Path | None):  # noqa: ANN202
+    from engine.rulebook import load_rulebook
+
+    return load_rulebook(rules_dir)
 
 
 @main.command()
@@ -28,21 +112,21 @@ def main() -> None:
 @click.option("--replace", is_flag=True, help="Load new versions of stored facts (earlier versions are kept).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where --skip-bad writes rejected rows (default wenze-rejects.jsonl).")
+@rules_option
 @db_option
 def ingest(files: tuple[Path, ...], skip_bad: bool, replace: bool, rejects: Path | None,
-           db_url: str | None) -> None:
+           rules_dir: Path | None, db_url: str | None) -> None:
     """Load JSON Lines, CSV and XLSX exports into the store."""
     from facts.ingest import ingest as run_ingest
-    from facts.store import open_store
 
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TimeRemainingColumn(), console=console, transient=True) as bar:
-        def progress(name: str, total: int):
+        def progress(name: str, total: int):  # noqa: ANN202
             task = bar.add_task(name, total=total)
             return lambda n: bar.advance(task, n)
 
-        report = run_ingest(open_store(db_url), files, skip_bad=skip_bad, replace=replace,
-                            rejects_path=rejects, progress=progress)
+        report = run_ingest(_store(db_url), files, skip_bad=skip_bad, replace=replace,
+                            rejects_path=rejects, progress=progress, rules_dir=rules_dir)
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     for error in report.errors[:200]:
@@ -58,7 +142,7 @@ def ingest(files: tuple[Path, ...], skip_bad: bool, replace: bool, rejects: Path
     if report.errors and not skip_bad:
         console.print(f"[red]{report.rejected_rows} bad rows: nothing was loaded[/] "
                       "(fix them, or use --skip-bad to load the good rows)")
-        sys.exit(1)
+        sys.exit(EXIT_BAD_INPUT)
     console.print("loaded" if report.committed else "nothing new to load")
 
 
@@ -72,9 +156,9 @@ def facts() -> None:
 @db_option
 def stats(as_json: bool, db_url: str | None) -> None:
     """Number of stored facts per kind."""
-    from facts.store import counts, open_store
+    from facts.store import counts
 
-    result = counts(open_store(db_url))
+    result = counts(_store(db_url))
     if as_json:
         click.echo(json.dumps(result))
     else:
@@ -86,21 +170,21 @@ def stats(as_json: bool, db_url: str | None) -> None:
 @click.argument("kind")
 @click.option("--unit", default=None)
 @click.option("--person", default=None)
-@click.option("--since", default=None, metavar="YYYY-MM-DD")
-@click.option("--until", default=None, metavar="YYYY-MM-DD")
+@click.option("--since", type=IsoDate(), default=None)
+@click.option("--until", type=IsoDate(), default=None)
 @click.option("--limit", default=100, show_default=True, help="0 for all.")
 @db_option
-def facts_list(kind: str, unit: str | None, person: str | None, since: str | None, until: str | None,
-               limit: int, db_url: str | None) -> None:
+def facts_list(kind: str, unit: str | None, person: str | None, since: date | None,
+               until: date | None, limit: int, db_url: str | None) -> None:
     """Stored facts of one kind as JSON Lines, narrowed by unit, person and date range."""
     from facts.contract import KINDS
-    from facts.store import fact_query, open_store, stream
+    from facts.store import PROVENANCE, fact_query, stream
 
     if kind not in KINDS:
         raise click.BadParameter(f"unknown kind; one of {', '.join(KINDS)}", param_hint="KIND")
-    query = fact_query(kind, unit=unit, person=person, since=_as_of(since), until=_as_of(until))
-    for row in stream(open_store(db_url), query.limit(limit or None)):
-        fact = {k: v for k, v in row._mapping.items() if k not in ("content_hash", "ingest_id")}
+    query = fact_query(kind, unit=unit, person=person, since=since, until=until)
+    for row in stream(_store(db_url), query.limit(limit or None)):
+        fact = {k: v for k, v in row._mapping.items() if k not in PROVENANCE or k == "src"}
         click.echo(json.dumps({"kind": kind, **fact}, ensure_ascii=False, default=str))
 
 
@@ -127,14 +211,8 @@ def demo(seed: int, scale: float, out: Path) -> None:
     click.echo(f"written to {out}")
 
 
-def _as_of(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-as_of_option = click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+as_of_option = click.option("--as-of", "as_of", type=IsoDate(), default=None,
                             help="Evaluate as on this date (default today); later facts are ignored.")
-rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path),
-                            default=None, help="Rules folder (default: the bundled county rulebook).")
 
 
 @main.command()
@@ -143,41 +221,26 @@ rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=Fa
 @click.option("--evaluator", type=click.Choice(["durable", "reference"]), default="durable",
               show_default=True, help="durable_rules, or the plain-Python reference evaluator.")
 @db_option
-def evaluate(as_of: str | None, rules_dir: Path | None, evaluator: str, db_url: str | None) -> None:
+def evaluate(as_of: date | None, rules_dir: Path | None, evaluator: str, db_url: str | None) -> None:
     """Evaluate the store against the rulebook and record recommendations."""
-    from engine.evaluate import evaluate as run_evaluation
-    from facts.store import open_store
+    from engine.run.evaluate import EVALUATORS
+    from engine.run.evaluate import evaluate as run_evaluation
 
-    result = _evaluate_or_exit(lambda: run_evaluation(open_store(db_url), _as_of(as_of), rules_dir,
-                                                      evaluator))
-    _print_run(result, db_url)
-
-
-def _evaluate_or_exit(run):  # noqa: ANN001, ANN202
-    from engine.durable_runner import EvaluationError
-    from engine.rulebook import RulebookError
-
-    try:
-        return run()
-    except RulebookError as exc:
-        for error in exc.errors:
-            console.print(f"[red]rule error:[/] {error}", highlight=False)
-        console.print("the rulebook has errors: nothing was evaluated")
-        sys.exit(2)
-    except EvaluationError as exc:
-        console.print(f"[red]evaluation failed:[/] {exc}\nno recommendation was changed")
-        sys.exit(3)
+    store = _store(db_url)
+    result = run_evaluation(store, as_of, _rulebook(rules_dir), EVALUATORS[evaluator]())
+    _print_run(result, store)
 
 
-def _print_run(result, db_url: str | None) -> None:  # noqa: ANN001
-    from engine.listing import run_summary
-    from facts.store import open_store
+def _print_run(result, store) -> None:  # noqa: ANN001
+    from engine.run.read import list_recommendations
+    from usecases.terminal import run_summary
 
     counts = result.counts
     click.echo(f"评估日期 {result.as_of}　规则库 {result.rulebook_hash[:12]}　运行 #{result.run_id}")
     click.echo(f"问责建议 {counts['recommendations']} 条：新增 {counts['new']}，"
                f"更新 {counts['changed']}，未变 {counts['unchanged']}　用时 {result.timings['total_s']} 秒")
-    click.echo(run_summary(open_store(db_url), result.new + result.changed + result.unchanged))
+    ids = result.new + result.changed + result.unchanged
+    click.echo(run_summary(list_recommendations(store, ids=ids, with_explanation=True)))
 
 
 templates_option = click.option("--templates", "templates_dir", default=None,
@@ -192,24 +255,14 @@ templates_option = click.option("--templates", "templates_dir", default=None,
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("documents-out"),
               show_default=True, help="Documents go into a folder per as-of date under this one.")
 @db_option
-def nightly(as_of: str | None, rules_dir: Path | None, templates_dir: Path | None, out: Path,
+def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | None, out: Path,
             db_url: str | None) -> None:
     """Evaluate everything collected and write the documents of the recommendations (for cron)."""
-    from documents.fonts import MissingDependency
-    from documents.nightly import NightlyLocked, run_nightly
-    from facts.store import open_store
+    from usecases.nightly import run_nightly
 
-    try:
-        report = _evaluate_or_exit(lambda: run_nightly(open_store(db_url), out, _as_of(as_of),
-                                                       rules_dir, templates_dir))
-    except NightlyLocked as exc:
-        console.print(f"[red]{exc}[/]")
-        sys.exit(5)
-    except (MissingDependency, OSError) as exc:
-        console.print(f"[red]documents could not be written:[/] {exc}\n"
-                      "the recommendations are committed; the next run writes the missing documents")
-        sys.exit(4)
-    _print_run(report.run, db_url)
+    store = _store(db_url)
+    report = run_nightly(store, out, _rulebook(rules_dir), as_of, templates_dir)
+    _print_run(report.run, store)
     click.echo(f"文书 {len(report.documents)} 个，写入 {report.folder}")
 
 
@@ -217,18 +270,20 @@ def nightly(as_of: str | None, rules_dir: Path | None, templates_dir: Path | Non
 @click.argument("rec_id")
 @click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "html"]), required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@rules_option
 @templates_option
 @db_option
-def render(rec_id: str, fmt: str, output: Path, templates_dir: Path | None, db_url: str | None) -> None:
+def render(rec_id: str, fmt: str, output: Path, rules_dir: Path | None, templates_dir: Path | None,
+           db_url: str | None) -> None:
     """Write the recommendation document (问责建议书) of one recommendation."""
     from documents.fonts import MissingDependency
     from documents.recommendation import NotFound, render_recommendation
-    from facts.store import open_store
 
     try:
-        output.write_bytes(render_recommendation(open_store(db_url), rec_id, fmt, templates_dir))
+        data = render_recommendation(_store(db_url), rec_id, fmt, _rulebook(rules_dir), templates_dir)
     except (NotFound, MissingDependency) as exc:
         raise click.ClickException(str(exc)) from exc
+    output.write_bytes(data)
     click.echo(f"written {output}")
 
 
@@ -242,20 +297,21 @@ def report() -> None:
 @click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "html"]), default="html", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Default: circulation-<QUARTER>.<format>")
+@rules_option
 @templates_option
 @db_option
-def report_quarterly(quarter: str, fmt: str, output: Path | None, templates_dir: Path | None,
-                     db_url: str | None) -> None:
+def report_quarterly(quarter: str, fmt: str, output: Path | None, rules_dir: Path | None,
+                     templates_dir: Path | None, db_url: str | None) -> None:
     """The quarterly circulation (一季一通报) for a quarter such as 2026Q3."""
     from documents.fonts import MissingDependency
     from documents.quarterly import BadQuarter, render_quarterly
-    from facts.store import open_store
 
     output = output or Path(f"circulation-{quarter}.{fmt}")
     try:
-        output.write_bytes(render_quarterly(open_store(db_url), quarter, fmt, templates_dir))
+        data = render_quarterly(_store(db_url), quarter, fmt, _rulebook(rules_dir), templates_dir)
     except (BadQuarter, MissingDependency) as exc:
         raise click.ClickException(str(exc)) from exc
+    output.write_bytes(data)
     click.echo(f"written {output}")
 
 
@@ -268,35 +324,39 @@ def recommendations() -> None:
 @click.option("--json", "as_json", is_flag=True, help="A JSON array of objects.")
 @click.option("--status", type=click.Choice(["pending", "approved", "amended", "rejected"]))
 @click.option("--circumstance", type=click.IntRange(1, 4))
+@rules_option
 @db_option
 def recommendations_list(as_json: bool, status: str | None, circumstance: int | None,
-                         db_url: str | None) -> None:
+                         rules_dir: Path | None, db_url: str | None) -> None:
     """List recommendations (Chinese table, or --json)."""
-    from engine.listing import format_table, get_recommendation, list_recommendations
-    from facts.store import open_store
+    from engine.run.read import list_recommendations
+    from usecases.terminal import format_table
 
-    store = open_store(db_url)
-    items = list_recommendations(store, status, circumstance)
+    items = list_recommendations(_store(db_url), status, circumstance, with_explanation=not as_json)
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=1))
     else:
-        explanations = {i["id"]: get_recommendation(store, i["id"])["explanation"] for i in items}
-        Console(width=None if sys.stdout.isatty() else 200).print(format_table(items, explanations))
+        table = format_table(items, _rulebook(rules_dir).labels)
+        Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 @recommendations.command("show")
 @click.argument("rec_id")
 @click.option("--json", "as_json", is_flag=True, help="The recommendation with its whole explanation.")
+@rules_option
 @db_option
-def recommendations_show(rec_id: str, as_json: bool, db_url: str | None) -> None:
+def recommendations_show(rec_id: str, as_json: bool, rules_dir: Path | None, db_url: str | None) -> None:
     """Show one recommendation with its whole explanation."""
-    from engine.listing import format_detail, get_recommendation
-    from facts.store import open_store
+    from engine.run.read import get_recommendation
+    from usecases.terminal import format_detail
 
-    item = get_recommendation(open_store(db_url), rec_id)
+    item = get_recommendation(_store(db_url), rec_id)
     if item is None:
         raise click.ClickException(f"no recommendation {rec_id}")
-    click.echo(json.dumps(item, ensure_ascii=False, indent=1) if as_json else format_detail(item))
+    if as_json:
+        click.echo(json.dumps(item, ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_detail(item, _rulebook(rules_dir).labels))
 
 
 @main.command()
@@ -305,10 +365,9 @@ def recommendations_show(rec_id: str, as_json: bool, db_url: str | None) -> None
 @db_option
 def runs(as_json: bool, limit: int, db_url: str | None) -> None:
     """The latest evaluation runs: as-of date, rulebook, status, counts, timings."""
-    from engine.listing import list_runs
-    from facts.store import open_store
+    from engine.run.read import list_runs
 
-    items = list_runs(open_store(db_url), limit)
+    items = list_runs(_store(db_url), limit)
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=1))
         return
@@ -322,26 +381,25 @@ def runs(as_json: bool, limit: int, db_url: str | None) -> None:
 
 @main.group()
 def rules() -> None:
-    """The rulebook."""
+    """The rulebook (the county folder)."""
 
 
 @rules.command("check")
 @rules_option
 def rules_check(rules_dir: Path | None) -> None:
-    """Check the rule files; every error with file, line and column."""
-    from engine.rulebook import load_rulebook
-
-    rulebook = _evaluate_or_exit(lambda: load_rulebook(rules_dir))
-    click.echo(f"{len(rulebook.versions)} rule versions, sanctions ok, hash {rulebook.hash[:12]}")
+    """Check every file of the county folder; every error with file, line and column."""
+    rulebook = _rulebook(rules_dir)
+    click.echo(f"{len(rulebook.versions)} rule versions, sanctions, labels, wording and "
+               f"responsibility list ok, hash {rulebook.hash[:12]}")
 
 
 @rules.command("test")
 @rules_option
 def rules_test(rules_dir: Path | None) -> None:
     """Run the rule tests in <rules>/tests/*.yaml with both evaluators."""
-    from engine.rule_tests import run_rule_tests
+    from usecases.rule_tests import run_rule_tests
 
-    results = _evaluate_or_exit(lambda: run_rule_tests(rules_dir))
+    results = run_rule_tests(rules_dir)
     for result in results:
         mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
         console.print(f"{mark} {result.file}: {result.name}", highlight=False)
@@ -349,7 +407,7 @@ def rules_test(rules_dir: Path | None) -> None:
             console.print(f"     {failure}", highlight=False)
     failed = sum(not r.passed for r in results)
     click.echo(f"{len(results) - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    sys.exit(EXIT_BAD_INPUT if failed else 0)
 
 
 if __name__ == "__main__":

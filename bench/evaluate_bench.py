@@ -152,6 +152,7 @@ def child_evaluate(url: str, evaluator: str, out: str) -> dict[str, Any]:
     only to keep a reference to what they return; everything is compared after the clock.
     """
     import engine.evaluate as ev
+
     from facts.store import open_store
 
     kept: dict[str, Any] = {"matches": []}
@@ -194,6 +195,7 @@ def _plain_ruleset(rules: list[Any]) -> tuple[dict[str, Any], list[str]]:
     """
     from engine.compile import _durable_join, _msg_field, encode
     from engine.feed import _compared_fields
+
     from facts.contract import DATE_FIELD
 
     ops = {"ne": "$neq", "gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}
@@ -236,9 +238,9 @@ def _plain_ruleset(rules: list[Any]) -> tuple[dict[str, Any], list[str]]:
 def child_plain(url: str, cap_seconds: float) -> dict[str, Any]:
     """Baseline B: every fact into one durable_rules host, one sid, the rules unfiltered."""
     from durable.engine import Host
+    from engine.compile import _msg_field, compile_rule, durable_hash, encode, message_key
     from sqlalchemy import select
 
-    from engine.compile import _msg_field, compile_rule, durable_hash, encode, message_key
     from engine.rulebook import load_rulebook
     from facts.store import open_store, stream
     from facts.tables import TABLES
@@ -331,6 +333,7 @@ def child_profile(url: str, out: str) -> dict[str, Any]:
 
     import engine.durable_runner as runner
     from engine.evaluate import evaluate
+
     from facts.store import open_store
 
     original = runner.evaluate_batch

@@ -9,21 +9,12 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Engine, UniqueConstraint, func, insert, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel
 
-PREFIX = "县纪建"
+from facts.recommendation_tables import DocumentNumber
+
 PATTERN = re.compile(r"^(?P<prefix>\S+)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
-
-
-class DocumentNumber(SQLModel, table=True):
-    __tablename__ = "document_number"
-    __table_args__ = (UniqueConstraint("year", "seq"),)
-    recommendation_id: str = Field(primary_key=True, max_length=40)
-    year: int
-    seq: int
-    prefix: str = PREFIX
 
 
 def format_number(prefix: str, year: int, seq: int) -> str:
@@ -31,8 +22,8 @@ def format_number(prefix: str, year: int, seq: int) -> str:
     return f"{prefix}〔{year}〕{seq}号"
 
 
-def assign(engine: Engine, recommendation_id: str, year: int, prefix: str = PREFIX) -> str:
-    """The recommendation's number, given now if it has none yet."""
+def assign(engine: Engine, recommendation_id: str, year: int, prefix: str) -> str:
+    """The recommendation's number, given now if it has none yet (``prefix`` from the county folder)."""
     table = DocumentNumber.__table__
     for _ in range(5):  # a concurrent assignment may take the same next seq: try again
         try:

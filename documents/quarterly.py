@@ -20,9 +20,8 @@ from sqlalchemy import Engine, case, func, select
 from documents.environment import environment
 from documents.fonts import FontSet, find_fonts
 from documents.formats import Format, from_html
-from engine.listing import STATUS_LABELS, list_recommendations
-from engine.rulebook import load_rulebook
-from facts.responsibility import load_responsibility_list
+from engine.rulebook import Rulebook
+from engine.run.read import list_recommendations
 from facts.tables import LedgerRow, PersonRow, UnitRow
 
 TOP_TYPES = ("township", "county_organ", "county_committee")
@@ -112,14 +111,14 @@ def _tally(name: str, row: tuple[Any, ...]) -> Tally:
     return Tally(name, *(int(v or 0) for v in row[-5:]))
 
 
-def quarterly_data(engine: Engine, quarter: str) -> Quarterly:
+def quarterly_data(engine: Engine, quarter: str, rulebook: Rulebook) -> Quarterly:
     year, number = parse_quarter(quarter)
     start = date(year, 3 * number - 2, 1)
     end = (date(year + (number == 4), (3 * number) % 12 + 1, 1)) - timedelta(days=1)
     periods = _periods(year, 3 * number - 2, 3)
     ledger = LedgerRow.__table__.c
     person = PersonRow.__table__.c
-    responsibility = load_responsibility_list()
+    responsibility = rulebook.responsibility
 
     with engine.connect() as connection:
         units = {r.id: r for r in connection.execute(select(UnitRow.__table__))}
@@ -218,13 +217,13 @@ def draw_charts(data: Quarterly, fonts: FontSet) -> dict[str, str]:
     return {"by_category": by_category, "trend": trend}
 
 
-def render_quarterly(engine: Engine, quarter: str, fmt: Format, templates_dir: Path | None = None,
-                     issued: date | None = None) -> bytes:
+def render_quarterly(engine: Engine, quarter: str, fmt: Format, rulebook: Rulebook,
+                     templates_dir: Path | None = None, issued: date | None = None) -> bytes:
     """The circulation for a quarter as html, pdf or docx."""
-    data = quarterly_data(engine, quarter)
+    data = quarterly_data(engine, quarter, rulebook)
     fonts = find_fonts()
     data.charts = draw_charts(data, fonts)
     html = environment(templates_dir).get_template("quarterly.html").render(
         fonts=fonts, q=data, issued=issued or date.today(), bottom=5, top=3,
-        labels=load_rulebook().sanctions.labels, status_labels=STATUS_LABELS)
+        labels=rulebook.labels.forms, status_labels=rulebook.labels.recommendation_status)
     return from_html(html, fmt)

@@ -11,35 +11,32 @@ from documents.environment import environment
 from documents.fonts import find_fonts
 from documents.formats import Format, from_html
 from documents.numbering import assign
-from engine.explanation import Explanation
-from engine.listing import get_recommendation
-from engine.rulebook import load_rulebook
-
-CIRCUMSTANCE_NUMBERS = {1: "一", 2: "二", 3: "三", 4: "四"}
+from engine.rulebook import Rulebook
+from engine.run.read import get_recommendation
+from engine.sanction.explanation import Explanation
 
 
 class NotFound(LookupError):
     pass
 
 
-def context(engine: Engine, rec_id: str) -> dict[str, Any]:
+def context(engine: Engine, rec_id: str, rulebook: Rulebook) -> dict[str, Any]:
     """Everything a recommendation document shows, read from the stored explanation."""
     item = get_recommendation(engine, rec_id)
     if item is None:
         raise NotFound(f"no recommendation {rec_id}")
     e = Explanation.model_validate(item["explanation"])
-    sanctions = load_rulebook().sanctions
-    proposer_code = e.proposer if not e.proposer.startswith("person:") else "supervising_leader"
-    issuer = sanctions.bodies[proposer_code] if proposer_code != "supervising_leader" else "问责建议书"
+    settings = rulebook.county.documents
+    leader = e.proposer.startswith("person:") or e.proposer == "supervising_leader"
+    issuer = settings.leader_masthead if leader else rulebook.county.bodies[e.proposer]
     return {
         "rec_id": rec_id,
         "status": item["status"],
         "e": e,
-        "number": assign(engine, rec_id, e.as_of.year),
+        "number": assign(engine, rec_id, e.as_of.year, settings.number_prefix),
         "issued": e.as_of,
         "issuer": issuer,
-        "labels": sanctions.labels,
-        "circumstance_number": CIRCUMSTANCE_NUMBERS[e.circumstance],
+        "labels": rulebook.labels.forms,
     }
 
 
@@ -48,7 +45,7 @@ def render_html(ctx: dict[str, Any], templates_dir: Path | None = None,
     return environment(templates_dir).get_template(template).render(fonts=find_fonts(), **ctx)
 
 
-def render_recommendation(engine: Engine, rec_id: str, fmt: Format,
+def render_recommendation(engine: Engine, rec_id: str, fmt: Format, rulebook: Rulebook,
                           templates_dir: Path | None = None) -> bytes:
     """The document of one recommendation in the given format."""
-    return from_html(render_html(context(engine, rec_id), templates_dir), fmt)
+    return from_html(render_html(context(engine, rec_id, rulebook), templates_dir), fmt)

@@ -86,7 +86,7 @@ def _boolean(value: Any) -> Any:
 
 IsoDate = Annotated[Date, BeforeValidator(_iso_date)]
 Boolean = Annotated[bool, BeforeValidator(_boolean)]
-Ref = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+FactId = Annotated[str, StringConstraints(min_length=1, max_length=64)]  # another fact's id
 
 
 class Fact(SQLModel):
@@ -101,18 +101,18 @@ class Fact(SQLModel):
 class Unit(Fact):
     name: str = Field(min_length=1)
     type: UnitType = Field(sa_type=String)
-    parent: Ref | None = Field(default=None, index=True)
+    parent: FactId | None = Field(default=None, index=True)
 
 
 class Person(Fact):
     name: str = Field(min_length=1)
-    unit: Ref = Field(index=True)
+    unit: FactId = Field(index=True)
     category: Category | None = Field(default=None, sa_type=String)
 
 
 class Post(Fact):
-    person: Ref = Field(index=True)
-    unit: Ref = Field(index=True)
+    person: FactId = Field(index=True)
+    unit: FactId = Field(index=True)
     role: Role = Field(sa_type=String)
     start: IsoDate
     end: IsoDate | None = None
@@ -125,7 +125,7 @@ class Post(Fact):
 
 
 class Ledger(Fact):
-    person: Ref = Field(index=True)
+    person: FactId = Field(index=True)
     period: str = Field(index=True)
     task: str = Field(min_length=1, index=True)
     status: LedgerStatus = Field(sa_type=String)
@@ -148,8 +148,8 @@ class Ledger(Fact):
 
 
 class Inspection(Fact):
-    unit: Ref = Field(index=True)
-    person: Ref | None = Field(default=None, index=True)
+    unit: FactId = Field(index=True)
+    person: FactId | None = Field(default=None, index=True)
     date: IsoDate = Field(index=True)
     group: str = Field(min_length=1)
     mode: InspectionMode = Field(sa_type=String)
@@ -158,8 +158,8 @@ class Inspection(Fact):
 
 
 class Reminder(Fact):
-    person: Ref = Field(index=True)
-    issuer: Ref
+    person: FactId = Field(index=True)
+    issuer: FactId
     date: IsoDate = Field(index=True)
     matter: str = Field(min_length=1)
     due: IsoDate | None = None
@@ -172,14 +172,14 @@ class Reminder(Fact):
 
 
 class Rectification(Fact):
-    reminder: Ref = Field(index=True)
-    person: Ref = Field(index=True)
+    reminder: FactId = Field(index=True)
+    person: FactId = Field(index=True)
     date: IsoDate = Field(index=True)
     effective: Boolean
 
 
 class Violation(Fact):
-    unit: Ref = Field(index=True)
+    unit: FactId = Field(index=True)
     actors: list[str] = Field(min_length=1, sa_type=JSON, nullable=False)
     date: IsoDate = Field(index=True)
     category: ViolationCategory = Field(sa_type=String)
@@ -197,7 +197,7 @@ class Violation(Fact):
 
 
 class Disunity(Fact):
-    unit: Ref = Field(index=True)
+    unit: FactId = Field(index=True)
     date: IsoDate = Field(index=True)
     affects_work: Boolean
     public_reaction: Boolean
@@ -205,7 +205,7 @@ class Disunity(Fact):
 
 
 class Evaluation(Fact):
-    person: Ref = Field(index=True)
+    person: FactId = Field(index=True)
     year: int = Field(ge=1949, le=2200, index=True)
     approval: float = Field(ge=0, le=1)
     rank: int | None = Field(default=None, ge=1)
@@ -213,8 +213,8 @@ class Evaluation(Fact):
 
 
 class Proposal(Fact):
-    person: Ref = Field(index=True)
-    proposer: Ref
+    person: FactId = Field(index=True)
+    proposer: FactId
     date: IsoDate = Field(index=True)
     reason: str = Field(min_length=1)
 
@@ -226,7 +226,7 @@ class Proposal(Fact):
 
 
 class Accountability(Fact):
-    person: Ref = Field(index=True)
+    person: FactId = Field(index=True)
     date: IsoDate = Field(index=True)
     form: Form = Field(sa_type=String)
 

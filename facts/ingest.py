@@ -23,9 +23,12 @@ from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, 
 from facts.contract import KINDS, REFERENCES
 from facts.readers import FileFormatError, Location, RawRow, read_file, size_of
 from facts.responsibility import load_responsibility_list
+from facts.store import fact_content
 from facts.tables import TABLES, FactVersion, IngestBatch
+from facts.validation import validation_errors
 
 CHUNK = 2000
+UNKNOWN_FIELD = "not a field of this kind (free data goes under attrs)"
 
 
 @dataclass
@@ -51,7 +54,6 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     committed: bool = False
     rejects_file: Path | None = None
-    batch_id: int | None = None
 
     @property
     def rejected_rows(self) -> int:
@@ -63,24 +65,11 @@ def content_hash(fact: Any) -> str:
     return hashlib.sha256(fact.model_dump_json().encode()).hexdigest()
 
 
-def _pydantic_errors(exc: ValidationError) -> Iterator[tuple[str, str]]:
-    for error in exc.errors(include_url=False, include_input=False):
-        name = ".".join(str(p) for p in error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
-        if not name and ": " in message:  # cross-field checks name their field first
-            name, message = message.split(": ", 1)
-        if error["type"] == "missing":
-            message = "missing (required)"
-        elif error["type"] == "extra_forbidden":
-            message = "not a field of this kind (free data goes under attrs)"
-        yield name, message
-
-
 class _Loader:
     """Validates rows and writes them in chunks inside one open transaction."""
 
     def __init__(self, connection: Connection, batch_id: int, replace: bool, report: IngestReport,
-                 keep_rows: bool):
+                 keep_rows: bool, task_codes: set[str]):
         self.connection = connection
         self.keep_rows = keep_rows  # bad rows are kept for the rejects file only
         self.batch_id = batch_id
@@ -89,7 +78,7 @@ class _Loader:
         self.pending: dict[str, list[tuple[Location, dict[str, Any], dict[str, Any], str]]] = {
             kind: [] for kind in KINDS
         }
-        self.task_codes = load_responsibility_list().task_codes
+        self.task_codes = task_codes
 
     def add(self, row: RawRow) -> None:
         if row.error is not None:
@@ -102,8 +91,8 @@ class _Loader:
         try:
             fact = model.model_validate(row.data)
         except ValidationError as exc:
-            for name, message in _pydantic_errors(exc):
-                self._reject(row, name, message)
+            for path, message in validation_errors(exc, UNKNOWN_FIELD):
+                self._reject(row, ".".join(str(p) for p in path), message)
             return
         if row.kind == "ledger" and fact.task not in self.task_codes:
             self._reject(row, "task", f"unknown task code {fact.task!r} (see the responsibility list)")
@@ -164,9 +153,8 @@ class _Loader:
     def _replace(self, table: Table, kind: str, fact_id: str, values: dict[str, Any],
                  digest: str, location: Location) -> None:
         old = self.connection.execute(select(table).where(table.c.id == fact_id)).mappings().one()
-        content = {k: v for k, v in old.items() if k not in ("src", "content_hash", "ingest_id")}
         self.connection.execute(insert(FactVersion.__table__).values(
-            kind=kind, id=fact_id, content=_jsonable(content), src=old["src"],
+            kind=kind, id=fact_id, content=fact_content(old), src=old["src"],
             content_hash=old["content_hash"], ingest_id=old["ingest_id"],
             superseded_by_ingest=self.batch_id))
         self.connection.execute(update(table).where(table.c.id == fact_id).values(
@@ -176,10 +164,6 @@ class _Loader:
     def flush_all(self) -> None:
         for kind in KINDS:
             self.flush(kind)
-
-
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(values, default=str))
 
 
 def _dangling_references(connection: Connection, batch_id: int) -> Iterator[tuple[str, Any, str, str]]:
@@ -239,12 +223,16 @@ def ingest(
     skip_bad: bool = False,
     replace: bool = False,
     rejects_path: Path | None = None,
-    progress: Callable[[str, int, int], Callable[[int], None]] | None = None,
+    progress: Callable[[str, int], Callable[[int], None]] | None = None,
+    rules_dir: Path | None = None,
 ) -> IngestReport:
     """Load files into the store in one transaction. See the module docstring for the rules.
 
     ``progress(name, total)`` is called per file and returns a callback taking increments.
+    Ledger task codes are checked against the responsibility list of ``rules_dir`` (default:
+    the bundled county folder).
     """
+    task_codes = load_responsibility_list(rules_dir).task_codes
     paths = list(paths)
     report = IngestReport(files=[str(p) for p in paths])
     with engine.connect() as connection:
@@ -252,7 +240,7 @@ def ingest(
         try:
             batch_id = connection.execute(insert(IngestBatch.__table__).values(
                 started=datetime.now(UTC), files=report.files, loaded={})).inserted_primary_key[0]
-            loader = _Loader(connection, batch_id, replace, report, keep_rows=skip_bad)
+            loader = _Loader(connection, batch_id, replace, report, skip_bad, task_codes)
             for path in paths:
                 advance = progress(path.name, size_of(path)) if progress else None
                 try:
@@ -273,7 +261,6 @@ def ingest(
                                            rejected=report.rejected_rows))
                 transaction.commit()
                 report.committed = True
-                report.batch_id = batch_id
         except BaseException:
             transaction.rollback()
             raise

@@ -1,5 +1,5 @@
 """The county's responsibility list (责任清单): the 12 categories of responsible subjects and
-their tasks, read from ``rules/responsibility_list.yaml``.
+their tasks, read from ``responsibility_list.yaml`` in the county folder (``rules/``).
 
 Ledger filings (``ledger.task``) carry the task codes defined here, so a code is an
 interface: names may change, codes may not.
@@ -10,23 +10,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from ruamel.yaml import YAML
 
+import rules
 from facts.contract import Category
+from facts.validation import StrictModel
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "rules" / "responsibility_list.yaml"
+FILE_NAME = "responsibility_list.yaml"
 CATEGORIES: tuple[str, ...] = get_args(Category)
 
 Frequency = Literal["monthly", "quarterly", "yearly"]
 
 
-class _Strict(BaseModel):
-    # A typo in a key (``frequncy``) must be an error, not a silently ignored field.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Task(_Strict):
+class Task(StrictModel):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
     name: str = Field(min_length=1)
     frequency: Frequency = "monthly"
@@ -39,20 +36,20 @@ class Task(_Strict):
         return self
 
 
-class CategoryEntry(_Strict):
+class CategoryEntry(StrictModel):
     code: Category
     label: str = Field(min_length=1)
     tasks: list[Task] = Field(min_length=1)
 
 
-class Reference(_Strict):
+class Reference(StrictModel):
     document: str = Field(min_length=1)
     issuer: str | None = None
     issued: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$")
     note: str | None = None
 
 
-class ResponsibilityList(_Strict):
+class ResponsibilityList(StrictModel):
     reference: Reference
     categories: list[CategoryEntry]
 
@@ -95,8 +92,12 @@ class ResponsibilityList(_Strict):
         return list(self._entry(category).tasks)
 
 
-def load_responsibility_list(path: Path | str | None = None) -> ResponsibilityList:
-    """Read and validate the list; raises ``pydantic.ValidationError`` on a bad file."""
-    source = Path(path) if path is not None else DEFAULT_PATH
+def load_responsibility_list(rules_dir: Path | None = None) -> ResponsibilityList:
+    """The list of a county folder (default: the bundled one); raises ``ValidationError``.
+
+    The whole rulebook (``engine.rulebook``) reads the same file with positions for every
+    error; ingestion needs only the task codes, and no rule error should stop it.
+    """
+    source = (rules_dir or rules.FOLDER) / FILE_NAME
     data = YAML(typ="safe", pure=True).load(source.read_text(encoding="utf-8"))
     return ResponsibilityList.model_validate(data)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, Select, event, func, select
 from sqlmodel import Session, SQLModel, create_engine
 
-from facts import contract
+from facts import contract, recommendation_tables  # noqa: F401  (registers every table)
 from facts.tables import TABLES
 
 DEFAULT_URL = "sqlite:///wenze.db"
@@ -36,9 +36,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def open_store(url: str | None = None) -> Engine:
     """Connect and create any missing tables. Every table of the product shares one metadata."""
-    import documents.numbering  # noqa: F401  (registers its table)
-    import engine.records  # noqa: F401  (registers its tables)
-
     url = database_url(url)
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
@@ -79,6 +76,25 @@ def fact_query(
             query = query.where(columns[date_field] <= until)
         return query.order_by(columns[date_field], columns.id)
     return query.order_by(columns.id)
+
+
+PROVENANCE = ("src", "content_hash", "ingest_id")
+
+
+def fact_content(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored fact as JSON-ready content: its own fields, dates as ISO text, no provenance."""
+    return {k: (v.isoformat() if isinstance(v, date) else v)
+            for k, v in row.items() if k not in PROVENANCE}
+
+
+def known_on(kind: str, as_of: date) -> Select:
+    """All facts of a kind known on ``as_of``: nothing dated later is evaluated."""
+    table = TABLES[kind].__table__
+    query = select(table)
+    date_field = contract.DATE_FIELD[kind]
+    if date_field is not None:
+        query = query.where(table.c[date_field] <= as_of)
+    return query
 
 
 def stream(engine: Engine, query: Select, batch: int = 5000) -> Iterator[Any]:

@@ -71,6 +71,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     from datetime import date
 
     from engine.evaluate import evaluate
+
     from facts.demo import write_exports
 
     folder = tmp_path_factory.mktemp("demo")

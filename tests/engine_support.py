@@ -9,11 +9,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
-
 from engine.evaluate import evaluate, find
 from engine.listing import get_recommendation, list_recommendations
 from engine.records import RecommendationRow
+from sqlalchemy import Engine, select
+
 from engine.rulebook import Rulebook, load_rulebook
 from tests.conftest import load
 

@@ -14,10 +14,10 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+from engine.evaluate import find
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.evaluate import find
 from engine.rulebook import RULES_DIR, load_rulebook
 from facts.ingest import ingest
 from facts.store import open_store

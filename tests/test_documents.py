@@ -10,20 +10,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from documents.nightly import run_nightly
 from docx import Document
+from engine.evaluate import evaluate
+from engine.listing import list_recommendations
+from engine.rule_tests import load_cases
 from jinja2.exceptions import SecurityError
 from pypdf import PdfReader
 
 import cli
 from documents import fonts
 from documents.environment import chinese_date, environment
-from documents.nightly import run_nightly
 from documents.numbering import PATTERN, assign
 from documents.quarterly import render_quarterly
 from documents.recommendation import render_recommendation
-from engine.evaluate import evaluate
-from engine.listing import list_recommendations
-from engine.rule_tests import load_cases
 from engine.rulebook import RULES_DIR
 from tests.conftest import load
 

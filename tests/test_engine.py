@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
-
-import cli
-from engine import durable_runner
 from engine.durable_runner import EvaluationError
 from engine.evaluate import evaluate, find
 from engine.listing import get_recommendation, list_recommendations, list_runs
 from engine.records import RecommendationRow
 from engine.rule_tests import load_cases
+from sqlalchemy import func, select
+
+import cli
+from engine import durable_runner
 from engine.rulebook import RULES_DIR, RulebookError, load_rulebook
 from tests.conftest import load
 

@@ -7,11 +7,11 @@ import signal
 from datetime import date
 
 import pytest
-
-from engine import durable_runner
 from engine.durable_runner import EvaluationError
 from engine.evaluate import evaluate, find
 from engine.listing import list_runs
+
+from engine import durable_runner
 from engine.rulebook import load_rulebook
 from tests.conftest import load
 from tests.engine_support import AS_OF, c2, coal, disunity, signature, table_rows

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from engine.rule_tests import load_cases, run_case
+
 from engine.rulebook import RULES_DIR
 
 CASES = [(path, case) for path in sorted((RULES_DIR / "tests").glob("*.yaml"))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from engine.evaluate import evaluate
 from engine.listing import get_recommendation, list_recommendations
+
 from engine.rulebook import RULES_DIR
 from facts.ingest import ingest
 from facts.store import open_store

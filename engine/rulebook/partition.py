@@ -8,17 +8,14 @@ that value, read from each clause's own field, is the partition.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from engine.rulebook import RuleVersion
+from engine.rulebook.terms import Term
 
 
-def partition_fields(version: RuleVersion) -> dict[str, str] | None:
-    """alias -> field whose value is the partition, or None if no shared join exists."""
-    clauses = [(c.alias, terms) for c, terms in version.clauses]
-    if version.absent is not None:
-        clauses.append((version.absent[0].alias, version.absent[1]))
+def partition_fields(clauses: list[tuple[str, tuple[Term, ...]]]) -> dict[str, str] | None:
+    """alias -> field whose value is the partition, or None if no shared join exists.
+
+    ``clauses`` are (alias, terms) of every clause, the absent one included.
+    """
     if len(clauses) == 1:
         return {clauses[0][0]: "id"}
     parent: dict[tuple[str, str], tuple[str, str]] = {}

@@ -1,11 +1,15 @@
-"""Stored output of evaluation: recommendations with their explanation, and the runs that made them."""
+"""Stored output of the upper layers: evaluation runs, recommendations and document numbers.
+
+They are defined here, beside the fact tables, so that the store owns its whole schema
+(and its migrations) without importing the layers that write these rows.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -32,7 +36,7 @@ class RecommendationRow(SQLModel, table=True):
     conduct_date: date = Field(index=True)
     status: str = Field(default="pending", index=True)  # pending | approved | amended | rejected
     evidence: list[str] = Field(sa_type=JSON)  # "kind:id" of every matched fact
-    explanation: dict[str, Any] = Field(sa_type=JSON)  # engine.explanation.Explanation
+    explanation: dict[str, Any] = Field(sa_type=JSON)  # engine.sanction.explanation.Explanation
     rulebook_hash: str = Field(max_length=64)
     created: datetime
 
@@ -49,3 +53,14 @@ class EvaluationRun(SQLModel, table=True):
     status: str = "running"  # running | committed | failed
     counts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     timings: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
+
+
+class DocumentNumber(SQLModel, table=True):
+    """The reference number a recommendation's document was given: per year, never repeated."""
+
+    __tablename__ = "document_number"
+    __table_args__ = (UniqueConstraint("year", "seq"),)
+    recommendation_id: str = Field(primary_key=True, max_length=40)
+    year: int
+    seq: int
+    prefix: str

@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from engine.compile import CompiledRule, field_value
-from engine.feed import FactKey
-from engine.terms import AsOf, parse_operand, parse_ref
-
-Facts = dict[FactKey, dict[str, Any]]
+from engine.match.plan import FactKey, Facts, Match, RulePlan, field_value
+from engine.rulebook.terms import AsOf, parse_operand, parse_ref
 
 
 @dataclass(frozen=True)
 class Finding:
-    rule: CompiledRule
+    """What one rule version found: about whom, when, how grave, on which facts."""
+
+    rule: RulePlan
     key: tuple[str, ...]  # identifies the finding across runs
     evidence: tuple[tuple[str, FactKey], ...]  # (alias, fact) in clause order, no repeats
     conduct_date: date
@@ -36,13 +35,13 @@ class Finding:
         return tuple(f"{kind}:{fid}" for _, (kind, fid) in self.evidence)
 
 
-def _read(ref_text: str, match: dict[str, FactKey], facts: Facts) -> Any:
+def _read(ref_text: str, match: Match, facts: Facts) -> Any:
     ref = parse_ref(ref_text)
     assert ref is not None
     return field_value(facts[match[ref.alias]], ref.field)
 
 
-def _finding(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts,
+def _finding(rule: RulePlan, matches: list[Match], facts: Facts,
              key: tuple[str, ...]) -> Finding:
     spec = rule.version.spec.finding
     evidence: list[tuple[str, FactKey]] = []
@@ -69,7 +68,7 @@ def _finding(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts
     )
 
 
-def findings(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts,
+def findings(rule: RulePlan, matches: list[Match], facts: Facts,
              as_of: date) -> list[Finding]:
     """Findings of one rule version, in a stable order, without those older than ``since``."""
     found = _all_findings(rule, matches, facts)
@@ -81,12 +80,12 @@ def findings(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts
     return [f for f in found if f.conduct_date >= start]
 
 
-def _all_findings(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts) -> list[Finding]:
+def _all_findings(rule: RulePlan, matches: list[Match], facts: Facts) -> list[Finding]:
     version = rule.version.spec
     if version.count is not None:
         return _counted(rule, matches, facts)
     key_aliases = version.finding.key or [c.alias for c in rule.positive]
-    grouped: dict[tuple[str, ...], list[dict[str, FactKey]]] = {}
+    grouped: dict[tuple[str, ...], list[Match]] = {}
     for match in matches:
         key = tuple(f"{match[a][0]}:{match[a][1]}" for a in key_aliases)
         grouped.setdefault(key, []).append(match)
@@ -94,17 +93,17 @@ def _all_findings(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: 
             for key, group in sorted(grouped.items())]
 
 
-def _counted(rule: CompiledRule, matches: list[dict[str, FactKey]], facts: Facts) -> list[Finding]:
+def _counted(rule: RulePlan, matches: list[Match], facts: Facts) -> list[Finding]:
     """Clusters of at least N matches within D days per group; each match counts once."""
     count = rule.version.spec.count
     assert count is not None
-    groups: dict[Any, list[tuple[date, dict[str, FactKey]]]] = {}
+    groups: dict[Any, list[tuple[date, Match]]] = {}
     for match in matches:
         groups.setdefault(_read(count.per, match, facts), []).append(
             (_read(count.date, match, facts), match))
     result = []
     for per in sorted(groups, key=str):
-        window: list[tuple[date, dict[str, FactKey]]] = []
+        window: list[tuple[date, Match]] = []
         for day, match in sorted(groups[per], key=lambda item: (item[0], sorted(item[1].items()))):
             window = [(d, m) for d, m in window if (day - d).days < count.within_days]
             window.append((day, match))

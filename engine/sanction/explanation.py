@@ -60,7 +60,9 @@ class EscalationStep(BaseModel):
     ref: str | None = None  # fact id that caused it, when a fact did
 
 
-class Person(BaseModel):
+class SubjectPerson(BaseModel):
+    """The person a recommendation is about."""
+
     id: str
     name: str
     category: str | None
@@ -78,7 +80,7 @@ class Explanation(BaseModel):
     basis: list[LegalBasis]
     conduct_date: date
     as_of: date
-    subject: Person
+    subject: SubjectPerson
     post: PostAtTime
     responsibility: Responsibility
     responsibility_label: str  # 领导责任 / 监督责任 / 主体责任

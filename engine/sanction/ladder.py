@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from engine.explanation import EscalationStep, Factor
-from engine.rulebook import Sanctions
+from engine.rulebook.spec import Sanctions
+from engine.rulebook.wording import Sayings
+from engine.sanction.explanation import EscalationStep, Factor
 
 
 @dataclass
@@ -31,7 +32,7 @@ def _truthy(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() in ("true", "yes", "1"))
 
 
-def read_factors(sanctions: Sanctions, person: dict[str, Any],
+def read_factors(sanctions: Sanctions, say: Sayings, person: dict[str, Any],
                  evidence: list[tuple[str, dict[str, Any]]]) -> list[Factor]:
     """Aggravating, mitigating and exempting factors from attrs of the person and the evidence."""
     found: list[Factor] = []
@@ -48,20 +49,19 @@ def read_factors(sanctions: Sanctions, person: dict[str, Any],
     for source, attrs in sources[1:]:
         dissent = attrs.get(sanctions.dissent_attr) or []
         if person["id"] in dissent or person["name"] in dissent:
-            found.append(Factor(type="exempt", code="dissent", label="表决时明确表示不同意见并有记录",
+            found.append(Factor(type="exempt", code="dissent", label=say.dissent_label,
                                 source=f"{source} attrs.{sanctions.dissent_attr}"))
     return found
 
 
-def decide_forms(sanctions: Sanctions, *, circumstance: int, severity: str, degree: str,
-                 conduct_date: date, priors: Priors, factors: list[Factor],
+def decide_forms(sanctions: Sanctions, say: Sayings, *, circumstance: int, severity: str,
+                 degree: str, conduct_date: date, priors: Priors, factors: list[Factor],
                  rule_id: str) -> Outcome:
     """Base form, then degree, priors in the look-back window, factors; clamped to the ladder."""
     ladder = sanctions.ladder
-    label = sanctions.labels
     base = sanctions.base[circumstance][severity]
-    steps = [EscalationStep(step="base", before=None, after=base,
-                            reason=f"问责情形{circumstance}，情节{label[severity]}，基准问责方式为{label[base]}")]
+    steps = [EscalationStep(step="base", before=None, after=base, reason=say.step(
+        "base", circumstance=circumstance, severity=severity, form=base))]
     if any(f.type == "exempt" for f in factors):
         return Outcome(base, [], steps, factors, exempt=True)
     level = ladder.index(base)
@@ -75,26 +75,28 @@ def decide_forms(sanctions: Sanctions, *, circumstance: int, severity: str, degr
 
     delta = sanctions.degree_steps.get(degree, 0)
     if delta:
-        move("degree", delta, f"承担{label[degree]}责任，{'减轻' if delta < 0 else '加重'}{abs(delta)}档")
+        move("degree", delta, say.step("degree", degree=degree, delta=delta))
     window_start = conduct_date - timedelta(days=sanctions.lookback_days)
     for fact in sorted(priors.facts, key=lambda f: (f["date"], f["id"])):
         if window_start <= fact["date"] < conduct_date:
-            move("prior", 1, f"{fact['date']:%Y-%m-%d}曾受{label[fact['form']]}（{fact['id']}），"
-                             f"在{sanctions.lookback_days}日回溯期内，加重一档", f"accountability:{fact['id']}")
+            move("prior", 1, say.step("prior_accountability", date=fact["date"], form=fact["form"],
+                                      id=fact["id"], lookback_days=sanctions.lookback_days),
+                 f"accountability:{fact['id']}")
     for rec_id, day, form in sorted(priors.approved, key=lambda p: (p[1], p[0])):
         if window_start <= day < conduct_date:
-            move("prior", 1, f"{day:%Y-%m-%d}的问责建议（{rec_id}，{label[form]}）已批准，"
-                             f"在{sanctions.lookback_days}日回溯期内，加重一档", f"recommendation:{rec_id}")
+            move("prior", 1, say.step("prior_recommendation", date=day, form=form, id=rec_id,
+                                      lookback_days=sanctions.lookback_days),
+                 f"recommendation:{rec_id}")
     for factor in factors:
         if factor.type == "aggravating":
-            move("aggravating", 1, f"从重情节：{factor.label}，加重一档", factor.source)
+            move("aggravating", 1, say.step("aggravating", label=factor.label), factor.source)
         elif factor.type == "mitigating":
-            move("mitigating", -1, f"从轻情节：{factor.label}，减轻一档", factor.source)
+            move("mitigating", -1, say.step("mitigating", label=factor.label), factor.source)
     clamped = max(0, min(level, len(ladder) - 1))
     if clamped != level:
-        bound = "最重" if level > clamped else "最轻"
+        which = "cap_heaviest" if level > clamped else "cap_lightest"
         steps.append(EscalationStep(step="cap", before=ladder[clamped], after=ladder[clamped],
-                                    reason=f"已达问责方式{bound}一档（{label[ladder[clamped]]}），不再{'加重' if level > clamped else '减轻'}"))
+                                    reason=say.step(which, form=ladder[clamped])))
     forms = [ladder[clamped]]
     for combined in sanctions.combined:
         when = combined.get("when", {})
@@ -103,7 +105,8 @@ def decide_forms(sanctions: Sanctions, *, circumstance: int, severity: str, degr
             if added not in forms:
                 forms.append(added)
                 steps.append(EscalationStep(step="combined", before=forms[0], after=added,
-                                            reason=combined.get("reason", f"并处{label[added]}")))
+                                            reason=combined.get("reason") or say.step(
+                                                "combined", form=added)))
     return Outcome(base, forms, steps, factors, exempt=False)
 
 

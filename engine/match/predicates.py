@@ -9,8 +9,8 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from engine.compile import field_value
-from engine.terms import Term
+from engine.match.plan import field_value
+from engine.rulebook.terms import Term
 
 _COMPARE = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "ge": operator.ge,
             "lt": operator.lt, "le": operator.le}

@@ -59,10 +59,9 @@ class Roster:
         held = [p for p in self.posts_by_unit.get(unit, []) if _active(p, day)]
         return sorted(held, key=lambda p: (ROLE_ORDER.index(p["role"]), p["person"]))
 
-    def post_of(self, person: str, day: date, unit: str | None = None) -> dict[str, Any] | None:
-        """The post ``person`` held on ``day`` (in ``unit`` if given), most senior first."""
-        held = [p for p in self.posts_by_person.get(person, [])
-                if _active(p, day) and (unit is None or p["unit"] == unit)]
+    def post_of(self, person: str, day: date) -> dict[str, Any] | None:
+        """The post ``person`` held on ``day``, the most senior if several."""
+        held = [p for p in self.posts_by_person.get(person, []) if _active(p, day)]
         held.sort(key=lambda p: (ROLE_ORDER.index(p["role"]), p["start"]))
         return held[0] if held else None
 

@@ -20,11 +20,15 @@ from filelock import FileLock, Timeout
 from sqlalchemy import Engine, select
 
 from documents.environment import environment
+from documents.errors import DocumentError
 from documents.fonts import find_fonts
 from documents.formats import FORMATS, Format, from_html
 from documents.recommendation import context, render_html
-from engine.evaluate import RunResult, evaluate
-from engine.records import RecommendationRow
+from engine.errors import EvaluationError
+from engine.rulebook import Rulebook
+from engine.run.evaluate import RunResult, evaluate
+from facts.recommendation_tables import RecommendationRow
+from usecases.errors import NightlyLocked
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -35,14 +39,14 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def write_documents(engine: Engine, folder: Path, ids: list[str], run: RunResult,
-                    formats: tuple[Format, ...] = FORMATS,
+                    rulebook: Rulebook, formats: tuple[Format, ...] = FORMATS,
                     templates_dir: Path | None = None) -> list[Path]:
     """``folder/<id>.<fmt>`` for each recommendation, then ``folder/index.html``."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     rows: list[dict[str, Any]] = []
     for rec_id in ids:
-        ctx = context(engine, rec_id)
+        ctx = context(engine, rec_id, rulebook)
         html = render_html(ctx, templates_dir)
         for fmt in formats:
             path = folder / f"{rec_id}.{fmt}"
@@ -55,10 +59,6 @@ def write_documents(engine: Engine, folder: Path, ids: list[str], run: RunResult
     _write(folder / "index.html", index.encode("utf-8"))
     written.append(folder / "index.html")
     return written
-
-
-class NightlyLocked(Exception):
-    """Another nightly run is still going."""
 
 
 @dataclass
@@ -76,23 +76,40 @@ def _undocumented(engine: Engine, out_dir: Path) -> set[str]:
     return {i for i in ids if i not in written}
 
 
-def run_nightly(engine: Engine, out_dir: Path, as_of: date | None = None,
-                rules_dir: Path | None = None, templates_dir: Path | None = None,
+def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook,
+               templates_dir: Path | None, formats: tuple[Format, ...]) -> NightlyReport:
+    folder = out_dir / run.as_of.isoformat()
+    todo = sorted(set(run.new) | set(run.changed) | _undocumented(engine, out_dir))
+    paths = write_documents(engine, folder, todo, run, rulebook, formats, templates_dir)
+    _write(folder / "run.json", json.dumps({
+        "run": run.run_id, "as_of": run.as_of.isoformat(), "rulebook": run.rulebook_hash,
+        "counts": run.counts, "timings": run.timings, "new": run.new,
+        "documents": [p.name for p in paths]}, ensure_ascii=False, indent=1).encode("utf-8"))
+    return NightlyReport(run, folder, paths)
+
+
+def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date | None = None,
+                templates_dir: Path | None = None,
                 formats: tuple[Format, ...] = FORMATS) -> NightlyReport:
-    """Evaluate, then write one document per recommendation not yet written, and an index."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Evaluate, then write one document per recommendation not yet written, and an index.
+
+    Raises ``NightlyLocked`` (another run holds the lock), ``EvaluationError`` (nothing was
+    committed) or ``DocumentError`` (the run is committed; documents are missing and the
+    next run writes them).
+    """
     try:
-        with FileLock(out_dir / ".nightly.lock", timeout=0):
-            run = evaluate(engine, as_of, rules_dir)
-            folder = out_dir / run.as_of.isoformat()
-            todo = sorted(set(run.new) | set(run.changed) | _undocumented(engine, out_dir))
-            paths = write_documents(engine, folder, todo, run, formats, templates_dir)
-            report = NightlyReport(run, folder, paths)
-            (folder / "run.json").write_text(json.dumps({
-                "run": run.run_id, "as_of": run.as_of.isoformat(), "rulebook": run.rulebook_hash,
-                "counts": run.counts, "timings": run.timings, "new": run.new,
-                "documents": [p.name for p in paths]}, ensure_ascii=False, indent=1),
-                encoding="utf-8")
-            return report
+        out_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(out_dir / ".nightly.lock", timeout=0)
+        lock.acquire()
     except Timeout as exc:
         raise NightlyLocked(f"another nightly run holds {exc.lock_file}") from exc
+    except OSError as exc:
+        raise EvaluationError(f"cannot use the output folder {out_dir}: {exc}") from exc
+    try:
+        run = evaluate(engine, as_of, rulebook)
+        try:
+            return _documents(engine, out_dir, run, rulebook, templates_dir, formats)
+        except Exception as exc:
+            raise DocumentError(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        lock.release()

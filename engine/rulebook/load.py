@@ -7,129 +7,45 @@ any error is never evaluated (``load_rulebook`` raises ``RulebookError``).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from engine.terms import Ref, Term, parse_condition, parse_operand, parse_ref
-from facts.contract import KINDS, Form
+import rules
+from engine.errors import RulebookError, RuleError
+from engine.rulebook.partition import partition_fields
+from engine.rulebook.spec import (
+    PROPOSERS,
+    Clause,
+    County,
+    Labels,
+    RuleFile,
+    Sanctions,
+    VersionSpec,
+    Wording,
+)
+from engine.rulebook.terms import Ref, Term, parse_condition, parse_operand, parse_ref
+from engine.rulebook.wording import Sayings, syntax_error
+from facts.contract import KINDS
+from facts.responsibility import FILE_NAME as RESPONSIBILITY_FILE
+from facts.responsibility import ResponsibilityList
+from facts.validation import validation_errors
 
-RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
-Proposer = Literal["supervising_leader", "discipline_commission", "organization_department",
-                   "assessment_office"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class Basis(_Strict):
-    document: str = Field(min_length=1)
-    article: str = Field(min_length=1)
-    text: str = Field(min_length=1)
-
-
-class Effective(_Strict):
-    from_: date = Field(alias="from")
-    to: date | None = None
-
-
-class Clause(_Strict):
-    fact: str
-    as_: str | None = Field(default=None, alias="as", pattern=r"^[a-z][a-z0-9_]*$")
-    where: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def alias(self) -> str:
-        return self.as_ or self.fact
-
-
-class Count(_Strict):
-    at_least: int = Field(ge=2)
-    within_days: int = Field(ge=1)
-    per: str  # alias.field the matches are grouped by, e.g. v.unit
-    date: str  # alias.field that places a match in time
-
-
-class Subject(_Strict):
-    person: str | None = None  # alias.field holding a person id
-    unit: str | None = None  # alias.field holding a unit id: mapped to its post holders
-
-
-class Finding(_Strict):
-    subject: Subject
-    responsibility: Literal["leadership", "supervisory", "principal"] | None = None
-    degree: Literal["main", "important", "overall"] | None = None
-    team: bool = False  # unit findings: other team members bear important leadership responsibility
-    severity: str  # a severity code, or alias.field holding one
-    proposer: Proposer
-    proposer_person: str | None = None  # alias.field naming the proposing leader
-    conduct_date: str  # alias.field: the date of the conduct
-    since: str | None = None  # report only conduct on or after this date, e.g. "as_of - 730d"
-    key: list[str] | None = None  # aliases whose facts identify the finding (default: all)
-
-
-class Version(_Strict):
-    version: int = Field(ge=1)
-    effective: Effective
-    basis: list[Basis] = Field(min_length=1)
-    match: list[Clause] = Field(min_length=1)
-    absent: Clause | None = None
-    count: Count | None = None
-    finding: Finding
-
-
-class RuleFile(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
-    title: str = Field(min_length=1)
-    circumstance: int = Field(ge=1, le=4)
-    description: str | None = None
-    versions: list[Version] = Field(min_length=1)
-
-    @field_validator("versions")
-    @classmethod
-    def _ordered(cls, versions: list[Version]) -> list[Version]:
-        numbers = [v.version for v in versions]
-        if numbers != sorted(set(numbers)):
-            raise ValueError("versions must be numbered in increasing order without repeats")
-        return versions
-
-
-class Factor(_Strict):
-    attr: str  # key in attrs of the person or of an evidence fact
-    label: str
-
-
-class Sanctions(_Strict):
-    """The sanctions data: ladder, base forms, escalation, factors and authority."""
-
-    reference: list[Basis] = Field(default_factory=list)
-    ladder: list[Form] = Field(min_length=2)
-    labels: dict[str, str]
-    base: dict[int, dict[Literal["minor", "serious", "grave"], Form]]
-    lookback_days: int = Field(ge=1)
-    degree_steps: dict[Literal["main", "important", "overall"], int]
-    aggravating: list[Factor] = Field(default_factory=list)
-    mitigating: list[Factor] = Field(default_factory=list)
-    exempt: list[Factor] = Field(default_factory=list)
-    dissent_attr: str = "dissent"
-    case_review_note: str
-    combined: list[dict[str, Any]] = Field(default_factory=list)
-    impose: dict[str, list[Form]]  # which proposer may impose which forms itself
-    decider: dict[str, str]  # form -> the body that decides it when the proposer may not
-    bodies: dict[str, str]  # code -> Chinese name of proposers and deciders
-    unit_roles: dict[Literal["secretary", "deputy_secretary", "discipline_secretary", "member"],
-                     dict[str, str | bool]]  # role -> {responsibility, degree, team_only?}
-    labels_responsibility: dict[str, str]
-    labels_degree: dict[str, str]
-    labels_circumstance: dict[int, str]
-    labels_role: dict[str, str]
+# The county files besides the rules in circumstances/; each is required.
+COUNTY_FILES: dict[str, type[BaseModel]] = {
+    "sanctions.yaml": Sanctions,
+    "labels.yaml": Labels,
+    "county.yaml": County,
+    "wording.yaml": Wording,
+    RESPONSIBILITY_FILE: ResponsibilityList,
+}
 
 
 @dataclass(frozen=True)
@@ -140,46 +56,36 @@ class RuleVersion:
     title: str
     circumstance: int
     file: str
-    spec: Version
+    spec: VersionSpec
     clauses: tuple[tuple[Clause, tuple[Term, ...]], ...]
     absent: tuple[Clause, tuple[Term, ...]] | None
+    partitions: dict[str, str]  # alias -> the field whose value is the partition (a person, a unit)
 
     @property
     def version(self) -> int:
         return self.spec.version
-
-    @property
-    def name(self) -> str:
-        return f"{self.rule_id}@v{self.spec.version}"
 
     def in_force(self, day: date) -> bool:
         eff = self.spec.effective
         return eff.from_ <= day and (eff.to is None or day <= eff.to)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rulebook:
+    """The whole county folder, checked: loaded once per command and handed down."""
+
+    folder: Path
     versions: list[RuleVersion]
     sanctions: Sanctions
-    hash: str
-    files: list[str] = field(default_factory=list)
+    labels: Labels
+    county: County
+    wording: Wording
+    responsibility: ResponsibilityList
+    hash: str  # of every county file: each recommendation records it
 
-
-@dataclass(frozen=True)
-class RuleError:
-    file: str
-    line: int
-    column: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
-
-
-class RulebookError(Exception):
-    def __init__(self, errors: list[RuleError]):
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
+    @cached_property
+    def say(self) -> Sayings:
+        return Sayings(self.wording, self.labels)
 
 
 def _position(node: Any, path: tuple[Any, ...]) -> tuple[int, int]:
@@ -208,13 +114,7 @@ class _FileChecker:
         self.errors.append(RuleError(self.file, line, col, message))
 
     def pydantic(self, exc: ValidationError) -> None:
-        for err in exc.errors(include_url=False, include_input=False):
-            path = tuple(err["loc"])
-            message = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "missing":
-                message = f"'{path[-1]}' is missing"
-            elif err["type"] == "extra_forbidden":
-                message = f"'{path[-1]}' is not a known key here"
+        for path, message in validation_errors(exc):
             where = ".".join(str(p) for p in path)
             self.error(path, f"{where}: {message}" if where else message)
 
@@ -257,8 +157,7 @@ def _check_ref(checker: _FileChecker, path: tuple[Any, ...], text: str | None,
     return ref
 
 
-def _check_version(checker: _FileChecker, rule: RuleFile, index: int,
-                   sanctions_ok: bool) -> RuleVersion | None:
+def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVersion | None:
     spec = rule.versions[index]
     base = ("versions", index)
     kinds: dict[str, str] = {}
@@ -353,19 +252,18 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int,
                           "end ('to') before this one starts ('from')")
     if len(checker.errors) > before:
         return None
-    from engine.partition import partition_fields
-
-    version = RuleVersion(rule.id, rule.title, rule.circumstance, checker.file, spec,
-                          tuple(parsed), absent)
-    if partition_fields(version) is None:
+    partitions = partition_fields([(c.alias, t) for c, t in parsed]
+                                  + ([(absent[0].alias, absent[1])] if absent else []))
+    if partitions is None:
         checker.error(base + ("match",), "the clauses are not all joined on one shared field "
                       "(e.g. person: {same: shortfall.person}); the engine evaluates each "
                       "person or unit separately and needs that join")
         return None
-    return version
+    return RuleVersion(rule.id, rule.title, rule.circumstance, checker.file, spec,
+                       tuple(parsed), absent, partitions)
 
 
-def _check_sanctions(checker: _FileChecker, sanctions: Sanctions) -> None:
+def _check_sanctions(checker: _FileChecker, sanctions: Sanctions, bodies: dict[str, str]) -> None:
     """What the schema cannot see: every form, body and circumstance the engine will look up."""
     ladder = set(sanctions.ladder)
     for circumstance in (1, 2, 3, 4):
@@ -380,25 +278,59 @@ def _check_sanctions(checker: _FileChecker, sanctions: Sanctions) -> None:
             elif form not in ladder:
                 checker.error(("base", circumstance, severity), f"base: {form} is not on the ladder "
                                                                 f"({', '.join(sanctions.ladder)})")
-        if circumstance not in sanctions.labels_circumstance:
-            checker.error(("labels_circumstance",), f"labels_circumstance: no label for {circumstance}")
-    forms = ladder | {c.get("add") for c in sanctions.combined}
     for i, combined in enumerate(sanctions.combined):
         if "add" not in combined:
             checker.error(("combined", i), "combined: each entry needs add: <form>")
+    forms = ladder | {c.get("add") for c in sanctions.combined}
     for form in sorted(f for f in forms if f):
-        if form not in sanctions.labels:
-            checker.error(("labels",), f"labels: no Chinese label for {form}")
         if form not in sanctions.decider:
             checker.error(("decider",), f"decider: no deciding body for {form}")
-    proposers = ("supervising_leader", "discipline_commission", "organization_department",
-                 "assessment_office")
-    for body in sorted({*proposers, *sanctions.decider.values()}):
-        if body not in sanctions.bodies:
-            checker.error(("bodies",), f"bodies: no name for {body}")
-    for severity in ("minor", "serious", "grave", "main", "important", "overall"):
-        if severity not in sanctions.labels:
-            checker.error(("labels",), f"labels: no Chinese label for {severity}")
+    for body in sorted({*PROPOSERS, *sanctions.decider.values()}):
+        if body not in bodies:
+            checker.error(("decider",), f"{body}: no such body in county.yaml (bodies: "
+                                        f"{', '.join(bodies)})")
+
+
+def _check_labels(checker: _FileChecker, labels: Labels) -> None:
+    """Every code a reader may see has its Chinese name (a missing one would show as code)."""
+    for name, info in Labels.model_fields.items():
+        codes = get_args(get_args(info.annotation)[0])
+        table = getattr(labels, name)
+        for code in codes:
+            if code not in table:
+                checker.error((name,), f"{name}: no label for {code}")
+    for circumstance in (1, 2, 3, 4):
+        if circumstance not in labels.circumstance:
+            checker.error(("circumstance",), f"circumstance: no label for {circumstance}")
+    for responsibility in labels.responsibility:
+        for degree in labels.degree:
+            key = f"{responsibility}.{degree}"
+            if key not in labels.responsibility_degree and degree != "overall":
+                checker.error(("responsibility_degree",), f"responsibility_degree: no label for {key}")
+
+
+def _check_wording(checker: _FileChecker, wording: Wording) -> None:
+    """Each sentence compiles; every kind of fact has its evidence summary."""
+    for group in ("steps", "posts", "evidence"):
+        for key, source in getattr(wording, group).items():
+            problem = syntax_error(source)
+            if problem:
+                checker.error((group, key), f"{group}.{key}: {problem}")
+    for key in ("case_review_note", "proposer_with_leader"):
+        problem = syntax_error(getattr(wording, key))
+        if problem:
+            checker.error((key,), f"{key}: {problem}")
+    for kind in KINDS:
+        if kind not in wording.evidence:
+            checker.error(("evidence",), f"evidence: no summary for {kind} facts")
+    needed = ("base", "degree", "prior_accountability", "prior_recommendation", "aggravating",
+              "mitigating", "cap_heaviest", "cap_lightest", "combined", "lighter_current_version")
+    for key in needed:
+        if key not in wording.steps:
+            checker.error(("steps",), f"steps: no sentence for {key}")
+    for key in ("role", "none"):
+        if key not in wording.posts:
+            checker.error(("posts",), f"posts: no wording for {key}")
 
 
 def _read_yaml(path: Path, display: str, errors: list[RuleError]) -> Any:
@@ -422,55 +354,77 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def load_rulebook(directory: Path | None = None) -> Rulebook:
-    """Load ``circumstances/*.yaml`` and ``sanctions.yaml`` from the rules folder."""
-    directory = directory or RULES_DIR
-    errors: list[RuleError] = []
-    digest = hashlib.sha256()
-    sanctions_path = directory / "sanctions.yaml"
+def _load_file(path: Path, model: type[BaseModel], errors: list[RuleError]
+               ) -> tuple[Any, _FileChecker | None]:
+    """The file validated against its model, and its checker for further checks."""
+    display = str(path)
+    if not path.exists():
+        errors.append(RuleError(display, 1, 1, f"{path.name} is missing from the county folder"))
+        return None, None
+    tree = _read_yaml(path, display, errors)
+    if tree is None:
+        return None, None
+    checker = _FileChecker(display, tree)
+    try:
+        return model.model_validate(_plain(tree)), checker
+    except ValidationError as exc:
+        checker.pydantic(exc)
+        errors.extend(checker.errors)
+        return None, None
+
+
+def county_files(directory: Path) -> list[Path]:
+    """Every file of a county folder that changes what the engine recommends, in hash order."""
     rule_paths = sorted((directory / "circumstances").glob("*.yaml"))
-    sanctions = None
-    if not sanctions_path.exists():
-        errors.append(RuleError(str(sanctions_path), 1, 1, "the sanctions file is missing"))
-    else:
-        digest.update(sanctions_path.read_bytes())
-        tree = _read_yaml(sanctions_path, str(sanctions_path), errors)
-        if tree is not None:
-            checker = _FileChecker(str(sanctions_path), tree)
-            try:
-                sanctions = Sanctions.model_validate(_plain(tree))
-            except ValidationError as exc:
-                checker.pydantic(exc)
-            else:
-                _check_sanctions(checker, sanctions)
-            errors.extend(checker.errors)
+    return [directory / name for name in sorted(COUNTY_FILES)] + rule_paths
+
+
+def rulebook_hash(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for path in county_files(directory):
+        if path.exists():
+            digest.update(str(path.relative_to(directory)).encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def load_rulebook(directory: Path | None = None) -> Rulebook:
+    """Load and check the whole county folder; raise ``RulebookError`` with every error."""
+    directory = directory or rules.FOLDER
+    errors: list[RuleError] = []
+    loaded: dict[str, Any] = {}
+    checkers: dict[str, _FileChecker] = {}
+    for name, model in COUNTY_FILES.items():
+        value, checker = _load_file(directory / name, model, errors)
+        if checker is not None:
+            loaded[name], checkers[name] = value, checker
+    sanctions, labels, county, wording = (loaded.get(n) for n in (
+        "sanctions.yaml", "labels.yaml", "county.yaml", "wording.yaml"))
+    if sanctions is not None and county is not None:
+        _check_sanctions(checkers["sanctions.yaml"], sanctions, county.bodies)
+    if labels is not None:
+        _check_labels(checkers["labels.yaml"], labels)
+    if wording is not None:
+        _check_wording(checkers["wording.yaml"], wording)
+    errors.extend(e for checker in checkers.values() for e in checker.errors)
+    rule_paths = sorted((directory / "circumstances").glob("*.yaml"))
     if not rule_paths:
         errors.append(RuleError(str(directory / "circumstances"), 1, 1, "no rule files (*.yaml)"))
     versions: list[RuleVersion] = []
     seen: dict[str, str] = {}
     for path in rule_paths:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-        display = str(path)
-        tree = _read_yaml(path, display, errors)
-        if tree is None:
-            continue
-        checker = _FileChecker(display, tree)
-        try:
-            rule = RuleFile.model_validate(_plain(tree))
-        except ValidationError as exc:
-            checker.pydantic(exc)
-            errors.extend(checker.errors)
+        rule, checker = _load_file(path, RuleFile, errors)
+        if rule is None or checker is None:
             continue
         if rule.id in seen:
             checker.error(("id",), f"rule id {rule.id!r} is also used by {seen[rule.id]}")
-        seen[rule.id] = display
+        seen[rule.id] = str(path)
         for index in range(len(rule.versions)):
-            version = _check_version(checker, rule, index, sanctions is not None)
+            version = _check_version(checker, rule, index)
             if version is not None:
                 versions.append(version)
         errors.extend(checker.errors)
     if errors:
         raise RulebookError(errors)
-    assert sanctions is not None
-    return Rulebook(versions, sanctions, digest.hexdigest(), [str(p) for p in rule_paths])
+    return Rulebook(directory, versions, sanctions, labels, county, wording,
+                    loaded[RESPONSIBILITY_FILE], rulebook_hash(directory))

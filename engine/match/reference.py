@@ -1,46 +1,56 @@
-"""A second, independent evaluator of the same compiled rules, in plain Python.
+"""A second, independent evaluator of the same rule plans, in plain Python.
 
-It shares nothing with the durable_rules path but the compiled terms: it reads every fact
-of each kind without SQL filters, checks literal terms itself, and matches clauses by
+It shares nothing with the durable_rules path but the plans: it reads every fact of each
+kind without SQL filters, checks literal terms itself, and matches clauses by
 backtracking with hash indexes. Tests require both evaluators to give identical matches.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
-from engine.compile import CompiledClause, CompiledRule, field_value
-from engine.feed import FactKey, kind_query
-from engine.predicates import holds
-from facts.store import stream
+from engine.match.evaluator import Matches
+from engine.match.plan import ClausePlan, Match, RulePlan, field_value
+from engine.match.predicates import holds
+from facts.store import known_on, stream
 
-ReferenceMatch = dict[str, FactKey]  # alias -> (kind, id)
+
+@dataclass
+class ReferenceEvaluator:
+    """Reads every fact once per kind; slower and hungrier than durable, but obviously right."""
+
+    name: str = "reference"
+
+    def match(self, engine: Engine, plans: list[RulePlan], as_of: date) -> Matches:
+        cache: dict[str, list[dict[str, Any]]] = {}
+        for plan in plans:
+            for clause in plan.clauses:
+                if clause.kind not in cache:
+                    cache[clause.kind] = [dict(r._mapping)
+                                          for r in stream(engine, known_on(clause.kind, as_of))]
+        by_rule = {plan.name: match_plan(plan, cache) for plan in plans}
+        facts = {(kind, f["id"]): f for kind, rows in cache.items() for f in rows}
+        return Matches(by_rule, facts, {"matches": sum(len(m) for m in by_rule.values())})
 
 
 def _join_value(term: Any, bound: dict[str, dict[str, Any]]) -> Any:
     value = field_value(bound[term.ref.alias], term.ref.field)
     if value is not None and term.ref.offset_days:
-        from datetime import timedelta
-
         value = value + timedelta(days=term.ref.offset_days)
     return value
 
 
-def _candidates(clause: CompiledClause, facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _candidates(clause: ClausePlan, facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [f for f in facts if all(holds(t, f) for t in clause.literals)]
 
 
-def evaluate_reference(engine: Engine, rule: CompiledRule, as_of: date,
-                       cache: dict[str, list[dict[str, Any]]] | None = None) -> list[ReferenceMatch]:
-    """Every combination of distinct facts that satisfies the rule's clauses."""
-    cache = {} if cache is None else cache
-    for clause in rule.clauses:
-        if clause.kind not in cache:
-            cache[clause.kind] = [dict(r._mapping) for r in stream(engine, kind_query(clause.kind, as_of))]
+def match_plan(rule: RulePlan, cache: dict[str, list[dict[str, Any]]]) -> list[Match]:
+    """Every combination of distinct facts that satisfies the plan's clauses."""
     candidates = {c.alias: _candidates(c, cache[c.kind]) for c in rule.clauses}
     # index each clause's candidates on the field of its first plain equality join
     indexes: dict[str, tuple[Any, dict[Any, list[dict[str, Any]]]]] = {}
@@ -54,7 +64,7 @@ def evaluate_reference(engine: Engine, rule: CompiledRule, as_of: date,
                     index[value].append(fact)
             indexes[clause.alias] = (eq, index)
 
-    def options(clause: CompiledClause, bound: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    def options(clause: ClausePlan, bound: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         if clause.alias in indexes:
             eq, index = indexes[clause.alias]
             pool = index.get(_join_value(eq, bound), [])
@@ -67,7 +77,7 @@ def evaluate_reference(engine: Engine, rule: CompiledRule, as_of: date,
 
     positive = rule.positive
     absent = rule.absent
-    results: list[ReferenceMatch] = []
+    results: list[Match] = []
 
     def extend(i: int, bound: dict[str, dict[str, Any]]) -> None:
         if i == len(positive):

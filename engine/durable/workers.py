@@ -17,15 +17,13 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from engine.errors import EvaluationError
+
 MAX_SIDS = 500
 MAX_MESSAGES = 20_000
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 
-Match = dict[str, str]  # alias -> encoded message id ("kind:id")
-
-
-class EvaluationError(Exception):
-    """The evaluation could not be completed; nothing of it is committed."""
+MessageMatch = dict[str, str]  # alias -> message id ("kind:id", encoded)
 
 
 @dataclass
@@ -54,11 +52,11 @@ def batches(ruleset_name: str, definition: dict[str, Any],
         yield Batch(ruleset_name, definition, current, number)
 
 
-def evaluate_batch(batch: Batch) -> list[tuple[str, Match]]:
+def evaluate_batch(batch: Batch) -> list[tuple[str, MessageMatch]]:
     """Evaluate one batch in this process: every partition as its own sid. Returns matches."""
     from durable.engine import Host, MessageNotHandledException
 
-    matches: list[tuple[str, Match]] = []
+    matches: list[tuple[str, MessageMatch]] = []
     errors: list[str] = []
 
     class _Host(Host):
@@ -108,12 +106,12 @@ def _worker(batch: Batch, conn: Connection) -> None:
     os._exit(0)  # skip interpreter teardown: durable_rules' memory goes with the process
 
 
-def run_batches(work: list[Batch], workers: int = WORKERS) -> list[tuple[Batch, list[tuple[str, Match]]]]:
+def run_batches(work: list[Batch], workers: int = WORKERS) -> list[tuple[Batch, list[tuple[str, MessageMatch]]]]:
     """Run every batch in its own forked process, ``workers`` at a time, retrying a failure once."""
     context = multiprocessing.get_context("fork")
     pending = [(batch, 1) for batch in reversed(work)]
     running: dict[Connection, tuple[Batch, int, Any]] = {}
-    done: list[tuple[Batch, list[tuple[str, Match]]]] = []
+    done: list[tuple[Batch, list[tuple[str, MessageMatch]]]] = []
     while pending or running:
         while pending and len(running) < workers:
             batch, attempt = pending.pop()

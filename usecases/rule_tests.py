@@ -14,14 +14,20 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from ruamel.yaml import YAML
 
-from engine.rulebook import RULES_DIR
+from engine.durable import DurableEvaluator
+from engine.match.reference import ReferenceEvaluator
+from engine.rulebook import Rulebook, load_rulebook
+from engine.run.evaluate import evaluate
+from engine.run.read import list_recommendations
+from facts.ingest import ingest
+from facts.store import open_store
+from facts.validation import StrictModel
 
 
-class Expected(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Expected(StrictModel):
     person: str
     circumstance: int | None = None
     responsibility: str | None = None
@@ -31,8 +37,7 @@ class Expected(BaseModel):
     rule: str | None = None
 
 
-class Case(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Case(StrictModel):
     name: str
     as_of: date
     facts: list[dict[str, Any]] = Field(min_length=1)
@@ -69,48 +74,42 @@ def _matches(expected: Expected, observed: dict[str, Any]) -> bool:
                for name, value in expected.model_dump().items())
 
 
-def run_case(case: Case, file: str, rules_dir: Path) -> CaseResult:
-    from engine.evaluate import evaluate
-    from engine.listing import get_recommendation, list_recommendations
-    from facts.ingest import ingest
-    from facts.store import open_store
-
+def run_case(case: Case, file: str, rulebook: Rulebook) -> CaseResult:
     result = CaseResult(file, case.name)
-    for evaluator in ("durable", "reference"):
+    for evaluator in (DurableEvaluator(workers=1), ReferenceEvaluator()):
         with tempfile.TemporaryDirectory() as tmp:
             facts_file = Path(tmp) / "facts.jsonl"
             facts_file.write_text("".join(json.dumps(f, ensure_ascii=False, default=str) + "\n"
                                           for f in case.facts), encoding="utf-8")
             store = open_store(f"sqlite:///{tmp}/case.db")
-            report = ingest(store, [facts_file])
+            report = ingest(store, [facts_file], rules_dir=rulebook.folder)
             if report.errors:
                 result.failures.extend(f"facts: {e}" for e in report.errors)
                 return result
-            evaluate(store, case.as_of, rules_dir, evaluator, workers=1)
-            observed = [_observed(get_recommendation(store, r["id"]))
-                        for r in list_recommendations(store)]
+            evaluate(store, case.as_of, rulebook, evaluator)
+            observed = [_observed(r) for r in list_recommendations(store, with_explanation=True)]
             store.dispose()
         unmatched = list(observed)
         for expected in case.expect:
             hit = next((o for o in unmatched if _matches(expected, o)), None)
             if hit is None:
-                result.failures.append(f"[{evaluator}] expected {expected.model_dump(exclude_none=True)}, "
+                result.failures.append(f"[{evaluator.name}] expected {expected.model_dump(exclude_none=True)}, "
                                        f"not found")
             else:
                 unmatched.remove(hit)
-        result.failures.extend(f"[{evaluator}] unexpected {o}" for o in unmatched)
+        result.failures.extend(f"[{evaluator.name}] unexpected {o}" for o in unmatched)
     return result
 
 
 def run_rule_tests(rules_dir: Path | None = None) -> list[CaseResult]:
     """Run every case of every file in ``<rules>/tests``."""
-    rules_dir = rules_dir or RULES_DIR
+    rulebook = load_rulebook(rules_dir)
     results = []
-    for path in sorted((rules_dir / "tests").glob("*.yaml")):
+    for path in sorted((rulebook.folder / "tests").glob("*.yaml")):
         try:
             cases = load_cases(path)
         except (ValidationError, ValueError) as exc:
             results.append(CaseResult(path.name, "(file)", [str(exc)]))
             continue
-        results.extend(run_case(case, path.name, rules_dir) for case in cases)
+        results.extend(run_case(case, path.name, rulebook) for case in cases)
     return results

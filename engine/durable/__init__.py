@@ -1,0 +1,45 @@
+"""The only place that knows durable_rules: ruleset encoding, message feed, worker processes.
+
+durable_rules 2.0.28 is unmaintained and has sharp edges (memory never given back, crashes,
+silent loss on a 32-bit id hash, mis-evaluated join orders); each module here says which
+edge it is built around. Everything else talks to ``DurableEvaluator``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine
+
+from engine.durable.feed import Feed, feed
+from engine.durable.ruleset import ruleset
+from engine.durable.workers import WORKERS, batches, run_batches
+from engine.match.evaluator import Matches
+from engine.match.plan import RulePlan
+
+
+@dataclass
+class DurableEvaluator:
+    """Each plan's partitions as sids, in batches, in forked workers that exit when done."""
+
+    workers: int = WORKERS
+    name: str = "durable"
+
+    def match(self, engine: Engine, plans: list[RulePlan], as_of: date) -> Matches:
+        feeds: dict[str, Feed] = {}
+        work = []
+        for plan in plans:
+            feeds[plan.name] = feed(engine, plan, as_of)
+            work.extend(batches(plan.name, ruleset(plan), feeds[plan.name].partitions))
+        result = Matches({plan.name: [] for plan in plans}, {},
+                         {"batches": len(work), "messages": 0, "matches": 0})
+        for one in feeds.values():
+            result.facts.update(one.facts)
+            result.stats["messages"] += sum(len(m) for m in one.partitions.values())
+        for batch, found in run_batches(work, self.workers):
+            decode = feeds[batch.ruleset_name].decode
+            result.by_rule[batch.ruleset_name].extend(
+                {alias: decode[msg_id] for alias, msg_id in match.items()} for _, match in found)
+            result.stats["matches"] += len(found)
+        return result

@@ -1,0 +1,1 @@
+"""Matching: rule plans, the SQL prefilter, the reference evaluator, and findings from matches."""

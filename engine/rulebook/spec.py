@@ -1,0 +1,196 @@
+"""What each file of the county folder may say: the schema of rules, sanctions, labels,
+county settings and wording, as a policy officer writes them in YAML.
+
+These are the *specs*, as written; ``engine.rulebook.load`` checks them against each other
+and turns rule versions into ``RuleVersion`` with parsed terms.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from facts.contract import (
+    Form,
+    Grade,
+    InspectionMode,
+    LedgerStatus,
+    Role,
+    Severity,
+    UnitType,
+    Verdict,
+    ViolationCategory,
+)
+from facts.validation import StrictModel
+
+Proposer = Literal["supervising_leader", "discipline_commission", "organization_department",
+                   "assessment_office"]
+PROPOSERS: tuple[str, ...] = Proposer.__args__  # type: ignore[attr-defined]
+Responsibility = Literal["leadership", "supervisory", "principal"]
+Degree = Literal["main", "important", "overall"]
+Source = Literal["inspection", "investigation", "ledger", "evaluation", "petition", "other"]
+RecommendationStatus = Literal["pending", "approved", "amended", "rejected"]
+
+
+# ---------------------------------------------------------------- rule files
+
+
+class Basis(StrictModel):
+    document: str = Field(min_length=1)
+    article: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+
+
+class Effective(StrictModel):
+    from_: date = Field(alias="from")
+    to: date | None = None
+
+
+class Clause(StrictModel):
+    fact: str
+    as_: str | None = Field(default=None, alias="as", pattern=r"^[a-z][a-z0-9_]*$")
+    where: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def alias(self) -> str:
+        return self.as_ or self.fact
+
+
+class Count(StrictModel):
+    at_least: int = Field(ge=2)
+    within_days: int = Field(ge=1)
+    per: str  # alias.field the matches are grouped by, e.g. v.unit
+    date: str  # alias.field that places a match in time
+
+
+class Subject(StrictModel):
+    person: str | None = None  # alias.field holding a person id
+    unit: str | None = None  # alias.field holding a unit id: mapped to its post holders
+
+
+class FindingSpec(StrictModel):
+    """What a rule says its finding is (the finding itself is ``engine.match.findings.Finding``)."""
+
+    subject: Subject
+    responsibility: Responsibility | None = None
+    degree: Degree | None = None
+    team: bool = False  # unit findings: other team members bear important leadership responsibility
+    severity: str  # a severity code, or alias.field holding one
+    proposer: Proposer
+    proposer_person: str | None = None  # alias.field naming the proposing leader
+    conduct_date: str  # alias.field: the date of the conduct
+    since: str | None = None  # report only conduct on or after this date, e.g. "as_of - 730d"
+    key: list[str] | None = None  # aliases whose facts identify the finding (default: all)
+
+
+class VersionSpec(StrictModel):
+    version: int = Field(ge=1)
+    effective: Effective
+    basis: list[Basis] = Field(min_length=1)
+    match: list[Clause] = Field(min_length=1)
+    absent: Clause | None = None
+    count: Count | None = None
+    finding: FindingSpec
+
+
+class RuleFile(StrictModel):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: str = Field(min_length=1)
+    circumstance: int = Field(ge=1, le=4)
+    description: str | None = None
+    versions: list[VersionSpec] = Field(min_length=1)
+
+    @field_validator("versions")
+    @classmethod
+    def _ordered(cls, versions: list[VersionSpec]) -> list[VersionSpec]:
+        numbers = [v.version for v in versions]
+        if numbers != sorted(set(numbers)):
+            raise ValueError("versions must be numbered in increasing order without repeats")
+        return versions
+
+
+# ---------------------------------------------------------------- sanctions.yaml
+
+
+class FactorSpec(StrictModel):
+    attr: str  # key in attrs of the person or of an evidence fact
+    label: str
+
+
+class UnitDuty(StrictModel):
+    """Which responsibility the holder of a role in a unit bears when the unit fails."""
+
+    responsibility: Responsibility
+    degree: Degree
+    team_only: bool = False  # only when the rule holds the whole team to account
+
+
+class Sanctions(StrictModel):
+    """The ladder, base forms, escalation, factors and authority."""
+
+    reference: list[Basis] = Field(default_factory=list)
+    ladder: list[Form] = Field(min_length=2)
+    base: dict[int, dict[Severity, Form]]
+    lookback_days: int = Field(ge=1)
+    degree_steps: dict[Degree, int]
+    aggravating: list[FactorSpec] = Field(default_factory=list)
+    mitigating: list[FactorSpec] = Field(default_factory=list)
+    exempt: list[FactorSpec] = Field(default_factory=list)
+    dissent_attr: str = "dissent"
+    combined: list[dict[str, Any]] = Field(default_factory=list)
+    impose: dict[str, list[Form]]  # which proposer may impose which forms itself
+    decider: dict[str, str]  # form -> the body that decides it when the proposer may not
+    unit_roles: dict[Role, UnitDuty]
+
+
+# ---------------------------------------------------------------- labels.yaml
+
+
+class Labels(StrictModel):
+    """The Chinese name of every code that reaches a reader: one table, one place."""
+
+    forms: dict[Form, str]
+    severity: dict[Severity, str]
+    degree: dict[Degree, str]
+    responsibility: dict[Responsibility, str]
+    responsibility_degree: dict[str, str]  # "leadership.main" -> 主要领导责任
+    circumstance: dict[int, str]
+    role: dict[Role, str]
+    unit_type: dict[UnitType, str]
+    recommendation_status: dict[RecommendationStatus, str]
+    ledger_status: dict[LedgerStatus, str]
+    verdict: dict[Verdict, str]
+    inspection_mode: dict[InspectionMode, str]
+    violation_category: dict[ViolationCategory, str]
+    source: dict[Source, str]
+    grade: dict[Grade, str]
+
+
+# ---------------------------------------------------------------- county.yaml
+
+
+class DocumentSettings(StrictModel):
+    number_prefix: str = Field(min_length=1)  # 县纪建 in 县纪建〔2026〕7号
+    leader_masthead: str = Field(min_length=1)  # masthead when a supervising leader proposes
+
+
+class County(StrictModel):
+    name: str = Field(min_length=1)
+    bodies: dict[str, str]  # code -> name of proposers and deciders
+    documents: DocumentSettings
+
+
+# ---------------------------------------------------------------- wording.yaml
+
+
+class Wording(StrictModel):
+    """Sentences the engine writes into explanations, as Jinja templates (see wording.yaml)."""
+
+    steps: dict[str, str]  # escalation step -> sentence
+    posts: dict[str, str]  # how a post is named in running text
+    evidence: dict[str, str]  # fact kind -> one-line summary of such a fact
+    case_review_note: str
+    dissent_label: str
+    proposer_with_leader: str

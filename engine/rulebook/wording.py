@@ -1,0 +1,77 @@
+"""The county's sentences (``wording.yaml``), compiled once and rendered with labels.
+
+Each entry is a one-line Jinja template, so the county can change how an explanation is
+worded without touching Python. Rendering is sandboxed and strict: a template that names
+something it is not given fails loudly instead of printing an empty string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+
+from engine.rulebook.spec import Labels, Wording
+
+
+def day(value: Any) -> str:
+    """2026年2月26日, the date in running Chinese text."""
+    return f"{value.year}年{value.month}月{value.day}日" if isinstance(value, date) else str(value)
+
+
+def _environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    env.filters["day"] = day
+    env.filters["percent"] = lambda value: f"{value:.0%}"
+    return env
+
+
+_ENV = _environment()
+
+
+def syntax_error(source: str) -> str | None:
+    """What is wrong with a template's syntax, or None."""
+    try:
+        _ENV.from_string(source)
+    except TemplateSyntaxError as exc:
+        return exc.message or "not a valid template"
+    return None
+
+
+class Sayings:
+    """The compiled wording of one rulebook, rendered with its labels."""
+
+    def __init__(self, wording: Wording, labels: Labels):
+        self.labels = labels
+        self._steps = {k: _ENV.from_string(v) for k, v in wording.steps.items()}
+        self._posts = {k: _ENV.from_string(v) for k, v in wording.posts.items()}
+        self._evidence = {k: _ENV.from_string(v) for k, v in wording.evidence.items()}
+        self._case_review = _ENV.from_string(wording.case_review_note)
+        self._proposer = _ENV.from_string(wording.proposer_with_leader)
+        self.dissent_label = wording.dissent_label
+
+    def _render(self, template: Template, **values: Any) -> str:
+        return template.render(labels=self.labels, **values)
+
+    def step(self, name: str, **values: Any) -> str:
+        return self._render(self._steps[name], **values)
+
+    def post(self, name: str, **values: Any) -> str:
+        return self._render(self._posts[name], **values)
+
+    def case_review(self, cases: str) -> str:
+        return self._render(self._case_review, cases=cases)
+
+    def proposer_with_leader(self, body: str, leader: str) -> str:
+        return self._render(self._proposer, body=body, leader=leader)
+
+    def evidence(self, kind: str, fact: dict[str, Any], name: Callable[[str | None], str],
+                 unit: Callable[[str | None], str], task: Callable[[str], str]) -> str:
+        """One line of Chinese about one fact, from its own fields (what a reviewer reads first)."""
+        template = self._evidence.get(kind)
+        if template is None:
+            return f"{kind} {fact['id']}"
+        return self._render(template, f=fact, name=name, unit=unit, task=task)

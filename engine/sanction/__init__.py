@@ -1,0 +1,1 @@
+"""Sanctioning: who is accountable for a finding, which form the ladder gives, and why."""

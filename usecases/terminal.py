@@ -1,0 +1,67 @@
+"""What ``wenze`` prints about recommendations and runs, in Chinese, with the county's labels."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.box import SIMPLE_HEAD
+from rich.table import Table
+
+from engine.rulebook.spec import Labels
+
+
+def format_table(items: list[dict[str, Any]], labels: Labels) -> Table:
+    """One row per recommendation (items listed with their explanation), readable at a glance."""
+    table = Table("编号", "行为日期", "情形", "姓名", "单位（行为发生时）", "责任", "建议问责方式", "状态",
+                  title=f"问责建议（共 {len(items)} 条）", title_justify="left", box=SIMPLE_HEAD)
+    for item in items:
+        e = item["explanation"]
+        forms = "＋".join(e["form_labels"])
+        if e["route"] == "discipline_handling":
+            forms += "（移送纪律审查）"
+        table.add_row(item["id"], item["conduct_date"], str(item["circumstance"]), item["person_name"],
+                      e["post"]["unit_name"], e["degree_label"], forms,
+                      labels.recommendation_status.get(item["status"], item["status"]))
+    return table
+
+
+def format_detail(item: dict[str, Any], labels: Labels) -> str:
+    """The whole explanation of one recommendation as plain Chinese text."""
+    e = item["explanation"]
+    out = [
+        f"问责建议 {item['id']}（{labels.recommendation_status.get(item['status'], item['status'])}）",
+        f"对象：{e['subject']['name']}（{e['subject']['id']}），行为发生时任"
+        f"{e['post']['unit_name']}{e['post']['role_label']}",
+        f"问责情形：第{e['circumstance']}项　{e['circumstance_label']}",
+        f"规则：{e['rule_title']}（{e['rule_id']} 第{e['rule_version']}版，{e['rule_file']}）",
+        f"责任：{e['degree_label']}　情节：{labels.severity[e['severity']]}　行为日期：{e['conduct_date']}",
+        "事实与证据：",
+        *[f"  [{ev['kind']}:{ev['id']}] {ev['summary']}（来源 {ev['src']}）" for ev in e["evidence"]],
+        "依据：",
+        *[f"  {b['document']}{b['article']}：{b['text']}" for b in e["basis"]],
+        "量纪过程：",
+        *[f"  {i}. {s['reason']}" for i, s in enumerate(e["steps"], 1)],
+        f"建议问责方式：{'＋'.join(e['form_labels'])}",
+        f"提议：{e['proposer_label']}　决定：{e['decider_label']}"
+        + ("" if e["proposer_may_impose"] else "（提议方仅可提出建议）"),
+    ]
+    if e.get("route_note"):
+        out.append(f"处理途径：{e['route_note']}")
+    out.append(f"规则库哈希：{e['rulebook_hash'][:16]}")
+    return "\n".join(out)
+
+
+def run_summary(items: list[dict[str, Any]]) -> str:
+    """Counts by circumstance, form and unit for recommendations listed with their explanation."""
+    by_circumstance = Counter(f"情形{i['circumstance']}" for i in items)
+    by_form = Counter("＋".join(i["explanation"]["form_labels"]) for i in items)
+    by_unit = Counter(i["explanation"]["post"]["unit_name"] for i in items)
+
+    def block(title: str, counter: Counter, limit: int = 10) -> list[str]:
+        rows = [f"  {name}：{n}" for name, n in counter.most_common(limit)]
+        more = len(counter) - limit
+        return [title, *rows] + ([f"  ……其余 {more} 个"] if more > 0 else [])
+
+    return "\n".join(block("按问责情形：", by_circumstance) + block("按问责方式：", by_form)
+                     + block("按单位：", by_unit))
