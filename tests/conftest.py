@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +13,17 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+import rules
 from facts.ingest import IngestReport, ingest
 from facts.store import open_store
+
+COUNTY = rules.FOLDER  # the bundled county folder
+
+
+def copy_county(folder: Path) -> Path:
+    """A writable copy of the bundled county folder, for tests that edit its files."""
+    shutil.copytree(COUNTY, folder, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    return folder
 
 PG_ADMIN_URL = os.environ.get("WENZE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -70,8 +80,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     """A small demo county (scale 0.05), ingested from its JSONL exports and evaluated once."""
     from datetime import date
 
-    from engine.evaluate import evaluate
-
+    from engine.run.evaluate import evaluate
     from facts.demo import write_exports
 
     folder = tmp_path_factory.mktemp("demo")

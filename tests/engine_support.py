@@ -9,12 +9,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from engine.evaluate import evaluate, find
-from engine.listing import get_recommendation, list_recommendations
-from engine.records import RecommendationRow
 from sqlalchemy import Engine, select
 
+from engine.durable import DurableEvaluator
+from engine.match.reference import ReferenceEvaluator
 from engine.rulebook import Rulebook, load_rulebook
+from engine.run.evaluate import evaluate, find
+from engine.run.read import get_recommendation, list_recommendations
+from facts.recommendation_tables import RecommendationRow
 from tests.conftest import load
 
 AS_OF = date(2026, 11, 25)
@@ -178,7 +180,7 @@ def disunity(
 
 
 def signature(findings) -> set:
-    return {(f.rule.ruleset_name, f.key, f.fact_ids, f.conduct_date, f.subject) for f in findings}
+    return {(f.rule.name, f.key, f.fact_ids, f.conduct_date, f.subject) for f in findings}
 
 
 def assert_evaluators_agree(
@@ -186,8 +188,8 @@ def assert_evaluators_agree(
 ) -> set:
     """Both evaluators on the same store; returns the (common) finding signature."""
     rulebook = rulebook or load_rulebook()
-    durable = signature(find(store, rulebook, as_of, "durable", workers=1)[0])
-    reference = signature(find(store, rulebook, as_of, "reference")[0])
+    durable = signature(find(store, rulebook, as_of, DurableEvaluator(workers=1))[0])
+    reference = signature(find(store, rulebook, as_of, ReferenceEvaluator())[0])
     assert durable == reference, {
         "durable only": durable - reference,
         "reference only": reference - durable,

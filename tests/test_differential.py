@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from engine.evaluate import find
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.rulebook import RULES_DIR, load_rulebook
+from engine.durable import DurableEvaluator
+from engine.match.reference import ReferenceEvaluator
+from engine.rulebook import load_rulebook
+from engine.run.evaluate import find
 from facts.ingest import ingest
 from facts.store import open_store
+from tests.conftest import copy_county
 
 AS_OF = date(2026, 11, 25)
 EXAMPLES = int(os.environ.get("WENZE_DIFF_EXAMPLES", "30"))  # more for a longer campaign
@@ -153,14 +155,14 @@ def county(draw):
 
 def _rules(folder: Path) -> Path:
     rules = folder / "rules"
-    shutil.copytree(RULES_DIR, rules, ignore=shutil.ignore_patterns("__pycache__", "tests"))
+    copy_county(rules)
     for i, document in enumerate(EXTRA_RULES.split("\n---\n")):
         (rules / "circumstances" / f"x{i}.yaml").write_text(document, encoding="utf-8")
     return rules
 
 
 def _signature(findings) -> set:
-    return {(f.rule.ruleset_name, f.key, f.fact_ids, f.conduct_date, f.subject) for f in findings}
+    return {(f.rule.name, f.key, f.fact_ids, f.conduct_date, f.subject) for f in findings}
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -174,8 +176,8 @@ def test_both_evaluators_find_the_same(facts) -> None:
         report = ingest(store, [path])
         assert not report.errors, [str(e) for e in report.errors]
         rulebook = load_rulebook(_rules(folder))
-        durable, _ = find(store, rulebook, AS_OF, "durable", workers=1)
-        reference, _ = find(store, rulebook, AS_OF, "reference")
+        durable = find(store, rulebook, AS_OF, DurableEvaluator(workers=1))[0]
+        reference = find(store, rulebook, AS_OF, ReferenceEvaluator())[0]
         store.dispose()
         assert _signature(durable) == _signature(reference)
 
@@ -203,7 +205,7 @@ def test_the_extra_rules_do_fire(tmp_path) -> None:
     store = open_store(f"sqlite:///{tmp_path}/w.db")
     assert not ingest(store, [path]).errors
     rulebook = load_rulebook(_rules(tmp_path))
-    for evaluator in ("durable", "reference"):
+    for evaluator in (DurableEvaluator(workers=1), ReferenceEvaluator()):
         found = {(f.rule.version.rule_id, f.fact_ids) for f in find(store, rulebook, AS_OF, evaluator)[0]}
         assert ("x-no-rectification", ("reminder:R1",)) in found
         assert ("x-no-rectification", ("reminder:R2",)) not in found

@@ -11,25 +11,27 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from engine.durable_runner import EvaluationError
-from engine.evaluate import evaluate, find
-from engine.listing import get_recommendation, list_recommendations, list_runs
-from engine.records import RecommendationRow
-from engine.rule_tests import load_cases
 from sqlalchemy import func, select
 
 import cli
-from engine import durable_runner
-from engine.rulebook import RULES_DIR, RulebookError, load_rulebook
-from tests.conftest import load
+from engine.durable import DurableEvaluator
+from engine.durable import workers as durable_runner
+from engine.errors import EvaluationError
+from engine.match.reference import ReferenceEvaluator
+from engine.rulebook import RulebookError, load_rulebook
+from engine.run.evaluate import evaluate, find
+from engine.run.read import get_recommendation, list_recommendations, list_runs
+from facts.recommendation_tables import RecommendationRow
+from tests.conftest import COUNTY, copy_county, load
+from usecases.rule_tests import load_cases
 
 AS_OF = date(2026, 11, 25)
-COAL = load_cases(RULES_DIR / "tests" / "c3_lax_management.yaml")[0].facts
-C2 = load_cases(RULES_DIR / "tests" / "c2_reminder.yaml")[0].facts
+COAL = load_cases(COUNTY / "tests" / "c3_lax_management.yaml")[0].facts
+C2 = load_cases(COUNTY / "tests" / "c2_reminder.yaml")[0].facts
 
 
 def _signature(findings) -> set:
-    return {(f.rule.ruleset_name, f.key, f.fact_ids, f.conduct_date, f.subject) for f in findings}
+    return {(f.rule.name, f.key, f.fact_ids, f.conduct_date, f.subject) for f in findings}
 
 
 def test_coal_bureau_from_ingestion_to_json_list(store, tmp_path) -> None:
@@ -188,7 +190,7 @@ def test_authority_to_impose_or_only_propose(sqlite_store, tmp_path) -> None:
 
 
 def test_organization_department_may_impose_circulated_criticism(sqlite_store, tmp_path) -> None:
-    disunity = load_cases(RULES_DIR / "tests" / "c1_disunity.yaml")[0].facts
+    disunity = load_cases(COUNTY / "tests" / "c1_disunity.yaml")[0].facts
     load(sqlite_store, disunity, tmp_path)
     evaluate(sqlite_store, AS_OF)
     secretary = next(i for i in list_recommendations(sqlite_store) if i["person"] == "P1")
@@ -226,7 +228,7 @@ def test_facts_after_the_as_of_date_are_not_evaluated(sqlite_store, tmp_path) ->
 
 def test_rule_errors_are_all_reported_with_positions(tmp_path) -> None:
     rules = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, rules, ignore=shutil.ignore_patterns("__pycache__"))
+    copy_county(rules)
     c2 = rules / "circumstances" / "c2_reminder_ineffective.yaml"
     text = c2.read_text(encoding="utf-8")
     text = text.replace("fact: reminder", "fact: remindr")
@@ -250,7 +252,7 @@ def test_rule_errors_are_all_reported_with_positions(tmp_path) -> None:
     assert "ledger has no field 'verdikt'" in text_all
     assert "c1_team_disunity.yaml:" in text_all and "as_of [± Nd]" in text_all
     assert "broken.yaml:2:" in text_all and "not valid YAML" in text_all
-    assert "c4_leader_proposal.yaml:" in text_all and "'basis' is missing" in text_all
+    assert "c4_leader_proposal.yaml:" in text_all and "basis: missing (required)" in text_all
     assert all(e.line > 0 and e.column > 0 for e in caught.value.errors)
     verdikt = next(e for e in caught.value.errors if "verdikt" in e.message)
     assert c2.read_text(encoding="utf-8").splitlines()[verdikt.line - 1].strip().startswith("verdikt")
@@ -268,8 +270,8 @@ def test_the_bundled_rulebook_checks_clean() -> None:
 
 def test_the_two_evaluators_agree_on_the_demo_county(demo_store) -> None:
     rulebook = load_rulebook()
-    durable, _ = find(demo_store, rulebook, AS_OF, "durable")
-    reference, _ = find(demo_store, rulebook, AS_OF, "reference")
+    durable = find(demo_store, rulebook, AS_OF, DurableEvaluator())[0]
+    reference = find(demo_store, rulebook, AS_OF, ReferenceEvaluator())[0]
     assert len(durable) > 50
     assert _signature(durable) == _signature(reference)
     assert {f.rule.version.circumstance for f in durable} == {1, 2, 3, 4}
@@ -287,7 +289,7 @@ def test_demo_county_evaluation_is_complete_and_idempotent(demo_store) -> None:
 def test_facts_whose_ids_clash_in_durable_rules_hash_are_not_lost(sqlite_store, tmp_path) -> None:
     """durable_rules keys stored facts by a 32-bit hash of their id and refuses a second fact
     with the same hash in a sid; these two ids clash, and both re-checks must still count."""
-    from engine.compile import durable_hash
+    from engine.durable.encoding import durable_hash
 
     assert durable_hash("rectification:C75959") == durable_hash("rectification:C618224")
     facts = [f for f in C2 if f["kind"] != "rectification"] + [
@@ -300,8 +302,8 @@ def test_facts_whose_ids_clash_in_durable_rules_hash_are_not_lost(sqlite_store, 
     ]
     load(sqlite_store, facts, tmp_path)
     rulebook = load_rulebook()
-    durable = _signature(find(sqlite_store, rulebook, AS_OF, "durable")[0])
-    assert durable == _signature(find(sqlite_store, rulebook, AS_OF, "reference")[0])
+    durable = _signature(find(sqlite_store, rulebook, AS_OF, DurableEvaluator())[0])
+    assert durable == _signature(find(sqlite_store, rulebook, AS_OF, ReferenceEvaluator())[0])
     rechecks = {ids[-1] for _, _, ids, _, _ in durable}
     assert rechecks == {"rectification:C75959", "rectification:C618224"}
 
@@ -341,7 +343,7 @@ def test_killing_the_evaluation_at_any_moment_leaves_the_store_consistent(demo_s
 
 def test_sanctions_file_errors_name_what_the_engine_would_miss(tmp_path) -> None:
     rules = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, rules, ignore=shutil.ignore_patterns("__pycache__"))
+    copy_county(rules)
     path = rules / "sanctions.yaml"
     text = path.read_text(encoding="utf-8")
     text = text.replace("  3: {minor: admonition, serious: circulated_criticism, grave: suspension}",

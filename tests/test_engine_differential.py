@@ -9,18 +9,20 @@ missing. (Every fixture of the other ``test_engine_*`` files is checked the same
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from engine.evaluate import find
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.rulebook import RULES_DIR, load_rulebook
+from engine.durable import DurableEvaluator
+from engine.match.reference import ReferenceEvaluator
+from engine.rulebook import load_rulebook
+from engine.run.evaluate import find
 from facts.ingest import ingest
 from facts.store import open_store
+from tests.conftest import copy_county
 from tests.engine_support import AS_OF, assert_evaluators_agree, person, post, unit, violation
 
 HEAD = """id: {id}
@@ -166,7 +168,7 @@ CUSTOM = {
 
 def custom_rules(folder: Path) -> Path:
     rules = folder / "rules"
-    shutil.copytree(RULES_DIR, rules, ignore=shutil.ignore_patterns("__pycache__", "tests"))
+    copy_county(rules)
     for rule_id, (circumstance, title, body) in CUSTOM.items():
         text = HEAD.format(id=rule_id, title=title, circumstance=circumstance) + body
         (rules / "circumstances" / f"{rule_id}.yaml").write_text(text, encoding="utf-8")
@@ -187,11 +189,11 @@ def _store(folder: Path, facts: list[dict]):
 def _found(store, rules: Path) -> dict[str, set]:
     rulebook = load_rulebook(rules)
     return {
-        evaluator: {
+        evaluator.name: {
             (f.rule.version.rule_id, f.fact_ids)
-            for f in find(store, rulebook, AS_OF, evaluator, workers=1)[0]
+            for f in find(store, rulebook, AS_OF, evaluator)[0]
         }
-        for evaluator in ("durable", "reference")
+        for evaluator in (DurableEvaluator(workers=1), ReferenceEvaluator())
     }
 
 

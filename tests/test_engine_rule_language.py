@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import cli
-from engine.rulebook import RULES_DIR, RulebookError, load_rulebook
-from tests.conftest import load
+from engine.rulebook import RulebookError, load_rulebook
+from tests.conftest import copy_county, load
 from tests.engine_support import coal
 
 CONTRACT = (
@@ -33,7 +32,7 @@ CONTRACT = (
 
 def _broken_rules(tmp_path: Path) -> Path:
     rules = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, rules, ignore=shutil.ignore_patterns("__pycache__"))
+    copy_county(rules)
     folder = rules / "circumstances"
 
     def edit(name: str, old: str, new: str) -> None:
@@ -75,7 +74,7 @@ def test_every_rule_error_is_reported_at_once_with_file_line_and_column(tmp_path
             "person: {same: recheck.person}",
         ),
         "c1_team_disunity.yaml": ("as_of [± Nd]", "date: {on_or_after: as_of minus 2 years}"),
-        "c3_frequent_problems.yaml": ("'basis' is missing", None),
+        "c3_frequent_problems.yaml": ("basis: missing (required)", None),
         "zz_broken.yaml": ("not valid YAML", None),
     }
     for name, (message, line_text) in expected.items():
@@ -165,7 +164,7 @@ def test_a_rule_with_an_ordered_comparison_on_a_maybe_missing_field_in_absent_is
 ) -> None:
     """durable_rules fails a whole run on such a comparison; the check says how to write it."""
     rules = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, rules, ignore=shutil.ignore_patterns("__pycache__"))
+    copy_county(rules)
     rule = """id: x-absent-due
 title: 到期未整改
 circumstance: 2

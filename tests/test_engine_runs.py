@@ -7,12 +7,12 @@ import signal
 from datetime import date
 
 import pytest
-from engine.durable_runner import EvaluationError
-from engine.evaluate import evaluate, find
-from engine.listing import list_runs
 
-from engine import durable_runner
+from engine.durable import workers as durable_runner
+from engine.errors import EvaluationError
 from engine.rulebook import load_rulebook
+from engine.run.evaluate import evaluate, find
+from engine.run.read import list_runs
 from tests.conftest import load
 from tests.engine_support import AS_OF, c2, coal, disunity, signature, table_rows
 

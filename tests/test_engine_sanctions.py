@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from engine.listing import get_recommendation
-from engine.records import RecommendationRow
 
+from engine.run.read import get_recommendation
+from facts.recommendation_tables import RecommendationRow
 from tests.engine_support import c2, coal, disunity, person, post, run, unit, violation
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")

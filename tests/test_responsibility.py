@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
-from facts.responsibility import CATEGORIES, DEFAULT_PATH, load_responsibility_list
+from engine.errors import RulebookError
+from engine.rulebook import load_rulebook
+from facts.responsibility import CATEGORIES, FILE_NAME, load_responsibility_list
+from tests.conftest import copy_county
 
 
 def test_bundled_list_has_the_articles_tasks() -> None:
@@ -31,11 +33,12 @@ def test_bundled_list_has_the_articles_tasks() -> None:
 
 
 def _write_variant(tmp_path: Path, old: str, new: str) -> Path:
-    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    folder = copy_county(tmp_path / "rules")
+    path = folder / FILE_NAME
+    text = path.read_text(encoding="utf-8")
     assert old in text
-    path = tmp_path / "list.yaml"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
+    return folder
 
 
 @pytest.mark.parametrize(
@@ -48,6 +51,8 @@ def _write_variant(tmp_path: Path, old: str, new: str) -> Path:
         ("frequency: monthly}", "frequency: monthly, month: 3}", "yearly tasks only"),
     ],
 )
-def test_bad_lists_are_refused(tmp_path: Path, old: str, new: str, message: str) -> None:
-    with pytest.raises(ValidationError, match=message):
-        load_responsibility_list(_write_variant(tmp_path, old, new))
+def test_bad_lists_are_refused_by_the_rule_check(tmp_path: Path, old: str, new: str,
+                                                 message: str) -> None:
+    with pytest.raises(RulebookError, match=message) as caught:
+        load_rulebook(_write_variant(tmp_path, old, new))
+    assert all(FILE_NAME in str(e) for e in caught.value.errors)

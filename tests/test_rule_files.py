@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from engine.rule_tests import load_cases, run_case
 
-from engine.rulebook import RULES_DIR
+from engine.rulebook import load_rulebook
+from tests.conftest import COUNTY
+from usecases.rule_tests import load_cases, run_case
 
-CASES = [(path, case) for path in sorted((RULES_DIR / "tests").glob("*.yaml"))
+CASES = [(path, case) for path in sorted((COUNTY / "tests").glob("*.yaml"))
          for case in load_cases(path)]
 
 
@@ -18,7 +19,7 @@ def test_every_circumstance_has_rule_tests() -> None:
 
 @pytest.mark.parametrize(("path", "case"), CASES, ids=[f"{p.stem}:{i}" for i, (p, _) in enumerate(CASES)])
 def test_rule_case(path, case) -> None:
-    result = run_case(case, path.name, RULES_DIR)
+    result = run_case(case, path.name, load_rulebook())
     assert result.passed, "\n".join(result.failures)
 
 
@@ -26,4 +27,4 @@ def test_a_wrong_expectation_fails(tmp_path) -> None:
     """The runner must catch a case whose expectation is wrong (it is not a rubber stamp)."""
     _, case = CASES[0]
     wrong = case.model_copy(update={"expect": []})
-    assert not run_case(wrong, "x.yaml", RULES_DIR).passed
+    assert not run_case(wrong, "x.yaml", load_rulebook()).passed

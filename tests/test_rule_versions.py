@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
-from engine.evaluate import evaluate
-from engine.listing import get_recommendation, list_recommendations
-
-from engine.rulebook import RULES_DIR
+from engine.rulebook import load_rulebook
+from engine.run.evaluate import evaluate
+from engine.run.read import get_recommendation, list_recommendations
 from facts.ingest import ingest
 from facts.store import open_store
+from tests.conftest import copy_county
 
 V2 = """
   - version: 2
@@ -37,7 +36,7 @@ V2 = """
 
 def _rules_with_v2(tmp_path: Path) -> Path:
     rules = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, rules, ignore=shutil.ignore_patterns("__pycache__"))
+    copy_county(rules)
     path = rules / "circumstances" / "c1_team_disunity.yaml"
     text = path.read_text(encoding="utf-8").replace(
         "effective: {from: 2016-03-01}", "effective: {from: 2016-03-01, to: 2026-05-31}")
@@ -69,7 +68,7 @@ def _only(store) -> dict:
 def test_old_conduct_takes_the_lighter_new_version(tmp_path: Path) -> None:
     store = _store(tmp_path, [{"kind": "disunity", "id": "D1", "unit": "U1", "date": "2026-03-01",
                                "affects_work": True, "public_reaction": True}])
-    evaluate(store, date(2026, 11, 25), _rules_with_v2(tmp_path))
+    evaluate(store, date(2026, 11, 25), load_rulebook(_rules_with_v2(tmp_path)))
     e = _only(store)
     assert e["rule_version"] == 2
     assert e["forms"] == ["admonition"]  # v1 would give circulated criticism
@@ -80,14 +79,14 @@ def test_old_conduct_the_new_version_alone_would_catch_is_not_caught(tmp_path: P
     # no public reaction: v1 (in force at the time) does not apply, so v2 may not reach back
     store = _store(tmp_path, [{"kind": "disunity", "id": "D1", "unit": "U1", "date": "2026-03-01",
                                "affects_work": True, "public_reaction": False}])
-    evaluate(store, date(2026, 11, 25), _rules_with_v2(tmp_path))
+    evaluate(store, date(2026, 11, 25), load_rulebook(_rules_with_v2(tmp_path)))
     assert list_recommendations(store) == []
 
 
 def test_new_conduct_is_judged_by_the_new_version(tmp_path: Path) -> None:
     store = _store(tmp_path, [{"kind": "disunity", "id": "D1", "unit": "U1", "date": "2026-07-01",
                                "affects_work": True, "public_reaction": False}])
-    evaluate(store, date(2026, 11, 25), _rules_with_v2(tmp_path))
+    evaluate(store, date(2026, 11, 25), load_rulebook(_rules_with_v2(tmp_path)))
     e = _only(store)
     assert (e["rule_version"], e["forms"]) == (2, ["admonition"])
     assert not any("从旧兼从轻" in s["reason"] for s in e["steps"])
