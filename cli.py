@@ -14,6 +14,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from documents.errors import DocumentError
 from engine.errors import EvaluationError, RulebookError
+from facts.errors import StoreVersionError
 from usecases.errors import NightlyLocked
 
 console = Console(stderr=True, soft_wrap=True)
@@ -24,6 +25,7 @@ EXIT_RULEBOOK = 2  # the rulebook has errors: nothing was evaluated
 EXIT_RUN_FAILED = 3  # the run failed: nothing was committed
 EXIT_DOCUMENTS = 4  # documents could not be written: the run is committed
 EXIT_LOCKED = 5  # another nightly run holds the lock
+EXIT_STORE = 6  # the store's schema cannot be upgraded (a newer wenze wrote it)
 EXIT_USAGE = 64  # the command line itself is wrong (sysexits EX_USAGE)
 
 
@@ -42,6 +44,9 @@ def _report(exc: Exception) -> int:
         console.print(f"[red]documents could not be written:[/] {exc}\nthe recommendations are "
                       "committed; the next run writes the missing documents", highlight=False)
         return EXIT_DOCUMENTS
+    if isinstance(exc, StoreVersionError):
+        console.print(f"[red]store:[/] {exc}", highlight=False)
+        return EXIT_STORE
     assert isinstance(exc, NightlyLocked)
     console.print(f"[red]{exc}[/]", highlight=False)
     return EXIT_LOCKED
@@ -63,7 +68,8 @@ class _Wenze(click.Group):
         except click.Abort:
             click.echo("Aborted!", err=True)
             sys.exit(EXIT_BAD_INPUT)
-        except (RulebookError, EvaluationError, DocumentError, NightlyLocked) as exc:
+        except (RulebookError, EvaluationError, DocumentError, NightlyLocked,
+                StoreVersionError) as exc:
             sys.exit(_report(exc))
 
 
@@ -144,6 +150,37 @@ def ingest(files: tuple[Path, ...], skip_bad: bool, replace: bool, rejects: Path
                       "(fix them, or use --skip-bad to load the good rows)")
         sys.exit(EXIT_BAD_INPUT)
     console.print("loaded" if report.committed else "nothing new to load")
+
+
+@main.group()
+def db() -> None:
+    """The store's schema revision (every command upgrades an older store when it opens it)."""
+
+
+@db.command("upgrade")
+@db_option
+def db_upgrade(db_url: str | None) -> None:
+    """Bring the store's schema to this wenze's revision; print the revision before and after."""
+    from facts.store import upgrade_store
+
+    before, after = upgrade_store(db_url)
+    click.echo(f"before: {before or 'none'}\nafter:  {after}")
+
+
+@db.command("current")
+@db_option
+def db_current(db_url: str | None) -> None:
+    """Print the store's schema revision and whether it is this wenze's (head)."""
+    from facts.migrate import revisions
+    from facts.store import store_revision
+
+    revision, head = store_revision(db_url)
+    if revision == head:
+        click.echo(f"{revision} (head)")
+    elif revision is None or revision in revisions():
+        click.echo(f"{revision or 'none'} (not at head {head}: wenze db upgrade)")
+    else:
+        click.echo(f"{revision} (unknown to this wenze, whose head is {head}: a newer wenze wrote it)")
 
 
 @main.group()

@@ -8,9 +8,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, Select, event, func, select
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
-from facts import contract, recommendation_tables  # noqa: F401  (registers every table)
+from facts import contract, migrate, recommendation_tables  # noqa: F401  (registers every table)
 from facts.tables import TABLES
 
 DEFAULT_URL = "sqlite:///wenze.db"
@@ -34,14 +34,48 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def open_store(url: str | None = None) -> Engine:
-    """Connect and create any missing tables. Every table of the product shares one metadata."""
-    url = database_url(url)
-    engine = create_engine(url)
+def connect(url: str | None = None) -> Engine:
+    """The store's engine, as it is: its schema is neither checked nor changed."""
+    engine = create_engine(database_url(url))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    SQLModel.metadata.create_all(engine)
     return engine
+
+
+def open_store(url: str | None = None) -> Engine:
+    """Connect, and bring the store's schema to this code's revision (``facts.migrate``).
+
+    Every table of the product shares one metadata; the migrations in ``facts/migrations``
+    create and change them. An up-to-date store costs one query.
+    """
+    engine = connect(url)
+    try:
+        migrate.upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def upgrade_store(url: str | None = None) -> tuple[str | None, str]:
+    """Bring the store's schema to head (``wenze db upgrade``): its revision before and after."""
+    engine = connect(url)
+    try:
+        return migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def store_revision(url: str | None = None) -> tuple[str | None, str]:
+    """The store's schema revision (``None`` if unversioned) and this code's head; no change."""
+    engine = connect(url)
+    path = engine.url.database
+    if engine.dialect.name == "sqlite" and path and path != ":memory:" and not os.path.exists(path):
+        return None, migrate.head()  # do not create the file just to look at it
+    try:
+        return migrate.current(engine), migrate.head()
+    finally:
+        engine.dispose()
 
 
 def counts(engine: Engine) -> dict[str, int]:

@@ -1,0 +1,7 @@
+"""Failures of the store that a caller must tell apart (the CLI maps them to exit codes)."""
+
+from __future__ import annotations
+
+
+class StoreVersionError(Exception):
+    """The store's schema cannot be brought to this code's revision (e.g. a newer wenze wrote it)."""
