@@ -14,7 +14,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from documents.errors import DocumentError
 from engine.errors import EvaluationError, RulebookError
-from facts.errors import StoreVersionError
+from facts.errors import StoreUnavailable, StoreVersionError
 from usecases.errors import NightlyLocked
 
 console = Console(stderr=True, soft_wrap=True)
@@ -25,7 +25,7 @@ EXIT_RULEBOOK = 2  # the rulebook has errors: nothing was evaluated
 EXIT_RUN_FAILED = 3  # the run failed: nothing was committed
 EXIT_DOCUMENTS = 4  # documents could not be written: the run is committed
 EXIT_LOCKED = 5  # another nightly run holds the lock
-EXIT_STORE = 6  # the store's schema cannot be upgraded (a newer wenze wrote it)
+EXIT_STORE = 6  # the store cannot be opened: unreachable, or a newer wenze wrote it
 EXIT_USAGE = 64  # the command line itself is wrong (sysexits EX_USAGE)
 
 
@@ -44,7 +44,7 @@ def _report(exc: Exception) -> int:
         console.print(f"[red]documents could not be written:[/] {exc}\nthe recommendations are "
                       "committed; the next run writes the missing documents", highlight=False)
         return EXIT_DOCUMENTS
-    if isinstance(exc, StoreVersionError):
+    if isinstance(exc, StoreVersionError | StoreUnavailable):
         console.print(f"[red]store:[/] {exc}", highlight=False)
         return EXIT_STORE
     assert isinstance(exc, NightlyLocked)
@@ -69,7 +69,7 @@ class _Wenze(click.Group):
             click.echo("Aborted!", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except (RulebookError, EvaluationError, DocumentError, NightlyLocked,
-                StoreVersionError) as exc:
+                StoreVersionError, StoreUnavailable) as exc:
             sys.exit(_report(exc))
 
 

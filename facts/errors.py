@@ -5,3 +5,7 @@ from __future__ import annotations
 
 class StoreVersionError(Exception):
     """The store's schema cannot be brought to this code's revision (e.g. a newer wenze wrote it)."""
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached or opened (server down, file not writable, wrong URL)."""

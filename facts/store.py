@@ -8,9 +8,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, Select, event, func, select
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from facts import contract, migrate, recommendation_tables  # noqa: F401  (registers every table)
+from facts.errors import StoreUnavailable
 from facts.tables import TABLES
 
 DEFAULT_URL = "sqlite:///wenze.db"
@@ -51,6 +53,10 @@ def open_store(url: str | None = None) -> Engine:
     engine = connect(url)
     try:
         migrate.upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreUnavailable(f"cannot open the store {where}: {exc.orig}") from exc
     except BaseException:
         engine.dispose()
         raise
