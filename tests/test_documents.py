@@ -10,11 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from documents.nightly import run_nightly
 from docx import Document
-from engine.evaluate import evaluate
-from engine.listing import list_recommendations
-from engine.rule_tests import load_cases
 from jinja2.exceptions import SecurityError
 from pypdf import PdfReader
 
@@ -24,10 +20,16 @@ from documents.environment import chinese_date, environment
 from documents.numbering import PATTERN, assign
 from documents.quarterly import render_quarterly
 from documents.recommendation import render_recommendation
-from engine.rulebook import RULES_DIR
+from engine.rulebook import load_rulebook
+from engine.run.evaluate import evaluate
+from engine.run.read import list_recommendations
+from rules import FOLDER as RULES_DIR
 from tests.conftest import load
+from usecases.nightly import run_nightly
+from usecases.rule_tests import load_cases
 
 MM = 72 / 25.4
+RULEBOOK = load_rulebook()
 COAL = load_cases(RULES_DIR / "tests" / "c3_lax_management.yaml")[0].facts
 
 
@@ -56,7 +58,7 @@ EXPECTED = ["张建国", "县煤炭局", "党组织书记", "王一、王二、�
 
 def test_html_document_says_what_the_explanation_says(coal) -> None:
     store, rec_id = coal
-    html = render_recommendation(store, rec_id, "html").decode()
+    html = render_recommendation(store, rec_id, "html", RULEBOOK).decode()
     for text in EXPECTED:
         assert text in html, text
     assert re.search(r"县纪建〔2026〕[1-9]\d*号", html)
@@ -66,7 +68,7 @@ def test_html_document_says_what_the_explanation_says(coal) -> None:
 
 def test_pdf_is_a4_with_official_margins_and_embedded_cjk_fonts(coal, tmp_path) -> None:
     store, rec_id = coal
-    data = render_recommendation(store, rec_id, "pdf")
+    data = render_recommendation(store, rec_id, "pdf", RULEBOOK)
     reader = PdfReader(io.BytesIO(data))
     for page in reader.pages:
         assert abs(float(page.mediabox.width) - 210 * MM) < 1
@@ -94,7 +96,7 @@ def test_pdf_is_a4_with_official_margins_and_embedded_cjk_fonts(coal, tmp_path) 
 
 def test_docx_has_the_layout_and_the_content(coal) -> None:
     store, rec_id = coal
-    data = render_recommendation(store, rec_id, "docx")
+    data = render_recommendation(store, rec_id, "docx", RULEBOOK)
     document = Document(io.BytesIO(data))
     section = document.sections[0]
     assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
@@ -109,11 +111,11 @@ def test_docx_has_the_layout_and_the_content(coal) -> None:
 
 
 def test_reference_numbers_are_well_formed_unique_and_stable(sqlite_store) -> None:
-    numbers = [assign(sqlite_store, f"R{i}", 2026) for i in range(12)]
+    numbers = [assign(sqlite_store, f"R{i}", 2026, "县纪建") for i in range(12)]
     assert numbers[0] == "县纪建〔2026〕1号" and numbers[9] == "县纪建〔2026〕10号"
     assert len(set(numbers)) == 12 and all(PATTERN.match(n) for n in numbers)
-    assert assign(sqlite_store, "R3", 2026) == numbers[3]  # a document keeps its number
-    assert assign(sqlite_store, "R-next-year", 2027) == "县纪建〔2027〕1号"
+    assert assign(sqlite_store, "R3", 2026, "县纪建") == numbers[3]  # a document keeps its number
+    assert assign(sqlite_store, "R-next-year", 2027, "县纪建") == "县纪建〔2027〕1号"
 
 
 def test_markup_in_a_fact_is_rendered_as_text(sqlite_store, tmp_path) -> None:
@@ -124,7 +126,7 @@ def test_markup_in_a_fact_is_rendered_as_text(sqlite_store, tmp_path) -> None:
     load(sqlite_store, facts, tmp_path)
     evaluate(sqlite_store, date(2026, 11, 25))
     rec_id = list_recommendations(sqlite_store)[0]["id"]
-    html = render_recommendation(sqlite_store, rec_id, "html").decode()
+    html = render_recommendation(sqlite_store, rec_id, "html", RULEBOOK).decode()
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
 
@@ -136,19 +138,19 @@ def test_staff_templates_override_and_fall_back(coal, tmp_path) -> None:
     (custom / "recommendation.html").write_text(
         '{% extends "base.html" %}{% block content %}<p>本县格式：{{ e.subject.name }}</p>{% endblock %}',
         encoding="utf-8")
-    html = render_recommendation(store, rec_id, "html", templates_dir=custom).decode()
+    html = render_recommendation(store, rec_id, "html", RULEBOOK, templates_dir=custom).decode()
     assert "本县格式：张建国" in html and "@page" in html  # base.html and print.css came from the bundle
     (custom / "recommendation.html").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}",
                                                 encoding="utf-8")
     with pytest.raises(SecurityError):
-        render_recommendation(store, rec_id, "html", templates_dir=custom)
+        render_recommendation(store, rec_id, "html", RULEBOOK, templates_dir=custom)
 
 
 def test_missing_cjk_font_is_a_clear_error(coal, monkeypatch) -> None:
     store, rec_id = coal
     monkeypatch.setattr(fonts, "installed_faces", lambda: {})
     with pytest.raises(fonts.MissingDependency, match="fonts-noto-cjk"):
-        render_recommendation(store, rec_id, "pdf")
+        render_recommendation(store, rec_id, "pdf", RULEBOOK)
 
 
 def test_chinese_dates() -> None:
@@ -173,20 +175,20 @@ def test_render_command_writes_each_format(coal, tmp_path) -> None:
 def test_nightly_writes_each_new_recommendation_once(sqlite_store, tmp_path) -> None:
     load(sqlite_store, COAL, tmp_path)
     out = tmp_path / "out"
-    first = run_nightly(sqlite_store, out, date(2026, 11, 25))
+    first = run_nightly(sqlite_store, out, RULEBOOK, date(2026, 11, 25))
     folder = out / "2026-11-25"
     ids = first.run.new
     assert len(ids) == 2
     assert {p.name for p in folder.iterdir()} >= {f"{i}.{f}" for i in ids for f in ("html", "pdf", "docx")}
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert "张建国" in index and "李纪明" in index
-    second = run_nightly(sqlite_store, out, date(2026, 11, 25))
+    second = run_nightly(sqlite_store, out, RULEBOOK, date(2026, 11, 25))
     assert second.run.new == [] and [p.name for p in second.documents] == ["index.html"]
 
 
 @pytest.mark.parametrize("quarter", ["2025Q1", "2026Q3"])
 def test_quarterly_circulation_ranks_and_charts(demo_store, quarter) -> None:
-    html = render_quarterly(demo_store, quarter, "html", issued=date(2026, 10, 10)).decode()
+    html = render_quarterly(demo_store, quarter, "html", RULEBOOK, issued=date(2026, 10, 10)).decode()
     year, q = quarter.split("Q")
     assert f"关于{year}年第{'一二三四'[int(q) - 1]}季度" in html
     assert "分类排位" in html and "基层党支部（总支）书记" in html and "排位靠后" in html
@@ -195,11 +197,11 @@ def test_quarterly_circulation_ranks_and_charts(demo_store, quarter) -> None:
 
 
 def test_quarterly_pdf_and_docx(demo_store) -> None:
-    pdf = render_quarterly(demo_store, "2026Q2", "pdf")
+    pdf = render_quarterly(demo_store, "2026Q2", "pdf", RULEBOOK)
     text = _pdf_text(pdf)
     assert "分类排位" in text and "合格率" in text
     assert any(page.images for page in PdfReader(io.BytesIO(pdf)).pages[:3])
-    docx = Document(io.BytesIO(render_quarterly(demo_store, "2026Q2", "docx")))
+    docx = Document(io.BytesIO(render_quarterly(demo_store, "2026Q2", "docx", RULEBOOK)))
     assert len(docx.inline_shapes) == 2
     assert any("乡镇党委书记" in c.text for t in docx.tables for row in t.rows for c in row.cells)
 
@@ -219,7 +221,7 @@ def test_documents_exist_only_for_stored_recommendations(tmp_path: Path, sqlite_
     from documents.recommendation import NotFound
 
     with pytest.raises(NotFound):
-        render_recommendation(sqlite_store, "R-none", "html")
+        render_recommendation(sqlite_store, "R-none", "html", RULEBOOK)
 
 
 def test_the_html_document_in_a_browser(coal, tmp_path) -> None:
@@ -232,7 +234,7 @@ def test_the_html_document_in_a_browser(coal, tmp_path) -> None:
     assert browser, "chromium is installed by `make test` (apt-get install chromium)"
     store, rec_id = coal
     page = tmp_path / "doc.html"
-    page.write_bytes(render_recommendation(store, rec_id, "html"))
+    page.write_bytes(render_recommendation(store, rec_id, "html", RULEBOOK))
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              f"--user-data-dir={tmp_path / 'profile'}"]
