@@ -1,7 +1,13 @@
 """The Jinja environment for every document and page: sandboxed, staff-editable, autoescaped.
 
 Templates staff put in ``--templates DIR`` take precedence; anything not there falls back
-to the bundled ones. The sandbox keeps a template from reaching Python internals, and HTML
+to the bundled ones. As in Datasette, a bundled template is also reachable by the prefix
+``bundled:``, so a staff template can extend the one it replaces and change one block::
+
+    {% extends "bundled:recommendation.html" %}
+    {% block proposal %}…{% endblock %}
+
+The sandbox keeps a template from reaching Python internals, and HTML
 is autoescaped so a fact whose text contains markup renders as text.
 """
 
@@ -10,10 +16,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
 BUNDLED = Path(__file__).resolve().parent.parent / "templates"
+BUNDLED_PREFIX = "bundled"  # {% extends "bundled:recommendation.html" %}
 _DIGITS = "〇一二三四五六七八九"
 
 
@@ -38,11 +45,19 @@ def short_date(day: date | str | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def loader(templates_dir: Path | None = None) -> ChoiceLoader:
+    """Plain names: the staff folder, then the bundle; ``bundled:NAME``: always the bundle."""
+    folders = [str(templates_dir)] if templates_dir else []
+    folders.append(str(BUNDLED))
+    return ChoiceLoader([
+        FileSystemLoader(folders),
+        PrefixLoader({BUNDLED_PREFIX: FileSystemLoader(str(BUNDLED))}, delimiter=":"),
+    ])
+
+
 def environment(templates_dir: Path | None = None) -> SandboxedEnvironment:
-    loaders = [FileSystemLoader(str(templates_dir))] if templates_dir else []
-    loaders.append(FileSystemLoader(str(BUNDLED)))
     env = SandboxedEnvironment(
-        loader=ChoiceLoader(loaders),
+        loader=loader(templates_dir),
         autoescape=select_autoescape(["html"], default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,

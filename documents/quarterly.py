@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, case, func, select
 
-from documents.environment import environment
+from documents.contexts import QuarterlyContext, render
 from documents.fonts import FontSet, find_fonts
 from documents.formats import Format, from_html
 from engine.rulebook import Rulebook
@@ -223,7 +223,8 @@ def render_quarterly(engine: Engine, quarter: str, fmt: Format, rulebook: Rulebo
     data = quarterly_data(engine, quarter, rulebook)
     fonts = find_fonts()
     data.charts = draw_charts(data, fonts)
-    html = environment(templates_dir).get_template("quarterly.html").render(
-        fonts=fonts, q=data, issued=issued or date.today(), bottom=5, top=3,
+    ctx = QuarterlyContext(
+        fonts=fonts, q=data, issued=issued or date.today(),
+        issuer=rulebook.county.documents.circulation_issuer, top=3, bottom=5,
         labels=rulebook.labels.forms, status_labels=rulebook.labels.recommendation_status)
-    return from_html(html, fmt)
+    return from_html(render(ctx, templates_dir), fmt)

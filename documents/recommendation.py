@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
-from documents.environment import environment
+from documents.contexts import RecommendationContext, render
 from documents.fonts import find_fonts
 from documents.formats import Format, from_html
 from documents.numbering import assign
@@ -20,7 +19,7 @@ class NotFound(LookupError):
     pass
 
 
-def context(engine: Engine, rec_id: str, rulebook: Rulebook) -> dict[str, Any]:
+def context(engine: Engine, rec_id: str, rulebook: Rulebook) -> RecommendationContext:
     """Everything a recommendation document shows, read from the stored explanation."""
     item = get_recommendation(engine, rec_id)
     if item is None:
@@ -29,20 +28,21 @@ def context(engine: Engine, rec_id: str, rulebook: Rulebook) -> dict[str, Any]:
     settings = rulebook.county.documents
     leader = e.proposer.startswith("person:") or e.proposer == "supervising_leader"
     issuer = settings.leader_masthead if leader else rulebook.county.bodies[e.proposer]
-    return {
-        "rec_id": rec_id,
-        "status": item["status"],
-        "e": e,
-        "number": assign(engine, rec_id, e.as_of.year, settings.number_prefix),
-        "issued": e.as_of,
-        "issuer": issuer,
-        "labels": rulebook.labels.forms,
-    }
+    return RecommendationContext(
+        fonts=find_fonts(),
+        rec_id=rec_id,
+        status=item["status"],
+        e=e,
+        number=assign(engine, rec_id, e.as_of.year, settings.number_prefix),
+        issued=e.as_of,
+        issuer=issuer,
+        labels=rulebook.labels.forms,
+    )
 
 
-def render_html(ctx: dict[str, Any], templates_dir: Path | None = None,
-                template: str = "recommendation.html") -> str:
-    return environment(templates_dir).get_template(template).render(fonts=find_fonts(), **ctx)
+def render_html(ctx: RecommendationContext, templates_dir: Path | None = None,
+                template: str | None = None) -> str:
+    return render(ctx, templates_dir, template)
 
 
 def render_recommendation(engine: Engine, rec_id: str, fmt: Format, rulebook: Rulebook,

@@ -14,12 +14,11 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, select
 
-from documents.environment import environment
+from documents.contexts import IndexContext, IndexRow, render
 from documents.errors import DocumentError
 from documents.fonts import find_fonts
 from documents.formats import FORMATS, Format, from_html
@@ -44,7 +43,7 @@ def write_documents(engine: Engine, folder: Path, ids: list[str], run: RunResult
     """``folder/<id>.<fmt>`` for each recommendation, then ``folder/index.html``."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    rows: list[dict[str, Any]] = []
+    rows: list[IndexRow] = []
     for rec_id in ids:
         ctx = context(engine, rec_id, rulebook)
         html = render_html(ctx, templates_dir)
@@ -52,10 +51,10 @@ def write_documents(engine: Engine, folder: Path, ids: list[str], run: RunResult
             path = folder / f"{rec_id}.{fmt}"
             _write(path, from_html(html, fmt))
             written.append(path)
-        rows.append({"id": rec_id, "number": ctx["number"], "e": ctx["e"], "formats": formats})
-    index = environment(templates_dir).get_template("index.html").render(
-        fonts=find_fonts(), rows=rows, as_of=run.as_of, rulebook=run.rulebook_hash,
-        run_id=run.run_id, counts=run.counts)
+        rows.append(IndexRow(id=rec_id, number=ctx.number, e=ctx.e, formats=tuple(formats)))
+    index = render(IndexContext(fonts=find_fonts(), rows=rows, as_of=run.as_of,
+                                rulebook=run.rulebook_hash, run_id=run.run_id, counts=run.counts),
+                   templates_dir)
     _write(folder / "index.html", index.encode("utf-8"))
     written.append(folder / "index.html")
     return written

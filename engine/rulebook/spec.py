@@ -174,6 +174,7 @@ class Labels(StrictModel):
 class DocumentSettings(StrictModel):
     number_prefix: str = Field(min_length=1)  # 县纪建 in 县纪建〔2026〕7号
     leader_masthead: str = Field(min_length=1)  # masthead when a supervising leader proposes
+    circulation_issuer: str = Field(min_length=1)  # who signs the quarterly circulation
 
 
 class County(StrictModel):

@@ -1,0 +1,106 @@
+"""What each bundled template is given: one frozen dataclass per page template.
+
+A template may use exactly the fields of its context and nothing else (``tests/test_templates.py``
+checks both ways). Staff who copy or extend a template (``{% extends "bundled:recommendation.html" %}``)
+have the same fields to work with. County wording comes from the county folder
+(``rules/county.yaml``, ``rules/labels.yaml``) through these fields, never written into a template.
+
+Rendering is shallow: each field is handed to the template as it is (an ``Explanation``
+stays a model, a ``Quarterly`` stays a dataclass), so templates read ``e.subject.name`` or
+``q.overall.passed`` as attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from documents.environment import environment
+from documents.fonts import FontSet
+from engine.sanction.explanation import Explanation
+
+if TYPE_CHECKING:
+    from documents.quarterly import Quarterly
+
+# field metadata: why a field the bundled template does not read is still given
+UNUSED = "unused_by_bundled"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every page gets: ``base.html`` and the ``print.css`` it includes."""
+
+    TEMPLATE: ClassVar[str] = "base.html"
+
+    fonts: FontSet  # the CJK faces print.css sets: fonts.css_stack("body" | "title" | "heading" | "page")
+
+    def variables(self) -> dict[str, Any]:
+        """The fields as template variables, shallow: nested models stay objects."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class RecommendationContext(PageContext):
+    """``recommendation.html``: the 问责建议书 of one recommendation."""
+
+    TEMPLATE: ClassVar[str] = "recommendation.html"
+
+    rec_id: str  # the recommendation's id, e.g. R0226F433E0BF665 (in the attachment's footnote)
+    status: str = field(metadata={UNUSED: "the review status (pending, approved, …), for staff "
+                                          "templates that mark a draft; the bundled document "
+                                          "does not show it"})
+    e: Explanation  # everything the evaluation found: subject, post, evidence, basis, steps, forms
+    number: str  # the reference number, 县纪建〔2026〕7号 (county.yaml documents.number_prefix)
+    issued: date  # the document's date (the evaluation's as-of date), shown with |cn_date
+    issuer: str  # the masthead: the proposing body from county.yaml bodies, or leader_masthead
+    labels: Mapping[str, str]  # form code -> name (labels.yaml forms), for the escalation steps
+
+
+@dataclass(frozen=True)
+class QuarterlyContext(PageContext):
+    """``quarterly.html``: the quarterly circulation (一季一通报) of ledger checks."""
+
+    TEMPLATE: ClassVar[str] = "quarterly.html"
+
+    q: Quarterly  # the quarter's tallies, rankings by category, units, charts, recommendations
+    issued: date  # the circulation's date, shown with |cn_date
+    issuer: str  # the signing body (county.yaml documents.circulation_issuer)
+    top: int  # how many best-ranked people each category names
+    bottom: int  # how many worst-ranked people each category names
+    labels: Mapping[str, str]  # form code -> name (labels.yaml forms)
+    status_labels: Mapping[str, str]  # recommendation status -> name (labels.yaml recommendation_status)
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One recommendation written by a nightly run, as a row of ``index.html``."""
+
+    id: str  # the recommendation's id; its documents are <id>.<format> beside the index
+    number: str  # the reference number, 县纪建〔2026〕7号
+    e: Explanation  # the stored explanation (subject, post, circumstance, degree, forms, route)
+    formats: tuple[str, ...]  # the formats written, e.g. ("html", "pdf", "docx")
+
+
+@dataclass(frozen=True)
+class IndexContext(PageContext):
+    """``index.html``: the page listing what one nightly run wrote."""
+
+    TEMPLATE: ClassVar[str] = "index.html"
+
+    rows: list[IndexRow]  # the recommendations written this run, in id order
+    as_of: date  # the evaluation's as-of date
+    rulebook: str  # the rulebook hash the run evaluated with (the page shows 12 characters)
+    run_id: int  # the evaluation run's number
+    counts: Mapping[str, Any]  # the run's counts: recommendations, new, …
+
+
+CONTEXTS: tuple[type[PageContext], ...] = (RecommendationContext, QuarterlyContext, IndexContext)
+
+
+def render(ctx: PageContext, templates_dir: Path | None = None, template: str | None = None) -> str:
+    """The page of a context, from the staff folder if it has the template, else the bundle."""
+    name = template or ctx.TEMPLATE
+    return environment(templates_dir).get_template(name).render(ctx.variables())
