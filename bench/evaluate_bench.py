@@ -6,9 +6,9 @@ For the demo county (scale 1) and stores N times its size, each variant is measu
 fresh process, so its peak RSS is its own; forked durable_rules workers are its children
 (their figure is the largest worker's peak, shared pages inherited from the parent
 included):
-  - wenze evaluate: ``engine.evaluate.evaluate`` with durable_rules (SQL prefilter,
+  - wenze evaluate: ``engine.run.evaluate.evaluate`` with durable_rules (SQL prefilter,
     partitions, forked workers, recommendations committed) on a copy of the store;
-  - reference:      the same ``evaluate`` with ``evaluator="reference"`` (plain Python);
+  - reference:      the same ``evaluate`` with the ``ReferenceEvaluator`` (plain Python);
   - A read only:    stream every fact of every kind out of the store — the floor;
   - B plain durable_rules: every fact of the kinds the rules use asserted into one host,
     one sid per ruleset, every condition compiled into the ruleset (no SQL prefilter, no
@@ -132,15 +132,15 @@ def child_read(url: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "facts": n}
 
 
-def _write_outcome(out: str, found: list[Any], chosen: dict[str, Any]) -> dict[str, Any]:
+def _write_outcome(out: str, found: list[Any], recommendations: list[dict[str, Any]]) -> dict[str, Any]:
     """Findings and recommendations in a comparable form, written to ``out``."""
     findings = sorted(
         [f.rule.version.rule_id, f.rule.version.version, list(f.key), f.subject_kind, f.subject,
          f.conduct_date.isoformat(), f.severity, f.proposer_person, list(f.fact_ids)]
         for f in found)
-    recommendations = sorted([rec_id, e.subject.id, e.forms, e.rule_id, e.rule_version]
-                             for rec_id, (e, _) in chosen.items())
-    text = json.dumps({"findings": findings, "recommendations": recommendations}, sort_keys=True)
+    chosen = sorted([r["id"], r["person"], r["forms"], r["rule"], r["rule_version"]]
+                    for r in recommendations)
+    text = json.dumps({"findings": findings, "recommendations": chosen}, sort_keys=True)
     Path(out).write_text(text)
     return {"outcome_sha": hashlib.sha256(text.encode()).hexdigest()[:16]}
 
@@ -148,42 +148,29 @@ def _write_outcome(out: str, found: list[Any], chosen: dict[str, Any]) -> dict[s
 def child_evaluate(url: str, evaluator: str, out: str) -> dict[str, Any]:
     """wenze evaluate (durable) or the reference evaluator: the real ``evaluate``, committed.
 
-    ``find``, ``recommendations``, ``run_batches`` and ``evaluate_reference`` are wrapped
-    only to keep a reference to what they return; everything is compared after the clock.
+    What it found comes back on the result; what it recommended is read from the store
+    after the clock, and both are compared between the evaluators.
     """
-    import engine.evaluate as ev
-
+    from engine.rulebook import load_rulebook
+    from engine.run.evaluate import EVALUATORS, evaluate
+    from engine.run.read import list_recommendations
     from facts.store import open_store
 
-    kept: dict[str, Any] = {"matches": []}
-
-    def keep(name: str, fn: Any) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            result = fn(*args, **kwargs)
-            if name in ("run_batches", "evaluate_reference"):
-                kept["matches"].append(result)
-            else:
-                kept[name] = result
-            return result
-        return wrapper
-
-    for name in ("find", "recommendations", "run_batches", "evaluate_reference"):
-        setattr(ev, name, keep(name, getattr(ev, name)))
     store = open_store(url)
-    start = time.perf_counter()
-    result = ev.evaluate(store, AS_OF, evaluator=evaluator, workers=WORKERS)
-    seconds = time.perf_counter() - start
+    chosen = EVALUATORS[evaluator]()
     if evaluator == "durable":
-        matches = sum(len(found) for batches in kept["matches"] for _, found in batches)
-        n_batches = sum(len(batches) for batches in kept["matches"])
-    else:
-        matches = sum(len(found) for found in kept["matches"])
-        n_batches = 0
-    return {"seconds": seconds, "findings": result.counts["findings"],
-            "recommendations": result.counts["recommendations"], "matches": matches,
-            "facts_read": result.counts["facts_matched"],
-            "batches": n_batches, "timings": result.timings,
-            **_write_outcome(out, kept["find"][0], kept["recommendations"])}
+        chosen.workers = WORKERS
+    rulebook = load_rulebook()
+    start = time.perf_counter()
+    result = evaluate(store, AS_OF, rulebook, chosen)
+    seconds = time.perf_counter() - start
+    counts = result.counts
+    return {"seconds": seconds, "findings": counts["findings"],
+            "recommendations": counts["recommendations"], "matches": counts["matches"],
+            "facts_read": counts["facts_matched"], "batches": counts.get("batches", 0),
+            "timings": result.timings,
+            **_write_outcome(out, result.findings,
+                             list_recommendations(store, with_explanation=True))}
 
 
 def _plain_ruleset(rules: list[Any]) -> tuple[dict[str, Any], list[str]]:
@@ -193,15 +180,14 @@ def _plain_ruleset(rules: list[Any]) -> tuple[dict[str, Any], list[str]]:
     day numbers, lists as ``$or``); the as-of cut (nothing dated later is evaluated) too;
     a field a join compares must exist (durable_rules fails the sid otherwise, error 311).
     """
-    from engine.compile import _durable_join, _msg_field, encode
-    from engine.feed import _compared_fields
-
+    from engine.durable.encoding import encode, message_field
+    from engine.durable.ruleset import join_condition, joined_fields, ordered_joins
     from facts.contract import DATE_FIELD
 
     ops = {"ne": "$neq", "gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}
 
     def literal(term: Any) -> dict[str, Any]:
-        name = _msg_field(term.field)
+        name = message_field(term.field)
         if term.op == "exists":
             return {"$ex" if term.value else "$nex": {name: 1}}
         if term.op == "size_ge":
@@ -216,19 +202,18 @@ def _plain_ruleset(rules: list[Any]) -> tuple[dict[str, Any], list[str]]:
 
     definitions: dict[str, Any] = {}
     for rule in rules:
-        compared = _compared_fields(rule)
+        compared = joined_fields(rule, include_absent_refs=False)
         clauses = []
         for clause in rule.clauses:
             conditions: list[Any] = [{"k": clause.kind}]
             if DATE_FIELD[clause.kind]:
                 conditions.append({"$lte": {"f_" + DATE_FIELD[clause.kind]: encode(AS_OF)}})
             conditions += [literal(t) for t in clause.literals]
-            conditions += [{"$ex": {_msg_field(f): 1}} for f in sorted(compared[clause.alias])]
-            # equality joins last in $and (durable_rules mis-evaluates them elsewhere)
-            conditions += [_durable_join(t) for t in sorted(clause.joins, key=lambda t: t.op == "eq")]
+            conditions += [{"$ex": {message_field(f): 1}} for f in sorted(compared[clause.alias])]
+            conditions += [join_condition(t) for t in ordered_joins(clause)]
             name = "a_" + clause.alias + ("$not" if clause.negated else "")
             clauses.append({name: {"$and": conditions}})
-        definitions[rule.ruleset_name] = {"m": {"all": clauses, "run": "matched"}}
+        definitions[rule.name] = {"m": {"all": clauses, "run": "matched"}}
     # kinds of absent clauses first, so that a blocking fact is there before what it blocks
     negated = {c.kind for rule in rules for c in rule.clauses if c.negated}
     kinds = sorted({c.kind for rule in rules for c in rule.clauses}, key=lambda k: (k not in negated, k))
@@ -238,14 +223,15 @@ def _plain_ruleset(rules: list[Any]) -> tuple[dict[str, Any], list[str]]:
 def child_plain(url: str, cap_seconds: float) -> dict[str, Any]:
     """Baseline B: every fact into one durable_rules host, one sid, the rules unfiltered."""
     from durable.engine import Host
-    from engine.compile import _msg_field, compile_rule, durable_hash, encode, message_key
     from sqlalchemy import select
 
+    from engine.durable.encoding import MessageIds, encode, message_field
+    from engine.match.plan import plan_rule
     from engine.rulebook import load_rulebook
-    from facts.store import open_store, stream
+    from facts.store import PROVENANCE, open_store, stream
     from facts.tables import TABLES
 
-    rules = [compile_rule(v, AS_OF) for v in load_rulebook().versions]
+    rules = [plan_rule(v, AS_OF) for v in load_rulebook().versions]
     matches = [0]
 
     class _Host(Host):
@@ -260,11 +246,11 @@ def child_plain(url: str, cap_seconds: float) -> dict[str, Any]:
     definitions, kinds = _plain_ruleset(rules)
     host = _Host()
     host.set_rulesets(json.loads(json.dumps(definitions)))
-    targets = {kind: [r.ruleset_name for r in rules if kind in {c.kind for c in r.clauses}] for kind in kinds}
+    targets = {kind: [r.name for r in rules if kind in {c.kind for c in r.clauses}] for kind in kinds}
     store = open_store(url)
     start = time.perf_counter()
-    asserted = messages = lost = renamed = 0
-    hashes: set[int] = set()
+    asserted = messages = lost = 0
+    ids = MessageIds()
     finished, stop = True, ""
 
     def progress() -> None:
@@ -276,20 +262,13 @@ def child_plain(url: str, cap_seconds: float) -> dict[str, Any]:
         for kind in kinds:
             for row in stream(store, select(TABLES[kind].__table__)):
                 # a unique explicit id; one whose 32-bit durable hash clashes gets a suffix
-                base = message_key(f"{kind}:{row.id}")
-                message_id, n = base, 0
-                while durable_hash(message_id) in hashes:
-                    n += 1
-                    message_id = f"{base}#{n}"
-                renamed += n > 0
-                hashes.add(durable_hash(message_id))
-                message: dict[str, Any] = {"sid": "0", "id": message_id, "k": kind}
+                message: dict[str, Any] = {"sid": "0", "id": ids.assign(f"{kind}:{row.id}"), "k": kind}
                 for name, value in row._mapping.items():
-                    if name in ("src", "content_hash", "ingest_id"):
+                    if name in PROVENANCE:
                         continue
                     values = value.items() if name == "attrs" and isinstance(value, dict) else [(name, value)]
                     for key, item in values:
-                        field = _msg_field(f"attrs.{key}" if name == "attrs" else key)
+                        field = message_field(f"attrs.{key}" if name == "attrs" else key)
                         if isinstance(item, list):
                             message["n" + field] = len(item)
                         elif item is not None and not isinstance(item, dict):
@@ -323,7 +302,7 @@ def child_plain(url: str, cap_seconds: float) -> dict[str, Any]:
         if state and state.get("exception"):
             stop = (stop + "; " if stop else "") + f"{name}: {state['exception']}"[:200]
     return {"seconds": seconds, "facts": asserted, "messages": messages, "matches": matches[0],
-            "finished": finished, "stop": stop, "lost": lost, "renamed": renamed, "rss_mb": _rss_mb()}
+            "finished": finished, "stop": stop, "lost": lost, "renamed": ids.renamed, "rss_mb": _rss_mb()}
 
 
 def child_profile(url: str, out: str) -> dict[str, Any]:
@@ -331,25 +310,23 @@ def child_profile(url: str, out: str) -> dict[str, Any]:
     import cProfile
     import pstats
 
-    import engine.durable_runner as runner
-    from engine.evaluate import evaluate
-
+    from engine.durable import DurableEvaluator
+    from engine.durable.workers import evaluate_batch
+    from engine.run.evaluate import evaluate
     from facts.store import open_store
-
-    original = runner.evaluate_batch
 
     def profiled_batch(batch: Any) -> Any:  # runs in the forked worker
         profile = cProfile.Profile()  # replaces the parent's profiler inherited by fork
         try:
-            return profile.runcall(original, batch)
+            return profile.runcall(evaluate_batch, batch)
         finally:
             profile.dump_stats(f"{out}.worker-{os.getpid()}")
 
-    runner.evaluate_batch = profiled_batch
     store = open_store(url)
+    evaluator = DurableEvaluator(workers=WORKERS, run_batch=profiled_batch)
     profile = cProfile.Profile()
     start = time.perf_counter()
-    result = profile.runcall(evaluate, store, AS_OF, evaluator="durable", workers=WORKERS)
+    result = profile.runcall(evaluate, store, AS_OF, None, evaluator)
     seconds = time.perf_counter() - start
     profile.dump_stats(f"{out}.parent")
     parent = pstats.Stats(f"{out}.parent")
@@ -373,27 +350,27 @@ def child_profile(url: str, out: str) -> dict[str, Any]:
     def builtin(stats: Any, prefix: str) -> float:
         return sum(v[2] for (file, _, name), v in stats.stats.items() if file == "~" and prefix in name)
 
-    evaluate_s = cum(parent, "engine/evaluate.py", "evaluate")
-    partitions = cum(parent, "engine/feed.py", "partitions")
-    clause_facts = cum(parent, "engine/feed.py", "clause_facts")
+    evaluate_s = cum(parent, "engine/run/evaluate.py", "evaluate")
+    partitions = cum(parent, "engine/durable/feed.py", "feed")
+    clause_facts = cum(parent, "engine/match/prefilter.py", "clause_facts")
     sql = cum(parent, "facts/store.py", "stream", caller="clause_facts")
-    messages = cum(parent, "engine/compile.py", "message")
+    messages = cum(parent, "engine/durable/feed.py", "_message")
     breakdown = {
         "evaluate (profiled)": evaluate_s,
-        "  load + compile rulebook": cum(parent, "engine/rulebook.py", "load_rulebook")
-        + cum(parent, "engine/compile.py", "compile_rule"),
+        "  load + plan rulebook": cum(parent, "engine/rulebook/load.py", "load_rulebook")
+        + cum(parent, "engine/match/plan.py", "plan_rule"),
         "  read facts: SQL + rows (stream)": sql,
         "  read facts: row -> dict, attrs terms": clause_facts - sql,
-        "  messages: build (compile.message)": messages,
+        "  messages: build (feed._message)": messages,
         "  messages: sids, ids, hash clashes": partitions - clause_facts - messages,
-        "  durable: batches in 2 workers (wall)": cum(parent, "engine/durable_runner.py", "run_batches"),
-        "  findings from matches": cum(parent, "engine/findings.py", "findings"),
-        "  recommendations (roster, sanctions, explain)": cum(parent, "engine/evaluate.py", "recommendations"),
-        "  commit (insert recommendations)": cum(parent, "engine/evaluate.py", "_commit"),
+        "  durable: batches in 2 workers (wall)": cum(parent, "engine/durable/workers.py", "run_batches"),
+        "  findings from matches": cum(parent, "engine/match/findings.py", "findings"),
+        "  recommendations (roster, sanctions, explain)": cum(parent, "engine/sanction/recommend.py", "recommend"),
+        "  commit (insert recommendations)": cum(parent, "engine/run/evaluate.py", "_commit"),
     }
-    batch_total = cum(worker_stats, "engine/durable_runner.py", "evaluate_batch")
+    batch_total = cum(worker_stats, "engine/durable/workers.py", "evaluate_batch")
     engine_c = builtin(worker_stats, "durable_rules_engine.")
-    action = cum(worker_stats, "engine/durable_runner.py", "matched")
+    action = cum(worker_stats, "engine/durable/workers.py", "matched")
     dumps = cum(worker_stats, "json/__init__.py", "dumps") + cum(worker_stats, "json/__init__.py", "loads")
     worker = {
         "worker CPU, all batches (profiled)": batch_total,

@@ -19,6 +19,8 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
+from engine.rulebook.wording import day
+
 BUNDLED = Path(__file__).resolve().parent.parent / "templates"
 BUNDLED_PREFIX = "bundled"  # {% extends "bundled:recommendation.html" %}
 _DIGITS = "〇一二三四五六七八九"
@@ -34,15 +36,6 @@ def chinese_date(day: date) -> str:
 
     year = "".join(_DIGITS[int(d)] for d in str(day.year))
     return f"{year}年{number(day.month)}月{number(day.day)}日"
-
-
-def short_date(day: date | str | None) -> str:
-    """2026年2月26日 in running text."""
-    if day is None:
-        return ""
-    if isinstance(day, str):
-        day = date.fromisoformat(day)
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def loader(templates_dir: Path | None = None) -> ChoiceLoader:
@@ -64,5 +57,5 @@ def environment(templates_dir: Path | None = None) -> SandboxedEnvironment:
         lstrip_blocks=True,
     )
     env.filters["cn_date"] = chinese_date
-    env.filters["short_date"] = short_date
+    env.filters["short_date"] = day
     return env

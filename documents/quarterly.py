@@ -133,7 +133,7 @@ def quarterly_data(engine: Engine, quarter: str, rulebook: Rulebook) -> Quarterl
             unit_id = units[unit_id].parent
         return unit_id
 
-    overall = Tally("全县")
+    overall = Tally(rulebook.county.name)
     by_unit: dict[str, Tally] = {}
     for row in _tallies(engine, periods, person.unit):
         unit_id = top(row[0])

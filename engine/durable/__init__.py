@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from engine.durable.feed import Feed, feed
 from engine.durable.ruleset import ruleset
-from engine.durable.workers import WORKERS, batches, run_batches
+from engine.durable.workers import WORKERS, BatchRunner, batches, run_batches
 from engine.match.evaluator import Matches
 from engine.match.plan import RulePlan
 
@@ -24,6 +24,7 @@ class DurableEvaluator:
     """Each plan's partitions as sids, in batches, in forked workers that exit when done."""
 
     workers: int = WORKERS
+    run_batch: BatchRunner | None = None  # what a worker runs (default ``evaluate_batch``)
     name: str = "durable"
 
     def match(self, engine: Engine, plans: list[RulePlan], as_of: date) -> Matches:
@@ -37,7 +38,7 @@ class DurableEvaluator:
         for one in feeds.values():
             result.facts.update(one.facts)
             result.stats["messages"] += sum(len(m) for m in one.partitions.values())
-        for batch, found in run_batches(work, self.workers):
+        for batch, found in run_batches(work, self.workers, self.run_batch):
             decode = feeds[batch.ruleset_name].decode
             result.by_rule[batch.ruleset_name].extend(
                 {alias: decode[msg_id] for alias, msg_id in match.items()} for _, match in found)

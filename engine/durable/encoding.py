@@ -8,7 +8,6 @@ message by a 32-bit hash of its id. Everything sent to it goes through here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -59,18 +58,23 @@ def durable_hash(message_id: str) -> int:
     return value
 
 
-def unique_ids(keys: Iterable[str]) -> Iterator[str]:
-    """Message ids for the facts of one sid, in order: ``kind:id``, plus ``#n`` on a hash clash.
+class MessageIds:
+    """Message ids for the facts of one sid: ``kind:id``, plus ``#n`` on a hash clash.
 
-    Give every message of a sid its id through this, so that no distinct fact is refused
-    as already observed (see ``durable_hash``).
+    Give every message of a sid its id through one of these, so that no distinct fact is
+    refused as already observed (see ``durable_hash``).
     """
-    hashes: set[int] = set()
-    for key in keys:
+
+    def __init__(self) -> None:
+        self._hashes: set[int] = set()
+        self.renamed = 0  # ids that needed a suffix
+
+    def assign(self, key: str) -> str:
         base = message_key(key)
         message_id, n = base, 0
-        while durable_hash(message_id) in hashes:
+        while durable_hash(message_id) in self._hashes:
             n += 1
             message_id = f"{base}#{n}"
-        hashes.add(durable_hash(message_id))
-        yield message_id
+        self._hashes.add(durable_hash(message_id))
+        self.renamed += n > 0
+        return message_id

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from engine.durable.encoding import encode, message_field, unique_ids
+from engine.durable.encoding import MessageIds, encode, message_field
 from engine.durable.ruleset import joined_fields
 from engine.match.plan import FactKey, Facts, RulePlan, field_value
 from engine.match.prefilter import clause_facts
@@ -56,9 +56,10 @@ def feed(engine: Engine, plan: RulePlan, as_of: date) -> Feed:
     absent = plan.absent.alias if plan.absent else None
     for sid, members in qualified.items():
         ordered = sorted(members.items(), key=lambda item: (absent not in item[1], item[0]))
-        ids = unique_ids(f"{kind}:{fid}" for (kind, fid), _ in ordered)
+        ids = MessageIds()
         messages = []
-        for (key, aliases), message_id in zip(ordered, ids, strict=True):
+        for key, aliases in ordered:
+            message_id = ids.assign(f"{key[0]}:{key[1]}")
             result.decode[message_id] = key
             messages.append(_message(result.facts[key], sid, message_id, aliases, fields))
         result.partitions[sid] = messages

@@ -12,7 +12,7 @@ import json
 import multiprocessing
 import os
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -95,9 +95,12 @@ def evaluate_batch(batch: Batch) -> list[tuple[str, MessageMatch]]:
     return matches
 
 
-def _worker(batch: Batch, conn: Connection) -> None:
+BatchRunner = Callable[[Batch], list[tuple[str, MessageMatch]]]
+
+
+def _worker(batch: Batch, conn: Connection, run_batch: BatchRunner | None) -> None:
     try:
-        conn.send(("ok", evaluate_batch(batch)))
+        conn.send(("ok", (run_batch or evaluate_batch)(batch)))
     except BaseException as exc:  # report, then exit non-zero
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         conn.close()
@@ -106,8 +109,12 @@ def _worker(batch: Batch, conn: Connection) -> None:
     os._exit(0)  # skip interpreter teardown: durable_rules' memory goes with the process
 
 
-def run_batches(work: list[Batch], workers: int = WORKERS) -> list[tuple[Batch, list[tuple[str, MessageMatch]]]]:
-    """Run every batch in its own forked process, ``workers`` at a time, retrying a failure once."""
+def run_batches(work: list[Batch], workers: int = WORKERS, run_batch: BatchRunner | None = None
+                ) -> list[tuple[Batch, list[tuple[str, MessageMatch]]]]:
+    """Run every batch in its own forked process, ``workers`` at a time, retrying a failure once.
+
+    ``run_batch`` replaces ``evaluate_batch`` in the workers (a profiler wraps it, say).
+    """
     context = multiprocessing.get_context("fork")
     pending = [(batch, 1) for batch in reversed(work)]
     running: dict[Connection, tuple[Batch, int, Any]] = {}
@@ -116,7 +123,7 @@ def run_batches(work: list[Batch], workers: int = WORKERS) -> list[tuple[Batch, 
         while pending and len(running) < workers:
             batch, attempt = pending.pop()
             receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_worker, args=(batch, sender), daemon=True)
+            process = context.Process(target=_worker, args=(batch, sender, run_batch), daemon=True)
             process.start()
             sender.close()
             running[receiver] = (batch, attempt, process)

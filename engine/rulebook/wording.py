@@ -17,9 +17,13 @@ from jinja2.sandbox import SandboxedEnvironment
 from engine.rulebook.spec import Labels, Wording
 
 
-def day(value: Any) -> str:
-    """2026年2月26日, the date in running Chinese text."""
-    return f"{value.year}年{value.month}月{value.day}日" if isinstance(value, date) else str(value)
+def day(value: date | str | None) -> str:
+    """2026年2月26日, the date in running Chinese text (ISO text is read as a date)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def _environment() -> SandboxedEnvironment:

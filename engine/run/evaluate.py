@@ -37,6 +37,7 @@ class RunResult:
     new: list[str] = field(default_factory=list)  # recommendations this run created
     changed: list[str] = field(default_factory=list)  # pending ones whose explanation changed
     unchanged: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # what the rules found (not stored)
 
 
 def find(engine: Engine, rulebook: Rulebook, as_of: date,
@@ -75,7 +76,9 @@ def evaluate(engine: Engine, as_of: date | None = None, rulebook: Rulebook | Non
         counts: Counter = Counter(findings=len(found), facts_matched=len(facts), **matches.stats)
         chosen = recommend(engine, rulebook, found, facts, as_of, counts)
         timings["recommend_s"] = round(time.perf_counter() - clock - timings["match_s"], 3)
-        return _commit(engine, chosen, rulebook, as_of, started, counts, timings, clock)
+        result = _commit(engine, chosen, rulebook, as_of, started, counts, timings, clock)
+        result.findings = found
+        return result
     except Exception as exc:
         with contextlib.suppress(Exception):  # the store may be what failed; keep the first error
             _record_failure(engine, as_of, rulebook.hash, started, exc)
