@@ -34,7 +34,12 @@ class RecommendationRow(SQLModel, table=True):
     rule: str = Field(index=True)
     rule_version: int
     conduct_date: date = Field(index=True)
-    status: str = Field(default="pending", index=True)  # pending | approved | amended | rejected
+    # pending | approved | amended | rejected | withdrawn (a run no longer found it)
+    status: str = Field(default="pending", index=True)
+    status_reason: str | None = None  # why the status last changed, when a run changed it
+    status_run: int | None = None  # the run that last changed the status
+    # set by a run when the facts under a decided recommendation changed: what changed, when
+    facts_changed: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     evidence: list[str] = Field(sa_type=JSON)  # "kind:id" of every matched fact
     explanation: dict[str, Any] = Field(sa_type=JSON)  # engine.sanction.explanation.Explanation
     rulebook_hash: str = Field(max_length=64)
@@ -53,6 +58,9 @@ class EvaluationRun(SQLModel, table=True):
     status: str = "running"  # running | committed | failed
     counts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     timings: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
+    # findings that made no recommendation, each with why (skipped, or needs a person's check)
+    set_aside: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON,
+                                            sa_column_kwargs={"server_default": "[]"})
 
 
 class DocumentNumber(SQLModel, table=True):
