@@ -1,10 +1,14 @@
-"""Facts for the engine tests, built in Python, and helpers that go through ingestion and evaluation.
+"""Facts for the engine tests and helpers that go through ingestion and evaluation.
+
+The coal bureau and the circumstance-2 chain are read from the county's YAML rule tests
+(``rules/tests/``), their one source; the other builders are plain Python.
 
 Store fixtures (``store``, ``sqlite_store``, ``pg_store``) and ``load`` come from ``conftest``.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +21,8 @@ from engine.rulebook import Rulebook, load_rulebook
 from engine.run.evaluate import evaluate, find
 from engine.run.read import get_recommendation, list_recommendations
 from facts.recommendation_tables import RecommendationRow
-from tests.conftest import load
+from tests.conftest import COUNTY, load
+from usecases.rule_tests import load_cases
 
 AS_OF = date(2026, 11, 25)
 
@@ -71,21 +76,18 @@ def violation(
     }
 
 
+def _case_facts(file: str) -> list[dict[str, Any]]:
+    """The facts of the first case of a county rule-test file, as JSON would give them (dates
+    as text): the policy-readable YAML in ``rules/tests/`` is the one source of these scenarios."""
+    facts = load_cases(COUNTY / "tests" / file)[0].facts
+    return json.loads(json.dumps(facts, ensure_ascii=False, default=str))
+
+
 def coal() -> list[dict[str, Any]]:
-    """The worked case: three coal-bureau staff gamble in the office; the secretary changed in 2025."""
-    return [
-        unit("U-COUNTY", "中共溆浦县委员会", "county_committee"),
-        unit("U-COAL", "县煤炭局", parent="U-COUNTY"),
-        person("P-SEC", "张建国", "U-COAL", category="organ_secretary"),
-        person("P-DIS", "李纪明", "U-COAL", category="grassroots_committee_member"),
-        person("P-OLD", "赵前任", "U-COAL", category="organ_secretary"),
-        person("S1", "王一", "U-COAL"),
-        person("S2", "王二", "U-COAL"),
-        person("S3", "王三", "U-COAL"),
-        post("P-OLD", "U-COAL", "secretary", "2019-01-01", "2025-06-30"),
-        post("P-SEC", "U-COAL", "secretary", "2025-07-01"),
-        post("P-DIS", "U-COAL", "discipline_secretary", "2021-01-01"),
-        post("S1", "U-COAL", "member", "2021-01-01"),
+    """The worked case (rules/tests/c3_lax_management.yaml): three coal-bureau staff gamble in
+    the office; the secretary changed in 2025 (P-OLD until 2025-06-30, P-SEC from 2025-07-01).
+    Plus the inspection that found it (no rule reads inspections: it must not disturb them)."""
+    return _case_facts("c3_lax_management.yaml") + [
         {
             "kind": "inspection",
             "id": "I-1",
@@ -95,60 +97,32 @@ def coal() -> list[dict[str, Any]]:
             "mode": "special",
             "problem": "上班时间打牌赌博",
             "severity": "serious",
-        },
-        violation(
-            "V-GAMBLE",
-            "U-COAL",
-            "2026-02-26",
-            ["S1", "S2", "S3"],
-            description="工作时间在办公室打牌赌博",
-        ),
+        }
     ]
 
 
 def c2(
     *,
-    recheck_date: str = "2026-05-12",
+    recheck_date: str | None = None,
     effective: bool = False,
     reminder_person: str = "P1",
-    reminder_date: str = "2026-04-10",
-    ledger_date: str = "2026-04-02",
+    reminder_date: str | None = None,
 ) -> list[dict[str, Any]]:
-    """A failed ledger check, a reminder by leader L1, and a re-check."""
-    return [
-        unit("U1", "卢峰镇", "township"),
-        person("P1", "刘支书", "U1", category="branch_secretary"),
-        person("P2", "邓支书", "U1", category="branch_secretary"),
-        person("L1", "向县长", "U1", category="county_leader"),
-        post("P1", "U1", "secretary"),
-        {
-            "kind": "ledger",
-            "id": "LG1",
-            "person": "P1",
-            "period": ledger_date[:7],
-            "task": "bs01",
-            "status": "partial",
-            "verdict": "fail",
-            "date": ledger_date,
-        },
-        {
-            "kind": "reminder",
-            "id": "RM1",
-            "person": reminder_person,
-            "issuer": "L1",
-            "date": reminder_date,
-            "matter": "支部工作计划未按时制定",
-            "due": "2026-07-10",
-        },
-        {
-            "kind": "rectification",
-            "id": "RC1",
-            "reminder": "RM1",
-            "person": reminder_person,
-            "date": recheck_date,
-            "effective": effective,
-        },
-    ]
+    """A failed ledger check (LG1, 2026-04-02), a reminder by leader L1 (RM1, 2026-04-10) and an
+    ineffective re-check (RC1, 2026-05-12): rules/tests/c2_reminder.yaml, plus a second branch
+    secretary P2; the keywords change one thing each."""
+    facts = _case_facts("c2_reminder.yaml")
+    facts.insert(2, person("P2", "邓支书", "U1", category="branch_secretary"))
+    for fact in facts:
+        if fact["kind"] == "reminder":
+            fact["person"] = reminder_person
+            if reminder_date:  # the due date keeps its distance from the reminder
+                due = date.fromisoformat(fact["due"]) - date.fromisoformat(fact["date"])
+                fact["due"] = (date.fromisoformat(reminder_date) + due).isoformat()
+                fact["date"] = reminder_date
+        if fact["kind"] == "rectification":
+            fact.update(person=reminder_person, date=recheck_date or fact["date"], effective=effective)
+    return facts
 
 
 def disunity(

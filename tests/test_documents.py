@@ -23,13 +23,13 @@ from documents.recommendation import render_recommendation
 from engine.rulebook import load_rulebook
 from engine.run.evaluate import evaluate
 from engine.run.read import list_recommendations
-from tests.conftest import COUNTY, load
+from tests.conftest import load
+from tests.engine_support import coal
 from usecases.nightly import run_nightly
-from usecases.rule_tests import load_cases
 
 MM = 72 / 25.4
 RULEBOOK = load_rulebook()
-COAL = load_cases(COUNTY / "tests" / "c3_lax_management.yaml")[0].facts
+COAL = coal()
 
 
 @pytest.fixture

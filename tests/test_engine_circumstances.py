@@ -9,6 +9,9 @@ from datetime import date
 
 import pytest
 
+from engine.run.evaluate import evaluate
+from engine.run.read import get_recommendation
+from tests.conftest import load
 from tests.engine_support import by_person, c2, coal, disunity, person, post, run, unit, violation
 
 
@@ -218,6 +221,23 @@ def test_a_secretary_who_is_the_corrupt_actor_under_case_review(sqlite_store, tm
     note = frequent["explanation"]["route_note"]
     assert "立案审查" in note and "violation:V3" in note
     assert found[("P2", "c3-frequent-problems")]["route"] == "accountability"
+
+
+def test_a_cluster_of_problems_is_reported_once_as_the_window_moves(sqlite_store, tmp_path) -> None:
+    """Frequent problems are counted over the whole history, so when the oldest violation
+    leaves the two-year window the same cluster is not found again under another key."""
+    facts = [f for f in coal() if f["kind"] != "violation"] + [
+        violation(f"V{i}", "U-COAL", day, ["S1"], "conduct", "minor")
+        for i, day in enumerate(["2025-01-10", "2025-03-10", "2025-05-10", "2025-07-10"])
+    ]
+    load(sqlite_store, facts, tmp_path)
+    first = evaluate(sqlite_store, date(2026, 11, 25))
+    later = evaluate(sqlite_store, date(2027, 2, 1))  # V0 is now more than 730 days old
+    assert len(first.new) == 2 and later.new == []  # secretary and discipline secretary, once
+    keys = {get_recommendation(sqlite_store, i)["explanation"]["evidence"][0]["id"] for i in first.new}
+    assert keys == {"V0"}
+    gone = evaluate(sqlite_store, date(2027, 6, 1))  # the cluster's conduct is now out of the window
+    assert gone.counts["recommendations"] == 0 and gone.new == []
 
 
 def test_a_violation_by_a_single_staff_member_is_not_the_several_staff_circumstance(

@@ -4,15 +4,18 @@ The county rulebook plus rules that use what it does not: an ``absent`` clause, 
 ``before``/``after`` with offsets both ways, ``in``/``not_in``, ``exists``, attrs thresholds,
 a self-join of two violations, and ordered or ``different`` joins on fields that may be
 missing. (Every fixture of the other ``test_engine_*`` files is checked the same way.)
+``WENZE_DIFF_EXAMPLES`` sets how many counties are generated (more for a longer campaign).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,8 +25,19 @@ from engine.rulebook import load_rulebook
 from engine.run.evaluate import find
 from facts.ingest import ingest
 from facts.store import open_store
-from tests.conftest import copy_county
-from tests.engine_support import AS_OF, assert_evaluators_agree, person, post, unit, violation
+from tests.conftest import copy_county, load
+from tests.engine_support import (
+    AS_OF,
+    assert_evaluators_agree,
+    c2,
+    person,
+    post,
+    signature,
+    unit,
+    violation,
+)
+
+EXAMPLES = int(os.environ.get("WENZE_DIFF_EXAMPLES", "30"))
 
 HEAD = """id: {id}
 title: {title}
@@ -49,6 +63,28 @@ CUSTOM = {
         reminder: {same: reminder.id}
         person: {same: reminder.person}
         date: {on_or_before: reminder.due + 20d, after: reminder.date}
+    finding:
+      subject: {person: reminder.person}
+      responsibility: principal
+      severity: minor
+      proposer: supervising_leader
+      conduct_date: reminder.due
+""",
+    ),
+    # the same, inclusive and a month out: a comparison on_or_before an as_of offset
+    "x-unrectified-30": (
+        2,
+        "到期三十日后仍无整改复查",
+        """    match:
+      - fact: reminder
+        as: reminder
+        where:
+          due: {exists: true, on_or_before: as_of - 30d}
+    absent:
+      fact: rectification
+      where:
+        reminder: {same: reminder.id}
+        date: {on_or_before: reminder.due + 30d}
     finding:
       subject: {person: reminder.person}
       responsibility: principal
@@ -240,6 +276,16 @@ def test_the_custom_rules_fire_and_both_evaluators_agree(tmp_path) -> None:
             "date": "2026-02-21",
             "effective": True,
         },
+        # R4: due 2026-08-01 and never rectified -> unrectified, in 20 days and in 30
+        {
+            "kind": "reminder",
+            "id": "R4",
+            "person": "P1",
+            "issuer": "L1",
+            "date": "2026-07-01",
+            "matter": "整改",
+            "due": "2026-08-01",
+        },
         # R3: no due date; a missing ledger 10 days before it, a partial one 11 days before
         {
             "kind": "reminder",
@@ -322,6 +368,9 @@ def test_the_custom_rules_fire_and_both_evaluators_agree(tmp_path) -> None:
     assert ("x-unrectified", ("reminder:R1",)) in got
     assert ("x-unrectified", ("reminder:R2",)) not in got
     assert ("x-unrectified", ("reminder:R3",)) not in got  # no due date
+    assert ("x-unrectified", ("reminder:R4",)) in got
+    # C1 (2026-03-01) and C2 are within 30 days of the due date; R3 has none
+    assert {g[1] for g in got if g[0] == "x-unrectified-30"} == {("reminder:R4",)}
     assert ("x-before-reminder", ("reminder:R3", "ledger:LG1")) in got
     assert not {g for g in got if g[0] == "x-before-reminder" and g[1][1] != "ledger:LG1"}
     pairs = {g[1] for g in got if g[0] == "x-pair"}
@@ -503,17 +552,50 @@ def county(draw) -> list[dict]:
     return facts
 
 
-RULES = Path(tempfile.mkdtemp(prefix="wenze-diff-rules-"))
-custom_rules(RULES)
+@pytest.fixture(scope="module")
+def custom_rulebook(tmp_path_factory: pytest.TempPathFactory):
+    return load_rulebook(custom_rules(tmp_path_factory.mktemp("custom")))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(county())
-def test_both_evaluators_find_the_same_on_generated_counties(facts) -> None:
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=county())
+def test_both_evaluators_find_the_same_on_generated_counties(custom_rulebook, facts) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = _store(Path(tmp), facts)
         try:
-            assert_evaluators_agree(store, load_rulebook(RULES / "rules"))
+            assert_evaluators_agree(store, custom_rulebook)
             assert_evaluators_agree(store)  # the county rulebook alone
         finally:
             store.dispose()
+
+
+def test_the_two_evaluators_agree_on_the_demo_county(demo_store) -> None:
+    """With the default (forked, several) workers, on every circumstance."""
+    rulebook = load_rulebook()
+    durable = find(demo_store, rulebook, AS_OF, DurableEvaluator())[0]
+    reference = find(demo_store, rulebook, AS_OF, ReferenceEvaluator())[0]
+    assert len(durable) > 50
+    assert signature(durable) == signature(reference)
+    assert {f.rule.version.circumstance for f in durable} == {1, 2, 3, 4}
+
+
+def test_facts_whose_ids_clash_in_durable_rules_hash_are_not_lost(sqlite_store, tmp_path) -> None:
+    """durable_rules keys stored facts by a 32-bit hash of their id and refuses a second fact
+    with the same hash in a sid; these two ids clash, and both re-checks must still count."""
+    from engine.durable.encoding import durable_hash
+
+    assert durable_hash("rectification:C75959") == durable_hash("rectification:C618224")
+    facts = [f for f in c2() if f["kind"] != "rectification"] + [
+        {"kind": "reminder", "id": "RM2", "person": "P1", "issuer": "L1", "date": "2026-04-20",
+         "matter": "再次提醒"},
+        {"kind": "rectification", "id": "C75959", "reminder": "RM1", "person": "P1",
+         "date": "2026-05-12", "effective": False},
+        {"kind": "rectification", "id": "C618224", "reminder": "RM2", "person": "P1",
+         "date": "2026-05-20", "effective": False},
+    ]
+    load(sqlite_store, facts, tmp_path)
+    found = assert_evaluators_agree(sqlite_store)
+    assert {ids[-1] for _, _, ids, _, _ in found} == {
+        "rectification:C75959",
+        "rectification:C618224",
+    }

@@ -113,7 +113,7 @@ def test_rules_check_exits_2_and_evaluate_with_those_rules_evaluates_nothing(tmp
     result = runner.invoke(
         cli.main, ["evaluate", "--as-of", "2026-11-25", "--rules", str(rules), "--db", db]
     )
-    assert result.exit_code == 2
+    assert result.exit_code == 2 and "nothing was evaluated" in result.output
     listed = runner.invoke(cli.main, ["recommendations", "list", "--json", "--db", db])
     assert json.loads(listed.output) == []
     # the same facts with the bundled rules do produce recommendations
@@ -136,11 +136,15 @@ def test_the_json_list_fills_the_contract_and_show_reaches_back_to_sources(store
     items = json.loads(
         runner.invoke(cli.main, ["recommendations", "list", "--json", "--db", db]).output
     )
-    assert len(items) == 2
+    assert {(i["person"], i["responsibility"]) for i in items} == {
+        ("P-SEC", "leadership"),
+        ("P-DIS", "supervisory"),
+    }
     for item in items:
         for name in CONTRACT:
             assert item.get(name) not in (None, "", []), name
         assert item["status"] == "pending" and item["rule_version"] == 1
+        assert item["circumstance"] == 3
         shown = runner.invoke(
             cli.main, ["recommendations", "show", item["id"], "--json", "--db", db]
         )
@@ -151,12 +155,15 @@ def test_the_json_list_fills_the_contract_and_show_reaches_back_to_sources(store
             == item["evidence"]
             == ["violation:V-GAMBLE"]
         )
-        # the violation is line 14 of the file it was ingested from
-        assert evidence[0]["src"] == "coal.jsonl:14"
+        # the violation is line 13 of the file it was ingested from
+        assert evidence[0]["src"] == "coal.jsonl:13"
         assert evidence[0]["fields"]["actors"] == ["S1", "S2", "S3"]
-        assert detail["explanation"]["basis"] and all(
-            b["text"] for b in detail["explanation"]["basis"]
-        )
+        assert detail["explanation"]["post"]["post_id"] in ("PO-SEC", "PO-DIS")
+        basis = detail["explanation"]["basis"]
+        assert basis and all(b["text"] for b in basis)
+        assert basis[1]["document"].startswith("《中国共产党问责条例》")
+    human = runner.invoke(cli.main, ["recommendations", "list", "--db", db]).output
+    assert "张建国" in human and "通报批评＋党内警告" in human
 
 
 def test_a_rule_with_an_ordered_comparison_on_a_maybe_missing_field_in_absent_is_refused(

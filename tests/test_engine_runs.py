@@ -1,18 +1,27 @@
-"""Runs: evaluating twice changes nothing; a crashed worker is retried once, then the run fails whole."""
+"""Runs: evaluating twice changes nothing; a crashed worker is retried once, then the run fails
+whole; a killed evaluation leaves the store as it was."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import subprocess
+import sys
+import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+import cli
 from engine.durable import workers as durable_runner
 from engine.errors import EvaluationError
 from engine.rulebook import load_rulebook
 from engine.run.evaluate import evaluate, find
-from engine.run.read import list_runs
+from engine.run.read import list_recommendations, list_runs
+from facts.recommendation_tables import RecommendationRow
+from facts.store import open_store
 from tests.conftest import load
 from tests.engine_support import AS_OF, c2, coal, disunity, signature, table_rows
 
@@ -80,6 +89,7 @@ def test_a_worker_killed_every_time_fails_the_run_and_leaves_the_store_as_it_was
     assert table_rows(sqlite_store) == before
     runs = list_runs(sqlite_store)
     assert runs[0]["status"] == "failed" and "EvaluationError" in runs[0]["counts"]["error"]
+    assert "failed twice" in runs[0]["counts"]["error"]
     assert [r["status"] for r in runs[1:]] == ["committed"]
     monkeypatch.undo()  # the next run finishes the work
     assert len(evaluate(sqlite_store, AS_OF).new) == 1
@@ -125,8 +135,6 @@ def test_a_worker_that_crashes_only_on_its_first_attempt_is_retried(
     rows = table_rows(sqlite_store)
     other = tmp_path / "clean"
     other.mkdir()
-    from facts.store import open_store
-
     reference_store = open_store(f"sqlite:///{other}/w.db")
     load(reference_store, _county(), other)
     evaluate(reference_store, AS_OF)
@@ -144,3 +152,35 @@ def test_a_run_as_of_another_day_records_its_date(sqlite_store, tmp_path) -> Non
     evaluate(sqlite_store, AS_OF)
     assert [r["as_of"] for r in list_runs(sqlite_store)] == ["2026-11-25", "2026-05-01"]
     assert len(table_rows(sqlite_store)) == 1
+
+
+def test_the_demo_county_evaluation_is_complete_and_idempotent(demo_store) -> None:
+    assert {i["circumstance"] for i in list_recommendations(demo_store)} == {1, 2, 3, 4}
+    before = len(table_rows(demo_store))
+    again = evaluate(demo_store, AS_OF)
+    assert again.new == [] and len(again.unchanged) == before
+
+
+def test_killing_the_evaluation_at_any_moment_leaves_the_store_consistent(demo_store, tmp_path) -> None:
+    """SIGKILL ``wenze evaluate`` at several moments: each time the store holds either the
+    previous recommendations or the new run whole, never part of one, and the next run finishes."""
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(Path(str(demo_store.url.database)), copy)
+    store = open_store(f"sqlite:///{copy}")
+    with store.begin() as connection:  # start from an empty recommendation table
+        connection.execute(RecommendationRow.__table__.delete())
+    complete = None
+    for delay in (0.3, 0.8, 1.5, 3.0):
+        process = subprocess.Popen([sys.executable, "-m", "cli", "evaluate", "--as-of", "2026-11-25",
+                                    "--db", f"sqlite:///{copy}"], cwd=Path(cli.__file__).parent,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.kill()
+        process.wait()
+        rows = len(table_rows(store))
+        assert "running" not in {r["status"] for r in list_runs(store)}
+        assert rows == 0 or rows == (complete or rows)
+        complete = complete or rows or None
+    final = evaluate(store, AS_OF)
+    assert len(table_rows(store)) == final.counts["recommendations"]
+    assert complete in (None, final.counts["recommendations"])

@@ -156,6 +156,17 @@ def test_steps_are_recorded_in_order(sqlite_store, tmp_path) -> None:
     assert item["form"] == "circulated_criticism"
 
 
+def test_mitigation_below_the_lightest_form_is_floored(sqlite_store, tmp_path) -> None:
+    facts = _with_attrs(c2(), "rectification", {"obstruction": True})
+    facts = _with_attrs(facts, "person", {"losses_recovered": True, "cooperated": True}, "P1")
+    (item,) = run(sqlite_store, facts, tmp_path)
+    e = item["explanation"]
+    assert [s["step"] for s in e["steps"]] == ["base", "aggravating", "mitigating", "mitigating", "cap"]
+    assert e["forms"] == ["admonition"]  # 1 up, 2 down, floored at the lightest form
+    assert "最轻" in e["steps"][-1]["reason"]
+    assert {f["code"] for f in e["factors"]} == {"obstruction", "losses_recovered", "cooperated"}
+
+
 def test_an_exempting_factor_means_no_recommendation(sqlite_store, tmp_path) -> None:
     assert (
         run(sqlite_store, _with_attrs(c2(), "person", {"force_majeure": True}, "P1"), tmp_path)
@@ -198,7 +209,7 @@ def test_suspension_may_only_be_proposed_and_the_county_committee_decides(
     items = run(sqlite_store, facts, tmp_path)
     for item in items:
         e = item["explanation"]
-        assert e["forms"][0] == "suspension"
+        assert e["forms"][0] == "suspension" and e["proposer"] == "discipline_commission"
         assert e["proposer_may_impose"] is False and e["decider"] == "county_committee"
         assert e["decider_label"] == "中共溆浦县委员会"
 
@@ -208,3 +219,10 @@ def test_a_supervising_leader_may_impose_nothing(sqlite_store, tmp_path) -> None
     e = item["explanation"]
     assert e["forms"] == ["admonition"] and e["proposer_may_impose"] is False
     assert e["decider"] == "discipline_commission"
+
+
+def test_the_organization_department_may_impose_circulated_criticism(sqlite_store, tmp_path) -> None:
+    secretary = next(i for i in run(sqlite_store, disunity(), tmp_path) if i["person"] == "P1")
+    e = secretary["explanation"]
+    assert e["forms"] == ["circulated_criticism"] and e["proposer_may_impose"] is True
+    assert e["decider"] == "organization_department"
