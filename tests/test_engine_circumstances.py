@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from engine.run.evaluate import evaluate
-from engine.run.read import get_recommendation
+from engine.run.read import get_recommendation, list_runs
 from tests.conftest import load
 from tests.engine_support import by_person, c2, coal, disunity, person, post, run, unit, violation
 
@@ -199,7 +199,12 @@ def test_corruption_is_a_finding_against_the_unit_leaders(sqlite_store, tmp_path
     assert items["P1"]["forms"] == ["suspension", "warning"]
 
 
-def test_a_secretary_who_is_the_corrupt_actor_under_case_review(sqlite_store, tmp_path) -> None:
+def test_a_secretary_who_is_the_corrupt_actor_bears_no_leadership_duty_for_his_own_act(
+        sqlite_store, tmp_path) -> None:
+    """问责 covers leadership and supervision, not the direct wrongdoer: the secretary who
+    took the bribe himself is disciplined directly, and without his own act the unit's other
+    problems (two) do not make 问题多发 under his leadership. The discipline secretary gets
+    one recommendation for the matter, citing both grounds, with the heavier form."""
     items = run(
         sqlite_store,
         _water(
@@ -211,16 +216,16 @@ def test_a_secretary_who_is_the_corrupt_actor_under_case_review(sqlite_store, tm
         ),
         tmp_path,
     )
-    found = {(i["person"], i["rule"]): i for i in items}
-    # the corruption finding: the secretary did it himself and is disciplined directly
-    assert ("P1", "c3-corruption") not in found and ("P2", "c3-corruption") in found
-    assert found[("P2", "c3-corruption")]["route"] == "accountability"
-    # another finding in the same unit: routed to discipline handling with the note
-    frequent = found[("P1", "c3-frequent-problems")]
-    assert frequent["route"] == "discipline_handling"
-    note = frequent["explanation"]["route_note"]
-    assert "立案审查" in note and "violation:V3" in note
-    assert found[("P2", "c3-frequent-problems")]["route"] == "accountability"
+    assert [i["person"] for i in items] == ["P2"]
+    (item,) = items
+    assert item["rule"] == "c3-corruption" and item["route"] == "accountability"
+    assert [g["rule_id"] for g in item["explanation"]["grounds"]] == ["c3-frequent-problems"]
+    assert item["forms"] == ["suspension", "warning"]
+    assert set(item["evidence"]) == {"violation:V1", "violation:V2", "violation:V3"}
+    (run_row,) = list_runs(sqlite_store, 1)
+    skipped = [(a["person"], a["reason"], a["rule"]) for a in run_row["set_aside"]]
+    assert ("P1", "direct_wrongdoer", "c3-corruption") in skipped
+    assert ("P1", "direct_wrongdoer", "c3-frequent-problems") in skipped
 
 
 def test_a_cluster_of_problems_is_reported_once_as_the_window_moves(sqlite_store, tmp_path) -> None:
@@ -253,7 +258,7 @@ def test_a_leaders_proposal_names_the_leader_as_proposer(sqlite_store, tmp_path)
     facts = [
         unit("U1", "县农业局"),
         person("P1", "黄书记", "U1"),
-        person("L1", "向县长", "U1"),
+        person("L1", "向县长", "U1", category="county_leader"),  # a county leader leads him
         post("P1", "U1", "secretary"),
         {
             "kind": "proposal",

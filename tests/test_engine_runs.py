@@ -74,8 +74,8 @@ def test_a_worker_killed_every_time_fails_the_run_and_leaves_the_store_as_it_was
             {
                 "kind": "proposal",
                 "id": "PR1",
-                "person": "P-SEC",
-                "proposer": "P-DIS",
+                "person": "P-DIS",
+                "proposer": "P-SEC",  # the bureau's secretary leads its discipline secretary
                 "date": "2026-11-20",
                 "reason": "履职不力",
             }

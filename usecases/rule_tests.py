@@ -35,6 +35,7 @@ class Expected(StrictModel):
     forms: list[str] | None = None
     route: str | None = None
     rule: str | None = None
+    grounds: list[str] | None = None  # the other rules the recommendation cites (same matter)
 
 
 class Case(StrictModel):
@@ -66,7 +67,8 @@ def _observed(rec: dict[str, Any]) -> dict[str, Any]:
     e = rec["explanation"]
     return {"person": rec["person"], "circumstance": rec["circumstance"],
             "responsibility": rec["responsibility"], "degree": rec["degree"],
-            "forms": e["forms"], "route": e["route"], "rule": rec["rule"]}
+            "forms": e["forms"], "route": e["route"], "rule": rec["rule"],
+            "grounds": [g["rule_id"] for g in e.get("grounds", [])]}
 
 
 def _matches(expected: Expected, observed: dict[str, Any]) -> bool:

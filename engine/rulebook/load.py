@@ -32,11 +32,17 @@ from engine.rulebook.spec import (
     Wording,
 )
 from engine.rulebook.terms import Ref, Term, parse_condition, parse_operand, parse_ref
-from engine.rulebook.wording import Sayings, syntax_error
+from engine.rulebook.wording import GROUPS, Sayings, syntax_error
 from facts.contract import KINDS
 from facts.responsibility import FILE_NAME as RESPONSIBILITY_FILE
 from facts.responsibility import ResponsibilityList
 from facts.validation import validation_errors
+
+# the sentences wording.yaml must have for what the engine reports
+SET_ASIDE_REASONS = ("direct_wrongdoer", "exempt", "no_post", "ambiguous_actor", "self_proposer",
+                     "unauthorised_proposer", "unverified_report", "lighter_current_version")
+CHANGES = ("not_found", "fact_gone", "fact_corrected", "evidence_added", "evidence_removed",
+           "forms", "rule_version", "reinstated")
 
 # The county files besides the rules in circumstances/; each is required.
 COUNTY_FILES: dict[str, type[BaseModel]] = {
@@ -311,7 +317,7 @@ def _check_labels(checker: _FileChecker, labels: Labels) -> None:
 
 def _check_wording(checker: _FileChecker, wording: Wording) -> None:
     """Each sentence compiles; every kind of fact has its evidence summary."""
-    for group in ("steps", "posts", "evidence"):
+    for group in GROUPS:
         for key, source in getattr(wording, group).items():
             problem = syntax_error(source)
             if problem:
@@ -331,6 +337,10 @@ def _check_wording(checker: _FileChecker, wording: Wording) -> None:
     for key in ("role", "none"):
         if key not in wording.posts:
             checker.error(("posts",), f"posts: no wording for {key}")
+    for group, keys in (("set_aside", SET_ASIDE_REASONS), ("changes", CHANGES)):
+        for key in keys:
+            if key not in getattr(wording, group):
+                checker.error((group,), f"{group}: no sentence for {key}")
 
 
 def _read_yaml(path: Path, display: str, errors: list[RuleError]) -> Any:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from facts.contract import (
+    Category,
     Form,
     Grade,
     InspectionMode,
@@ -31,7 +32,7 @@ PROPOSERS: tuple[str, ...] = Proposer.__args__  # type: ignore[attr-defined]
 Responsibility = Literal["leadership", "supervisory", "principal"]
 Degree = Literal["main", "important", "overall"]
 Source = Literal["inspection", "investigation", "ledger", "evaluation", "petition", "other"]
-RecommendationStatus = Literal["pending", "approved", "amended", "rejected"]
+RecommendationStatus = Literal["pending", "approved", "amended", "rejected", "withdrawn"]
 
 
 # ---------------------------------------------------------------- rule files
@@ -127,6 +128,14 @@ class UnitDuty(StrictModel):
     team_only: bool = False  # only when the rule holds the whole team to account
 
 
+class Leadership(StrictModel):
+    """Who leads whom (主管领导): a reminder or proposal from anyone else founds nothing."""
+
+    roles: list[Role]  # leading roles: over lower-ranked members of the unit and units below
+    county_leaders: list[Category]  # county-level leaders: over everyone who is not one
+    top: Category  # over everyone
+
+
 class Sanctions(StrictModel):
     """The ladder, base forms, escalation, factors and authority."""
 
@@ -143,6 +152,7 @@ class Sanctions(StrictModel):
     impose: dict[str, list[Form]]  # which proposer may impose which forms itself
     decider: dict[str, str]  # form -> the body that decides it when the proposer may not
     unit_roles: dict[Role, UnitDuty]
+    leadership: Leadership
 
 
 # ---------------------------------------------------------------- labels.yaml
@@ -192,6 +202,8 @@ class Wording(StrictModel):
     steps: dict[str, str]  # escalation step -> sentence
     posts: dict[str, str]  # how a post is named in running text
     evidence: dict[str, str]  # fact kind -> one-line summary of such a fact
+    set_aside: dict[str, str]  # why a finding made no recommendation
+    changes: dict[str, str]  # what changed under a recommendation since it was made
     case_review_note: str
     dissent_label: str
     proposer_with_leader: str

@@ -34,6 +34,7 @@ def _environment() -> SandboxedEnvironment:
 
 
 _ENV = _environment()
+GROUPS = ("steps", "posts", "evidence", "set_aside", "changes")  # the keyed groups of wording.yaml
 
 
 def syntax_error(source: str) -> str | None:
@@ -50,9 +51,10 @@ class Sayings:
 
     def __init__(self, wording: Wording, labels: Labels):
         self.labels = labels
-        self._steps = {k: _ENV.from_string(v) for k, v in wording.steps.items()}
-        self._posts = {k: _ENV.from_string(v) for k, v in wording.posts.items()}
-        self._evidence = {k: _ENV.from_string(v) for k, v in wording.evidence.items()}
+        self._groups = {group: {k: _ENV.from_string(v) for k, v in getattr(wording, group).items()}
+                        for group in GROUPS}
+        self._steps, self._posts, self._evidence = (self._groups[g] for g in
+                                                    ("steps", "posts", "evidence"))
         self._case_review = _ENV.from_string(wording.case_review_note)
         self._proposer = _ENV.from_string(wording.proposer_with_leader)
         self.dissent_label = wording.dissent_label
@@ -60,10 +62,14 @@ class Sayings:
     def _render(self, template: Template, **values: Any) -> str:
         return template.render(labels=self.labels, **values)
 
-    def step(self, name: str, **values: Any) -> str:
+    def text(self, group: str, key: str, /, **values: Any) -> str:
+        """A sentence of one group (``set_aside``, ``changes``, ...) with its values."""
+        return self._render(self._groups[group][key], **values)
+
+    def step(self, name: str, /, **values: Any) -> str:
         return self._render(self._steps[name], **values)
 
-    def post(self, name: str, **values: Any) -> str:
+    def post(self, name: str, /, **values: Any) -> str:
         return self._render(self._posts[name], **values)
 
     def case_review(self, cases: str) -> str:

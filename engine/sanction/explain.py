@@ -18,7 +18,7 @@ from engine.sanction.explanation import (
     PostAtTime,
     SubjectPerson,
 )
-from engine.sanction.ladder import Priors, authority, decide_forms, read_factors
+from engine.sanction.ladder import Prior, Priors, authority, decide_forms, read_factors
 from engine.sanction.roster import Roster
 from facts.store import fact_content
 
@@ -63,13 +63,14 @@ def _fact_date(fact: dict[str, Any]) -> date | None:
 
 
 def explain(finding: Finding, who: Accountable, rulebook: Rulebook, roster: Roster, facts: Facts,
-            as_of: date, approved: list[tuple[str, date, str]]) -> Explanation | None:
+            as_of: date, approved: list[Prior]) -> Explanation | None:
     """The whole explanation of one recommendation; None when the person is exempt."""
     sanctions, labels, say = rulebook.sanctions, rulebook.labels, rulebook.say
     version = finding.rule.version
     spec = version.spec.finding
     person = roster.persons[who.person]
-    evidence_facts = [(key[0], facts[key]) for _, key in finding.evidence]
+    evidence = [(alias, key) for alias, key in finding.evidence if key not in who.own_acts]
+    evidence_facts = [(key[0], facts[key]) for _, key in evidence]
     factors = read_factors(sanctions, say, person, evidence_facts)
     outcome = decide_forms(
         sanctions, say, circumstance=version.circumstance, severity=finding.severity,
@@ -85,7 +86,12 @@ def explain(finding: Finding, who: Accountable, rulebook: Rulebook, roster: Rost
         if leader:
             proposer_label = say.proposer_with_leader(proposer_label, leader["name"])
     may_impose, decider = authority(sanctions, spec.proposer, outcome.forms)
-    case = roster.case_filed.get(who.person, [])
+    # routed to discipline handling while a case against him is open, or when the case is
+    # about this very conduct; a case closed before the evaluation date routes nothing else
+    keys = {key for _, key in finding.evidence}
+    case = [v for v in roster.cases.get(who.person, [])
+            if v.get("case_closed") is None or v["case_closed"] >= as_of
+            or ("violation", v["id"]) in keys]
     route_note = None
     if case:
         route_note = say.case_review("、".join(f"violation:{v['id']}" for v in case))
@@ -109,7 +115,7 @@ def explain(finding: Finding, who: Accountable, rulebook: Rulebook, roster: Rost
                                date=_fact_date(facts[key]),
                                summary=_summary(key[0], facts[key], roster, rulebook),
                                fields=fact_content(facts[key]))
-                  for alias, key in finding.evidence],
+                  for alias, key in evidence],
         factors=outcome.factors, steps=outcome.steps, base_form=outcome.base_form,
         forms=outcome.forms, form_labels=[labels.forms[f] for f in outcome.forms],
         proposer=f"person:{finding.proposer_person}" if finding.proposer_person else spec.proposer,

@@ -69,6 +69,19 @@ class SubjectPerson(BaseModel):
     category_label: str | None
 
 
+class Ground(BaseModel):
+    """Another rule that found the same matter about the same person (one recommendation)."""
+
+    rule_id: str
+    rule_version: int
+    rule_title: str
+    rule_file: str
+    circumstance: int
+    circumstance_label: str
+    basis: list[LegalBasis]
+    forms: list[str]  # what this ground alone would have proposed
+
+
 class Explanation(BaseModel):
     rule_id: str
     rule_version: int
@@ -100,3 +113,4 @@ class Explanation(BaseModel):
     route: Route
     route_note: str | None  # Chinese; set when routed to discipline handling
     rulebook_hash: str
+    grounds: list[Ground] = []  # the other rules that found this matter; the form is the heaviest

@@ -11,12 +11,22 @@ from engine.rulebook.wording import Sayings
 from engine.sanction.explanation import EscalationStep, Factor
 
 
+@dataclass(frozen=True)
+class Prior:
+    """An approved recommendation: a prior for escalation, unless it is about the same matter."""
+
+    id: str
+    conduct_date: date
+    form: str
+    evidence: frozenset[str]  # "kind:id" of its facts
+
+
 @dataclass
 class Priors:
     """Earlier accountability of the person: stored facts and approved recommendations."""
 
     facts: list[dict[str, Any]]  # accountability facts
-    approved: list[tuple[str, date, str]]  # (recommendation id, conduct date, form)
+    approved: list[Prior]
 
 
 @dataclass
@@ -82,11 +92,12 @@ def decide_forms(sanctions: Sanctions, say: Sayings, *, circumstance: int, sever
             move("prior", 1, say.step("prior_accountability", date=fact["date"], form=fact["form"],
                                       id=fact["id"], lookback_days=sanctions.lookback_days),
                  f"accountability:{fact['id']}")
-    for rec_id, day, form in sorted(priors.approved, key=lambda p: (p[1], p[0])):
-        if window_start <= day < conduct_date:
-            move("prior", 1, say.step("prior_recommendation", date=day, form=form, id=rec_id,
+    for prior in sorted(priors.approved, key=lambda p: (p.conduct_date, p.id)):
+        if window_start <= prior.conduct_date < conduct_date:
+            move("prior", 1, say.step("prior_recommendation", date=prior.conduct_date,
+                                      form=prior.form, id=prior.id,
                                       lookback_days=sanctions.lookback_days),
-                 f"recommendation:{rec_id}")
+                 f"recommendation:{prior.id}")
     for factor in factors:
         if factor.type == "aggravating":
             move("aggravating", 1, say.step("aggravating", label=factor.label), factor.source)

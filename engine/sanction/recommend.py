@@ -1,9 +1,11 @@
-"""From findings to explained recommendations, one per person and matter, after choosing
-between rule versions by the date of the conduct (从旧兼从轻)."""
+"""From findings to explained recommendations: one per person and matter, after choosing
+between rule versions by the date of the conduct (从旧兼从轻), with every finding that made
+no recommendation set aside with its reason."""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Engine, select
@@ -11,72 +13,167 @@ from sqlalchemy import Engine, select
 from engine.match.findings import Finding
 from engine.match.plan import Facts
 from engine.rulebook import Rulebook
-from engine.sanction.accountable import accountable_persons
+from engine.sanction.accountable import (
+    SetAside,
+    accountable_persons,
+    finding_needs_check,
+    proposer_needs_check,
+    set_aside,
+)
 from engine.sanction.explain import explain, recommendation_id
-from engine.sanction.explanation import EscalationStep, Explanation
+from engine.sanction.explanation import EscalationStep, Explanation, Ground
+from engine.sanction.ladder import Prior, read_factors
 from engine.sanction.roster import Roster
 from facts.recommendation_tables import RecommendationRow
 
 Chosen = dict[str, tuple[Explanation, Finding]]  # recommendation id -> explanation, finding
 
 
-def _ladder_weight(rulebook: Rulebook, explanation: Explanation) -> tuple[int, int]:
+@dataclass
+class Recommended:
+    chosen: Chosen = field(default_factory=dict)
+    set_aside: list[SetAside] = field(default_factory=list)
+
+
+def _weight(rulebook: Rulebook, explanation: Explanation) -> tuple[int, int]:
     ladder = rulebook.sanctions.ladder
     return (ladder.index(explanation.forms[0]), len(explanation.forms))
 
 
-def _approved(engine: Engine) -> dict[str, list[tuple[str, date, str]]]:
-    """Approved recommendations per person: (id, conduct date, form), priors for escalation."""
+def _approved(engine: Engine) -> dict[str, list[Prior]]:
+    """Approved recommendations per person, priors for escalation."""
     table = RecommendationRow.__table__
     with engine.connect() as connection:
         rows = connection.execute(select(table.c.id, table.c.person, table.c.conduct_date,
-                                         table.c.form).where(table.c.status == "approved"))
-        result: dict[str, list[tuple[str, date, str]]] = {}
+                                         table.c.form, table.c.evidence)
+                                  .where(table.c.status == "approved"))
+        result: dict[str, list[Prior]] = {}
         for row in rows:
-            result.setdefault(row.person, []).append((row.id, row.conduct_date, row.form))
+            result.setdefault(row.person, []).append(
+                Prior(row.id, row.conduct_date, row.form, frozenset(row.evidence)))
     return result
 
 
+def _evidence(explanation: Explanation) -> set[str]:
+    return {f"{e.kind}:{e.id}" for e in explanation.evidence}
+
+
 def recommend(engine: Engine, rulebook: Rulebook, found: list[Finding], facts: Facts,
-              as_of: date, counts: Counter) -> Chosen:
-    """Explanations by recommendation id. The version in force at the conduct decides, unless
-    the current version treats the same matter more lightly (then the current one applies)."""
+              as_of: date, counts: Counter) -> Recommended:
+    """Explanations by recommendation id, and what was set aside.
+
+    The version in force at the conduct decides; if the current version treats the same
+    matter more lightly, the current one applies — and if it does not hold the conduct
+    accountable at all, there is no recommendation (从旧兼从轻, both ways).
+    """
     roster = Roster.load(engine, as_of)
     approved = _approved(engine)
     current = {v.rule_id: v.version for v in rulebook.versions if v.in_force(as_of)}
-    chosen: Chosen = {}
+    result = Recommended()
     alternatives: dict[str, list[tuple[Explanation, Finding]]] = {}
+    seen_by_current: set[str] = set()  # matters the current version found, for any reason
     for finding in found:
         version = finding.rule.version
         in_force_then = version.in_force(finding.conduct_date)
         is_current = current.get(version.rule_id) == version.version
         if not in_force_then and not is_current:
             continue
-        persons, skipped = accountable_persons(finding, rulebook, roster, facts)
-        if in_force_then:
-            for skip in skipped:
-                counts[f"skipped_{skip.reason}"] += 1
+        aside: list[SetAside] = []
+        issue = finding_needs_check(finding, rulebook, roster, facts)
+        persons, skipped = ([], [issue]) if issue else accountable_persons(
+            finding, rulebook, roster, facts)
+        aside.extend(skipped)
         for who in persons:
             rec_id = recommendation_id(version.rule_id, who.person, finding.key)
-            explanation = explain(finding, who, rulebook, roster, facts, as_of,
-                                  [a for a in approved.get(who.person, []) if a[0] != rec_id])
-            if explanation is None:
-                if in_force_then:
-                    counts["skipped_exempt"] += 1
+            if is_current:
+                seen_by_current.add(rec_id)
+            issue = proposer_needs_check(finding, who.person, rulebook, roster, facts)
+            if issue:
+                aside.append(issue)
                 continue
-            if in_force_then:
-                chosen[rec_id] = (explanation, finding)
+            matter = set(finding.fact_ids)
+            priors = [p for p in approved.get(who.person, []) if not p.evidence & matter]
+            explanation = explain(finding, who, rulebook, roster, facts, as_of, priors)
+            if explanation is None:
+                exempt = [f.label for f in read_factors(
+                    rulebook.sanctions, rulebook.say, roster.persons[who.person],
+                    [(k[0], facts[k]) for _, k in finding.evidence]) if f.type == "exempt"]
+                aside.append(set_aside(finding, rulebook, "skipped", "exempt", who.person,
+                                       name=roster.persons[who.person]["name"],
+                                       factors="；".join(exempt)))
+            elif in_force_then:
+                result.chosen[rec_id] = (explanation, finding)
             else:
                 alternatives.setdefault(rec_id, []).append((explanation, finding))
-    for rec_id, options in alternatives.items():
-        if rec_id not in chosen:
-            continue  # the version in force at the time of the conduct did not find it
-        old, _ = chosen[rec_id]
-        for new, finding in options:
-            if _ladder_weight(rulebook, new) < _ladder_weight(rulebook, old):
+        if in_force_then:
+            result.set_aside.extend(aside)
+    _lighter_of_two_versions(result, alternatives, seen_by_current, current, rulebook)
+    result.chosen = _one_per_matter(result.chosen, rulebook)
+    for item in result.set_aside:
+        counts[f"{item.kind}_{item.reason}"] += 1
+    return result
+
+
+def _lighter_of_two_versions(result: Recommended, alternatives: dict[str, list],
+                             seen_by_current: set[str], current: dict[str, int],
+                             rulebook: Rulebook) -> None:
+    for rec_id, (old, finding) in list(result.chosen.items()):
+        version = finding.rule.version
+        now = current.get(version.rule_id)
+        if now is None or now == version.version:
+            continue
+        if rec_id not in seen_by_current:
+            del result.chosen[rec_id]  # the current version holds the conduct not accountable
+            result.set_aside.append(set_aside(finding, rulebook, "skipped",
+                                              "lighter_current_version", old.subject.id,
+                                              old=version.version, new=now))
+            continue
+        for new, new_finding in alternatives.get(rec_id, []):
+            if _weight(rulebook, new) < _weight(rulebook, result.chosen[rec_id][0]):
                 new.steps.append(EscalationStep(
                     step="mitigating", before=old.forms[0], after=new.forms[0],
                     reason=rulebook.say.step("lighter_current_version", old=old.rule_version,
                                              new=new.rule_version)))
-                chosen[rec_id] = (new, finding)
-    return chosen
+                result.chosen[rec_id] = (new, new_finding)
+
+
+def _one_per_matter(chosen: Chosen, rulebook: Rulebook) -> Chosen:
+    """Recommendations about one person whose evidence overlaps are one matter: one
+    recommendation citing each ground, with the heaviest ground's form, under the
+    smallest of their ids (stable whichever ground weighs most)."""
+    by_person: dict[str, list[str]] = {}
+    for rec_id, (explanation, _) in chosen.items():
+        by_person.setdefault(explanation.subject.id, []).append(rec_id)
+    merged: Chosen = {}
+    for ids in by_person.values():
+        groups: list[tuple[set[str], list[str]]] = []
+        for rec_id in sorted(ids):
+            evidence = _evidence(chosen[rec_id][0])
+            touching = [g for g in groups if g[0] & evidence]
+            for group in touching:
+                groups.remove(group)
+                evidence |= group[0]
+            groups.append((evidence, sorted([rec_id, *(i for g in touching for i in g[1])])))
+        for _, members in groups:
+            ranked = sorted(members, key=lambda i: (
+                [-w for w in _weight(rulebook, chosen[i][0])], chosen[i][0].rule_id))
+            primary, finding = chosen[ranked[0]]
+            if len(members) > 1:
+                primary = _with_grounds(primary, [chosen[i][0] for i in ranked[1:]])
+            merged[members[0]] = (primary, finding)
+    return merged
+
+
+def _with_grounds(primary: Explanation, others: list[Explanation]) -> Explanation:
+    seen = _evidence(primary)
+    evidence = list(primary.evidence)
+    for other in others:
+        for fact in other.evidence:
+            if f"{fact.kind}:{fact.id}" not in seen:
+                seen.add(f"{fact.kind}:{fact.id}")
+                evidence.append(fact)
+    grounds = [Ground(rule_id=o.rule_id, rule_version=o.rule_version, rule_title=o.rule_title,
+                      rule_file=o.rule_file, circumstance=o.circumstance,
+                      circumstance_label=o.circumstance_label, basis=o.basis, forms=o.forms)
+               for o in others]
+    return primary.model_copy(update={"evidence": evidence, "grounds": grounds})

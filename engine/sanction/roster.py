@@ -1,4 +1,4 @@
-"""Who held which post when, and who is under case review: read once per evaluation."""
+"""Who held which post when, who leads whom, and who is under case review: read once per run."""
 
 from __future__ import annotations
 
@@ -9,10 +9,19 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from engine.rulebook.spec import Leadership
 from facts.store import stream
 from facts.tables import AccountabilityRow, PersonRow, PostRow, UnitRow, ViolationRow
 
 ROLE_ORDER = ("secretary", "deputy_secretary", "discipline_secretary", "member")
+
+
+@dataclass
+class Actors:
+    """A violation's actors as persons: ids found, and names that fit several persons."""
+
+    ids: set[str]
+    ambiguous: dict[str, list[str]]  # name -> the person ids it could be
 
 
 @dataclass
@@ -22,7 +31,7 @@ class Roster:
     posts_by_unit: dict[str, list[dict[str, Any]]]
     posts_by_person: dict[str, list[dict[str, Any]]]
     accountability: dict[str, list[dict[str, Any]]]  # person -> past accountability facts
-    case_filed: dict[str, list[dict[str, Any]]]  # person -> violations under case review
+    cases: dict[str, list[dict[str, Any]]]  # person -> violations with a case filed against them
     by_name: dict[str, list[str]]  # person name -> ids (actors may be given by name)
 
     @staticmethod
@@ -43,16 +52,13 @@ class Roster:
         accountability: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for fact in rows(AccountabilityRow, AccountabilityRow.__table__.c.date <= as_of):
             accountability[fact["person"]].append(fact)
-        case_filed: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        roster = Roster(persons, {u["id"]: u for u in rows(UnitRow)}, posts_by_unit,
+                        posts_by_person, accountability, defaultdict(list), dict(by_name))
         violations = ViolationRow.__table__.c
         for fact in rows(ViolationRow, violations.case_filed.is_(True), violations.date <= as_of):
-            for actor in fact["actors"]:
-                # actors may be person ids or, from some exports, names (unique names only)
-                ids = [actor] if actor in persons else by_name.get(actor, [])
-                if len(ids) == 1:
-                    case_filed[ids[0]].append(fact)
-        return Roster(persons, {u["id"]: u for u in rows(UnitRow)}, posts_by_unit,
-                      posts_by_person, accountability, case_filed, dict(by_name))
+            for person in roster.actors(fact).ids:
+                roster.cases[person].append(fact)
+        return roster
 
     def holders(self, unit: str, day: date) -> list[dict[str, Any]]:
         """Posts in ``unit`` held on ``day``, most senior role first."""
@@ -65,14 +71,61 @@ class Roster:
         held.sort(key=lambda p: (ROLE_ORDER.index(p["role"]), p["start"]))
         return held[0] if held else None
 
-    def actors(self, fact: dict[str, Any]) -> set[str]:
-        """Person ids among a violation's actors (names resolved when unique)."""
-        found = set()
+    def actors(self, fact: dict[str, Any]) -> Actors:
+        """A violation's actors: ids as given; a name only when exactly one person of that
+        name was in the violation's unit on its date (held a post there, or belongs to it)."""
+        found = Actors(set(), {})
         for actor in fact.get("actors") or []:
-            ids = [actor] if actor in self.persons else self.by_name.get(actor, [])
-            if len(ids) == 1:
-                found.add(ids[0])
+            if actor in self.persons:
+                found.ids.add(actor)
+                continue
+            named = self.by_name.get(actor, [])
+            here = [p for p in named if self._in_unit(p, fact["unit"], fact["date"])]
+            if len(here) == 1:
+                found.ids.add(here[0])
+            elif len(here) > 1:
+                found.ambiguous[actor] = here
         return found
+
+    def _in_unit(self, person: str, unit: str, day: date) -> bool:
+        return self.persons[person]["unit"] == unit or any(
+            p["unit"] == unit and _active(p, day) for p in self.posts_by_person.get(person, []))
+
+    def ancestors(self, unit: str) -> list[str]:
+        """The units above ``unit``, nearest first (the unit tree, by ``parent``)."""
+        found: list[str] = []
+        current = self.units.get(unit, {}).get("parent")
+        while current and current not in found and current != unit:
+            found.append(current)
+            current = self.units.get(current, {}).get("parent")
+        return found
+
+    def leads(self, leader: str, person: str, day: date, rule: Leadership) -> bool:
+        """Whether ``leader`` held a leading post over ``person`` on ``day`` (主管领导).
+
+        Read from posts and the unit tree: a leading role in the person's own unit that
+        outranks the person's role there, a leading role in a unit above it, or a county
+        leader over anyone who is not one (the county secretary over everyone).
+        """
+        if leader == person or leader not in self.persons or person not in self.persons:
+            return False
+        category = self.persons[leader].get("category")
+        if category == rule.top:
+            return True
+        if category in rule.county_leaders and \
+                self.persons[person].get("category") not in rule.county_leaders:
+            return True
+        post = self.post_of(person, day)
+        unit = post["unit"] if post else self.persons[person]["unit"]
+        rank = ROLE_ORDER.index(post["role"]) if post else len(ROLE_ORDER)
+        for held in self.posts_by_person.get(leader, []):
+            if not _active(held, day) or held["role"] not in rule.roles:
+                continue
+            if held["unit"] == unit and ROLE_ORDER.index(held["role"]) < rank:
+                return True
+            if held["unit"] in self.ancestors(unit):
+                return True
+        return False
 
 
 def _active(post: dict[str, Any], day: date) -> bool:

@@ -1,0 +1,202 @@
+"""Committing a run: the recommendations it made, reconciled with those already stored.
+
+A recommendation follows its facts. Its identity is the matter: a new finding whose
+evidence overlaps a stored recommendation about the same person *is* that recommendation
+(a backdated fact joining a cluster, a second failed re-check of one reminder). A pending
+recommendation the run no longer finds is withdrawn, with the reason and the run; one the
+run finds again is reinstated. A decided one (approved, amended, rejected) is never changed
+by a run: it is flagged ``facts_changed`` with what changed, for a reviewer to look at.
+Nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from engine.match.findings import Finding
+from engine.rulebook import Rulebook
+from engine.sanction.explanation import Explanation
+from engine.sanction.recommend import Recommended
+from facts.recommendation_tables import EvaluationRun, RecommendationRow
+from facts.store import fact_content
+from facts.tables import TABLES
+
+DECIDED = ("approved", "amended", "rejected")
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    as_of: date
+    rulebook_hash: str
+    counts: dict[str, Any]
+    timings: dict[str, float]
+    new: list[str] = field(default_factory=list)  # recommendations this run created
+    changed: list[str] = field(default_factory=list)  # pending ones whose explanation changed
+    unchanged: list[str] = field(default_factory=list)
+    reinstated: list[str] = field(default_factory=list)  # withdrawn before, found again
+    withdrawn: list[str] = field(default_factory=list)  # pending, no longer found
+    flagged: list[str] = field(default_factory=list)  # decided, whose facts changed
+    set_aside: list[dict[str, Any]] = field(default_factory=list)  # findings without one
+    findings: list[Finding] = field(default_factory=list)  # what the rules found (not stored)
+
+
+def _comparable(explanation: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in explanation.items() if k != "as_of"}, sort_keys=True,
+                      ensure_ascii=False, default=str)
+
+
+def _values(explanation: Explanation, rulebook: Rulebook) -> dict[str, Any]:
+    return dict(
+        person=explanation.subject.id, person_name=explanation.subject.name,
+        unit=explanation.post.unit, circumstance=explanation.circumstance,
+        responsibility=explanation.responsibility, degree=explanation.degree,
+        form=explanation.forms[0], proposer=explanation.proposer,
+        rule=explanation.rule_id, rule_version=explanation.rule_version,
+        conduct_date=explanation.conduct_date,
+        evidence=[f"{e.kind}:{e.id}" for e in explanation.evidence],
+        explanation=explanation.model_dump(mode="json"), rulebook_hash=rulebook.hash)
+
+
+def _continuity(chosen: dict[str, tuple[Explanation, Finding]], stored: dict[str, Any]
+                ) -> dict[str, tuple[Explanation, Finding]]:
+    """New ids of matters already stored under another id take the stored id."""
+    result = {rec_id: item for rec_id, item in chosen.items() if rec_id in stored}
+    for rec_id in sorted(set(chosen) - set(stored)):
+        explanation = chosen[rec_id][0]
+        evidence = {f"{e.kind}:{e.id}" for e in explanation.evidence}
+        same = [row for row in stored.values()
+                if row.person == explanation.subject.id and row.id not in chosen
+                and row.id not in result and evidence & set(row.evidence)]
+        if same:
+            best = max(same, key=lambda row: (len(evidence & set(row.evidence)), row.created))
+            result[best.id] = chosen[rec_id]
+        else:
+            result[rec_id] = chosen[rec_id]
+    return result
+
+
+def _changes(old: dict[str, Any], new: dict[str, Any] | None, current: dict[str, dict[str, Any]],
+             rulebook: Rulebook, run_id: int) -> list[str]:
+    """What changed under a recommendation, in Chinese: evidence, corrected facts, forms, rule."""
+    say = rulebook.say.text
+    labels = rulebook.labels.forms
+    before = {f"{e['kind']}:{e['id']}": e.get("fields", {}) for e in old["evidence"]}
+    after = {f"{e['kind']}:{e['id']}": e.get("fields", {}) for e in new["evidence"]} if new else {}
+    found: list[str] = []
+    for ref, fields in before.items():
+        now = after.get(ref) or current.get(ref)
+        if now is None:
+            found.append(say("changes", "fact_gone", ref=ref))
+            continue
+        corrected = [f"{name}：{fields.get(name)}→{now.get(name)}" for name in sorted(fields)
+                     if name != "attrs" and fields.get(name) != now.get(name)]
+        if corrected:
+            found.append(say("changes", "fact_corrected", ref=ref, fields="，".join(corrected)))
+        elif new is not None and ref not in after:
+            found.append(say("changes", "evidence_removed", ref=ref))
+    found += [say("changes", "evidence_added", ref=ref) for ref in after if ref not in before]
+    if new is not None:
+        if old["forms"] != new["forms"]:
+            found.append(say("changes", "forms",
+                             before="＋".join(labels.get(f, f) for f in old["forms"]),
+                             after="＋".join(labels.get(f, f) for f in new["forms"])))
+        if (old["rule_id"], old["rule_version"]) != (new["rule_id"], new["rule_version"]):
+            found.append(say("changes", "rule_version", before=old["rule_version"],
+                             after=new["rule_version"]))
+    else:
+        found.insert(0, say("changes", "not_found", run=run_id))
+    return found
+
+
+def _current_facts(connection: Connection, refs: set[str]) -> dict[str, dict[str, Any]]:
+    """The stored content of the facts named "kind:id", as they are now."""
+    by_kind: dict[str, list[str]] = {}
+    for ref in refs:
+        kind, _, fact_id = ref.partition(":")
+        if kind in TABLES:
+            by_kind.setdefault(kind, []).append(fact_id)
+    found = {}
+    for kind, ids in by_kind.items():
+        table = TABLES[kind].__table__
+        for row in connection.execute(select(table).where(table.c.id.in_(ids))).mappings():
+            found[f"{kind}:{row['id']}"] = fact_content(row)
+    return found
+
+
+def commit(connection: Connection, run_id: int, recommended: Recommended, rulebook: Rulebook,
+           result: RunResult) -> None:
+    """Write the run's recommendations inside the run's transaction (see the module docstring)."""
+    table = RecommendationRow.__table__
+    stored = {r.id: r for r in connection.execute(select(
+        table.c.id, table.c.status, table.c.person, table.c.evidence, table.c.explanation,
+        table.c.facts_changed, table.c.created))}
+    chosen = _continuity(recommended.chosen, stored)
+    missing = [row for rec_id, row in stored.items()
+               if rec_id not in chosen and row.status != "withdrawn"]
+    refs = {ref for row in list(stored.values()) for ref in row.evidence}
+    current = _current_facts(connection, refs) if stored else {}
+    now = datetime.now(UTC)
+    for rec_id in sorted(chosen):
+        explanation, _ = chosen[rec_id]
+        values = _values(explanation, rulebook)
+        previous = stored.get(rec_id)
+        if previous is None:
+            connection.execute(insert(table).values(id=rec_id, run_id=run_id, status="pending",
+                                                    created=now, **values))
+            result.new.append(rec_id)
+        elif previous.status == "withdrawn":
+            connection.execute(update(table).where(table.c.id == rec_id).values(
+                status="pending", status_run=run_id,
+                status_reason=rulebook.say.text("changes", "reinstated", run=run_id), **values))
+            result.reinstated.append(rec_id)
+        elif previous.status in DECIDED:
+            changes = _changes(previous.explanation, values["explanation"], current, rulebook,
+                               run_id)
+            if changes and (previous.facts_changed or {}).get("changes") != changes:
+                connection.execute(update(table).where(table.c.id == rec_id).values(
+                    facts_changed={"run": run_id, "changes": changes}))
+                result.flagged.append(rec_id)
+            else:
+                result.unchanged.append(rec_id)
+        elif _comparable(previous.explanation) != _comparable(values["explanation"]):
+            connection.execute(update(table).where(table.c.id == rec_id).values(**values))
+            result.changed.append(rec_id)
+        else:
+            result.unchanged.append(rec_id)
+    for row in missing:
+        evidence = set(row.evidence)
+        reasons = [item.detail for item in recommended.set_aside
+                   if evidence & set(item.facts) and item.person in (None, row.person)]
+        changes = reasons + _changes(row.explanation, None, current, rulebook, run_id)
+        if row.status == "pending":
+            connection.execute(update(table).where(table.c.id == row.id).values(
+                status="withdrawn", status_run=run_id, status_reason="；".join(changes)))
+            result.withdrawn.append(row.id)
+        elif (row.facts_changed or {}).get("changes") != changes:
+            connection.execute(update(table).where(table.c.id == row.id).values(
+                facts_changed={"run": run_id, "changes": changes}))
+            result.flagged.append(row.id)
+    result.set_aside = [item.as_json() for item in recommended.set_aside]
+
+
+def record(connection: Connection, result: RunResult, counts: Counter,
+           chosen: dict[str, tuple[Explanation, Finding]]) -> None:
+    """The run's counts and set-aside findings, on its row; the run is committed with them."""
+    counts.update(recommendations=len(chosen), new=len(result.new), changed=len(result.changed),
+                  unchanged=len(result.unchanged), reinstated=len(result.reinstated),
+                  withdrawn=len(result.withdrawn), facts_changed=len(result.flagged),
+                  set_aside=len(result.set_aside))
+    by_circumstance = Counter(e.circumstance for e, _ in chosen.values())
+    result.counts = {**dict(counts),
+                     "by_circumstance": {str(k): v for k, v in sorted(by_circumstance.items())}}
+    connection.execute(update(EvaluationRun.__table__).where(
+        EvaluationRun.__table__.c.id == result.run_id).values(
+        status="committed", finished=datetime.now(UTC), counts=result.counts,
+        timings=result.timings, set_aside=result.set_aside))
