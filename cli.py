@@ -275,7 +275,12 @@ def _print_run(result, store) -> None:  # noqa: ANN001
     counts = result.counts
     click.echo(f"评估日期 {result.as_of}　规则库 {result.rulebook_hash[:12]}　运行 #{result.run_id}")
     click.echo(f"问责建议 {counts['recommendations']} 条：新增 {counts['new']}，"
-               f"更新 {counts['changed']}，未变 {counts['unchanged']}　用时 {result.timings['total_s']} 秒")
+               f"更新 {counts['changed']}，未变 {counts['unchanged']}，重新认定 {counts['reinstated']}"
+               f"　用时 {result.timings['total_s']} 秒")
+    needs_check = sum(1 for item in result.set_aside if item["kind"] == "needs_check")
+    click.echo(f"撤回 {counts['withdrawn']} 条，已决定但事实变化 {counts['facts_changed']} 条，"
+               f"认定事实但未提出建议 {counts['set_aside']} 项（其中待核查 {needs_check} 项，"
+               "详见 wenze runs --json）")
     ids = result.new + result.changed + result.unchanged
     click.echo(run_summary(list_recommendations(store, ids=ids, with_explanation=True)))
 
@@ -359,7 +364,7 @@ def recommendations() -> None:
 
 @recommendations.command("list")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array of objects.")
-@click.option("--status", type=click.Choice(["pending", "approved", "amended", "rejected"]))
+@click.option("--status", type=click.Choice(["pending", "approved", "amended", "rejected", "withdrawn"]))
 @click.option("--circumstance", type=click.IntRange(1, 4))
 @rules_option
 @db_option
@@ -412,7 +417,9 @@ def runs(as_json: bool, limit: int, db_url: str | None) -> None:
         counts = run["counts"]
         click.echo(f"#{run['id']:<4} {run['status']:<9} as-of {run['as_of']}  rules {run['rulebook_hash'][:12]}  "
                    f"started {run['started']}  recommendations {counts.get('recommendations', '-')} "
-                   f"(new {counts.get('new', '-')})  {run['timings'].get('total_s', '-')} s"
+                   f"(new {counts.get('new', '-')}, withdrawn {counts.get('withdrawn', '-')}, "
+                   f"facts changed {counts.get('facts_changed', '-')}, "
+                   f"set aside {counts.get('set_aside', '-')})  {run['timings'].get('total_s', '-')} s"
                    + (f"  error: {counts['error']}" if "error" in counts else ""))
 
 

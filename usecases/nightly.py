@@ -83,6 +83,7 @@ def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook
     _write(folder / "run.json", json.dumps({
         "run": run.run_id, "as_of": run.as_of.isoformat(), "rulebook": run.rulebook_hash,
         "counts": run.counts, "timings": run.timings, "new": run.new,
+        "withdrawn": run.withdrawn, "facts_changed": run.flagged, "set_aside": run.set_aside,
         "documents": [p.name for p in paths]}, ensure_ascii=False, indent=1).encode("utf-8"))
     return NightlyReport(run, folder, paths)
 

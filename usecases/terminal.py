@@ -46,8 +46,15 @@ def format_detail(item: dict[str, Any], labels: Labels) -> str:
         f"提议：{e['proposer_label']}　决定：{e['decider_label']}"
         + ("" if e["proposer_may_impose"] else "（提议方仅可提出建议）"),
     ]
+    for ground in e.get("grounds", []):
+        out.append(f"另一项依据：{ground['rule_title']}（{ground['rule_id']} 第{ground['rule_version']}版）")
     if e.get("route_note"):
         out.append(f"处理途径：{e['route_note']}")
+    if item.get("status_reason"):
+        out.append(f"状态说明（第{item['status_run']}次评估）：{item['status_reason']}")
+    if item.get("facts_changed"):
+        changed = item["facts_changed"]
+        out.append(f"事实已变化（第{changed['run']}次评估），请复核：{'；'.join(changed['changes'])}")
     out.append(f"规则库哈希：{e['rulebook_hash'][:16]}")
     return "\n".join(out)
 

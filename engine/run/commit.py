@@ -83,7 +83,7 @@ def _continuity(chosen: dict[str, tuple[Explanation, Finding]], stored: dict[str
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any] | None, current: dict[str, dict[str, Any]],
-             rulebook: Rulebook, run_id: int) -> list[str]:
+             rulebook: Rulebook) -> list[str]:
     """What changed under a recommendation, in Chinese: evidence, corrected facts, forms, rule."""
     say = rulebook.say.text
     labels = rulebook.labels.forms
@@ -111,7 +111,7 @@ def _changes(old: dict[str, Any], new: dict[str, Any] | None, current: dict[str,
             found.append(say("changes", "rule_version", before=old["rule_version"],
                              after=new["rule_version"]))
     else:
-        found.insert(0, say("changes", "not_found", run=run_id))
+        found.insert(0, say("changes", "not_found"))
     return found
 
 
@@ -154,11 +154,10 @@ def commit(connection: Connection, run_id: int, recommended: Recommended, rulebo
         elif previous.status == "withdrawn":
             connection.execute(update(table).where(table.c.id == rec_id).values(
                 status="pending", status_run=run_id,
-                status_reason=rulebook.say.text("changes", "reinstated", run=run_id), **values))
+                status_reason=rulebook.say.text("changes", "reinstated"), **values))
             result.reinstated.append(rec_id)
         elif previous.status in DECIDED:
-            changes = _changes(previous.explanation, values["explanation"], current, rulebook,
-                               run_id)
+            changes = _changes(previous.explanation, values["explanation"], current, rulebook)
             if changes and (previous.facts_changed or {}).get("changes") != changes:
                 connection.execute(update(table).where(table.c.id == rec_id).values(
                     facts_changed={"run": run_id, "changes": changes}))
@@ -174,7 +173,7 @@ def commit(connection: Connection, run_id: int, recommended: Recommended, rulebo
         evidence = set(row.evidence)
         reasons = [item.detail for item in recommended.set_aside
                    if evidence & set(item.facts) and item.person in (None, row.person)]
-        changes = reasons + _changes(row.explanation, None, current, rulebook, run_id)
+        changes = reasons + _changes(row.explanation, None, current, rulebook)
         if row.status == "pending":
             connection.execute(update(table).where(table.c.id == row.id).values(
                 status="withdrawn", status_run=run_id, status_reason="；".join(changes)))

@@ -24,7 +24,9 @@ def _public(row: dict[str, Any], with_explanation: bool) -> dict[str, Any]:
         "proposer": row["proposer"], "decider": explanation["decider"],
         "route": explanation["route"], "rule": row["rule"], "rule_version": row["rule_version"],
         "conduct_date": row["conduct_date"].isoformat(), "evidence": row["evidence"],
-        "status": row["status"], "rulebook_hash": row["rulebook_hash"],
+        "status": row["status"], "status_reason": row["status_reason"],
+        "status_run": row["status_run"], "facts_changed": row["facts_changed"],
+        "rulebook_hash": row["rulebook_hash"],
     }
     if with_explanation:
         item["explanation"] = explanation

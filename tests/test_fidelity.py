@@ -1,0 +1,286 @@
+"""Legal fidelity, as a discipline officer would check it: a recommendation follows its facts,
+one matter gives one recommendation, only a leader's reminder or proposal founds anything,
+the direct wrongdoer is not held to account for his own act, and nothing is set aside
+silently. Cases are written from the responsibility list and the 2019 问责条例."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import update
+
+import cli
+from engine.rulebook import load_rulebook
+from engine.run.evaluate import evaluate
+from engine.run.read import get_recommendation, list_recommendations, list_runs
+from facts.ingest import ingest
+from facts.recommendation_tables import RecommendationRow
+from tests.conftest import copy_county, load, write_jsonl
+from tests.engine_support import AS_OF, c2, person, post, run, unit, violation
+
+
+def _all(store) -> list[dict]:
+    return list_recommendations(store, with_explanation=True)
+
+
+def _set_aside(store) -> list[tuple[str | None, str]]:
+    (latest,) = list_runs(store, 1)
+    return [(item["person"], item["reason"]) for item in latest["set_aside"]]
+
+
+def _replace(store, tmp_path: Path, facts: list[dict], name: str) -> None:
+    report = ingest(store, [write_jsonl(tmp_path / name, facts)], replace=True)
+    assert not report.errors, [str(e) for e in report.errors]
+
+
+def _approve(store, rec_id: str) -> None:
+    table = RecommendationRow.__table__
+    with store.begin() as connection:
+        connection.execute(update(table).where(table.c.id == rec_id).values(status="approved"))
+
+
+RECHECK_EFFECTIVE = {"kind": "rectification", "id": "RC1", "reminder": "RM1", "person": "P1",
+                     "date": "2026-05-12", "effective": True}
+
+
+# ---------------------------------------------------------------- 1. it follows its facts
+
+
+def test_a_corrected_recheck_withdraws_the_pending_recommendation_and_says_why(
+        store, tmp_path) -> None:
+    (item,) = run(store, c2(), tmp_path)
+    _replace(store, tmp_path, [RECHECK_EFFECTIVE], "corrected.jsonl")
+    result = evaluate(store, AS_OF)
+    assert result.withdrawn == [item["id"]] and result.counts["withdrawn"] == 1
+    after = get_recommendation(store, item["id"])  # never deleted
+    assert after["status"] == "withdrawn" and after["status_run"] == result.run_id
+    assert "rectification:RC1已更正" in after["status_reason"]
+    assert "effective：False→True" in after["status_reason"]
+    # corrected back: the same recommendation is found again and reinstated, not duplicated
+    _replace(store, tmp_path, [{**RECHECK_EFFECTIVE, "effective": False}], "again.jsonl")
+    again = evaluate(store, AS_OF)
+    assert again.reinstated == [item["id"]] and len(_all(store)) == 1
+    assert get_recommendation(store, item["id"])["status"] == "pending"
+
+
+def test_a_decided_recommendation_is_never_changed_by_a_run_but_flagged(sqlite_store,
+                                                                       tmp_path) -> None:
+    (item,) = run(sqlite_store, c2(), tmp_path)
+    _approve(sqlite_store, item["id"])
+    _replace(sqlite_store, tmp_path, [RECHECK_EFFECTIVE], "corrected.jsonl")
+    result = evaluate(sqlite_store, AS_OF)
+    after = get_recommendation(sqlite_store, item["id"])
+    assert after["status"] == "approved" and after["explanation"] == item["explanation"]
+    assert result.flagged == [item["id"]] and result.counts["facts_changed"] == 1
+    changed = after["facts_changed"]
+    assert changed["run"] == result.run_id
+    assert any("rectification:RC1已更正" in text for text in changed["changes"])
+    # a second run with nothing new flags nothing again
+    assert evaluate(sqlite_store, AS_OF).flagged == []
+
+
+def test_the_cli_run_report_and_runs_count_withdrawn_and_flagged(sqlite_store, tmp_path) -> None:
+    run(sqlite_store, c2(), tmp_path)
+    _replace(sqlite_store, tmp_path, [RECHECK_EFFECTIVE], "corrected.jsonl")
+    db = str(sqlite_store.url)
+    result = CliRunner().invoke(cli.main, ["evaluate", "--as-of", "2026-11-25", "--db", db])
+    assert result.exit_code == 0 and "撤回 1 条" in result.output
+    runs = CliRunner().invoke(cli.main, ["runs", "--db", db])
+    assert "withdrawn 1" in runs.output
+    shown = CliRunner().invoke(cli.main, ["recommendations", "list", "--status", "withdrawn",
+                                          "--db", db])
+    assert "已撤回" in shown.output
+
+
+# ---------------------------------------------------------------- 2. one matter
+
+
+def test_a_second_failed_recheck_of_one_reminder_is_the_same_recommendation(store,
+                                                                          tmp_path) -> None:
+    (first,) = run(store, c2(), tmp_path)
+    load(store, [{"kind": "rectification", "id": "RC2", "reminder": "RM1", "person": "P1",
+                  "date": "2026-07-01", "effective": False}], tmp_path, "second.jsonl")
+    evaluate(store, AS_OF)
+    (item,) = _all(store)
+    assert item["id"] == first["id"]
+    assert {"rectification:RC1", "rectification:RC2"} <= set(item["evidence"])
+
+
+def _water(*violations: dict) -> list[dict]:
+    return [unit("U1", "县水利局"), person("P1", "陈书记", "U1"), person("P2", "吴纪委", "U1"),
+            person("S1", "周某", "U1"), person("S2", "吴某", "U1"),
+            post("P1", "U1", "secretary"), post("P2", "U1", "discipline_secretary"), *violations]
+
+
+def test_a_backdated_violation_joining_a_cluster_updates_that_recommendation(sqlite_store,
+                                                                            tmp_path) -> None:
+    items = run(sqlite_store, _water(
+        violation("V1", "U1", "2026-03-10", ["S1"], "conduct", "minor"),
+        violation("V2", "U1", "2026-05-10", ["S1"], "conduct", "minor"),
+        violation("V3", "U1", "2026-07-10", ["S1"], "conduct", "minor")), tmp_path)
+    before = {i["person"]: i["id"] for i in items}
+    load(sqlite_store, [violation("V0", "U1", "2026-02-10", ["S1"], "conduct", "minor")],
+         tmp_path, "late.jsonl")
+    evaluate(sqlite_store, AS_OF)
+    after = {i["person"]: i for i in _all(sqlite_store) if i["status"] == "pending"}
+    assert {p: i["id"] for p, i in after.items()} == before  # same recommendations, no second
+    assert all("violation:V0" in i["evidence"] for i in after.values())
+
+
+def test_several_staff_and_frequent_problems_on_the_same_facts_are_one_recommendation(
+        sqlite_store, tmp_path) -> None:
+    items = run(sqlite_store, _water(
+        violation("V1", "U1", "2026-03-10", ["S1"], "conduct", "minor"),
+        violation("V2", "U1", "2026-05-10", ["S1"], "conduct", "minor"),
+        violation("V3", "U1", "2026-07-10", ["S1", "S2"], "work_discipline", "serious")), tmp_path)
+    by_person = {i["person"]: i for i in items}
+    assert sorted(by_person) == ["P1", "P2"]  # one each, not one per rule
+    for item in by_person.values():
+        rules = {item["rule"], *(g["rule_id"] for g in item["explanation"]["grounds"])}
+        assert rules == {"c3-several-staff-violation", "c3-frequent-problems"}
+        assert len(item["explanation"]["forms"]) >= 1
+
+
+def test_an_approved_recommendation_is_no_prior_of_its_own_matter(sqlite_store, tmp_path) -> None:
+    (first,) = run(sqlite_store, c2(), tmp_path)
+    _approve(sqlite_store, first["id"])
+    load(sqlite_store, [{"kind": "rectification", "id": "RC2", "reminder": "RM1", "person": "P1",
+                         "date": "2026-07-01", "effective": False}], tmp_path, "second.jsonl")
+    result = evaluate(sqlite_store, AS_OF)
+    assert result.new == []  # not a second recommendation escalated by the first
+    (item,) = _all(sqlite_store)
+    assert item["status"] == "approved"
+    assert result.flagged == [first["id"]]
+    assert any("新增证据rectification:RC2" in t for t in item["facts_changed"]["changes"])
+
+
+# ---------------------------------------------------------------- 4. who may propose
+
+
+def _c2_by(issuer: str, *extra: dict) -> list[dict]:
+    facts = c2()
+    for fact in facts:
+        if fact["kind"] == "reminder":
+            fact["issuer"] = issuer
+    return [*facts, *extra]
+
+
+def test_a_reminder_the_person_issued_to_himself_founds_nothing(sqlite_store, tmp_path) -> None:
+    assert run(sqlite_store, _c2_by("P1"), tmp_path) == []
+    assert ("P1", "self_proposer") in _set_aside(sqlite_store)
+
+
+def test_a_reminder_from_a_peer_founds_nothing_and_is_listed_for_a_check(sqlite_store,
+                                                                       tmp_path) -> None:
+    peer = [unit("U2", "卢峰镇某村"), person("P9", "同级支书", "U2", category="branch_secretary"),
+            post("P9", "U2", "secretary")]
+    assert run(sqlite_store, _c2_by("P9", *peer), tmp_path) == []
+    (latest,) = list_runs(sqlite_store, 1)
+    (entry,) = latest["set_aside"]
+    assert entry["kind"] == "needs_check" and entry["reason"] == "unauthorised_proposer"
+    assert "同级支书" in entry["detail"] and "不负有领导职责" in entry["detail"]
+
+
+def test_the_secretary_of_a_unit_above_may_remind(sqlite_store, tmp_path) -> None:
+    """主管领导 is read from posts and the unit tree: the township's secretary leads the
+    secretary of a village branch under it."""
+    facts = _c2_by("T1", unit("U0", "卢峰镇党委", "township"),
+                   person("T1", "镇党委书记", "U0", category="township_secretary"),
+                   post("T1", "U0", "secretary"))
+    for fact in facts:
+        if fact["kind"] == "unit" and fact["id"] == "U1":
+            fact["parent"] = "U0"
+    (item,) = run(sqlite_store, facts, tmp_path)
+    assert item["proposer"] == "person:T1"
+
+
+def test_a_proposal_from_someone_without_a_leading_post_founds_nothing(sqlite_store,
+                                                                      tmp_path) -> None:
+    facts = [unit("U1", "县农业局"), person("P1", "黄书记", "U1"), person("M1", "班子成员", "U1"),
+             post("P1", "U1", "secretary"), post("M1", "U1", "member"),
+             {"kind": "proposal", "id": "PR1", "person": "P1", "proposer": "M1",
+              "date": "2026-09-01", "reason": "整顿不力"}]
+    assert run(sqlite_store, facts, tmp_path) == []
+    assert ("P1", "unauthorised_proposer") in _set_aside(sqlite_store)
+
+
+# ---------------------------------------------------------------- 5. actors
+
+
+def test_a_name_two_persons_of_the_unit_bear_is_checked_not_guessed(sqlite_store,
+                                                                   tmp_path) -> None:
+    facts = _water(violation("V1", "U1", "2026-05-10", ["王五", "S1"], "conduct", "serious"))
+    facts += [person("W1", "王五", "U1"), person("W2", "王五", "U1")]
+    assert run(sqlite_store, facts, tmp_path) == []
+    (latest,) = list_runs(sqlite_store, 1)
+    (entry,) = latest["set_aside"]
+    assert (entry["kind"], entry["reason"]) == ("needs_check", "ambiguous_actor")
+    assert "王五" in entry["detail"] and "W1" in entry["detail"] and "W2" in entry["detail"]
+
+
+def test_a_name_unique_in_the_unit_is_that_person_even_if_others_elsewhere_share_it(
+        sqlite_store, tmp_path) -> None:
+    """The secretary 陈书记 gambled with a staff member; a 陈书记 of another unit exists.
+    In his own unit the name is his: he is the wrongdoer, not held for leadership."""
+    facts = _water(violation("V1", "U1", "2026-05-10", ["陈书记", "S1"], "conduct", "serious"))
+    facts += [unit("U9", "县林业局"), person("X1", "陈书记", "U9")]
+    items = run(sqlite_store, facts, tmp_path)
+    assert [i["person"] for i in items] == ["P2"]
+    assert ("P1", "direct_wrongdoer") in _set_aside(sqlite_store)
+
+
+# ---------------------------------------------------------------- 8. 从旧兼从轻, both ways
+
+V2_NOT_ACCOUNTABLE = """
+  - version: 2
+    effective: {from: 2026-06-01}
+    basis:
+      - document: 某修订后的规定
+        article: 第一条
+        text: 领导班子不团结且造成严重后果的，应当问责。
+    match:
+      - fact: disunity
+        as: report
+        where: {affects_work: true, public_reaction: true, attrs.consequence: grave}
+    finding:
+      subject: {unit: report.unit}
+      team: true
+      severity: serious
+      proposer: discipline_commission
+      conduct_date: report.date
+"""
+
+
+def test_conduct_the_current_version_no_longer_holds_accountable_gets_no_recommendation(
+        sqlite_store, tmp_path) -> None:
+    from tests.engine_support import disunity
+
+    items = run(sqlite_store, disunity(), tmp_path)  # 2026-05-20, under version 1
+    assert items
+    folder = copy_county(tmp_path / "rules")
+    path = folder / "circumstances" / "c1_team_disunity.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "effective: {from: 2016-03-01}", "effective: {from: 2016-03-01, to: 2026-05-31}")
+    path.write_text(text + V2_NOT_ACCOUNTABLE, encoding="utf-8")
+    result = evaluate(sqlite_store, AS_OF, load_rulebook(folder))
+    assert result.new == [] and sorted(result.withdrawn) == sorted(i["id"] for i in items)
+    reasons = [get_recommendation(sqlite_store, i["id"])["status_reason"] for i in items]
+    assert all("从旧兼从轻" in r and "现行第2版" in r for r in reasons)
+    assert {reason for _, reason in _set_aside(sqlite_store)} == {"lighter_current_version"}
+
+
+# ---------------------------------------------------------------- 10. nothing silent
+
+
+def test_a_unit_with_no_post_holder_at_the_time_is_listed_not_dropped(sqlite_store,
+                                                                     tmp_path) -> None:
+    facts = [unit("U1", "县水利局"), person("S1", "周某", "U1"), person("S2", "吴某", "U1"),
+             violation("V1", "U1", "2026-05-10", ["S1", "S2"], "conduct", "serious")]
+    assert run(sqlite_store, facts, tmp_path) == []
+    (latest,) = list_runs(sqlite_store, 1)
+    (entry,) = latest["set_aside"]
+    assert (entry["kind"], entry["reason"]) == ("needs_check", "no_post")
+    assert "县水利局" in entry["detail"] and "2026年5月10日" in entry["detail"]
+    result = CliRunner().invoke(cli.main, ["runs", "--json", "--db", str(sqlite_store.url)])
+    assert '"no_post"' in result.output
