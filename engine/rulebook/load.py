@@ -42,7 +42,7 @@ from facts.validation import validation_errors
 SET_ASIDE_REASONS = ("direct_wrongdoer", "exempt", "no_post", "ambiguous_actor", "self_proposer",
                      "unauthorised_proposer", "unverified_report", "lighter_current_version")
 CHANGES = ("not_found", "fact_gone", "fact_corrected", "evidence_added", "evidence_removed",
-           "forms", "rule_version", "reinstated")
+           "forms", "rule_version", "reinstated", "merged")
 
 # The county files besides the rules in circumstances/; each is required.
 COUNTY_FILES: dict[str, type[BaseModel]] = {

@@ -169,11 +169,17 @@ def commit(connection: Connection, run_id: int, recommended: Recommended, rulebo
             result.changed.append(rec_id)
         else:
             result.unchanged.append(rec_id)
+    kept = {rec_id: (item[0].subject.id, {f"{e.kind}:{e.id}" for e in item[0].evidence})
+            for rec_id, item in chosen.items()}
     for row in missing:
         evidence = set(row.evidence)
-        reasons = [item.detail for item in recommended.set_aside
-                   if evidence & set(item.facts) and item.person in (None, row.person)]
-        changes = reasons + _changes(row.explanation, None, current, rulebook)
+        changes = [rulebook.say.text("changes", "merged", into=rec_id)
+                   for rec_id, (person, facts) in sorted(kept.items())
+                   if person == row.person and evidence & facts]
+        if not changes:  # not merged into another: say why it is no longer found
+            changes = [item.detail for item in recommended.set_aside
+                       if evidence & set(item.facts) and item.person in (None, row.person)]
+            changes += _changes(row.explanation, None, current, rulebook)
         if row.status == "pending":
             connection.execute(update(table).where(table.c.id == row.id).values(
                 status="withdrawn", status_run=run_id, status_reason="；".join(changes)))
