@@ -68,9 +68,12 @@ class NightlyReport:
 
 
 def _undocumented(engine: Engine, out_dir: Path) -> set[str]:
-    """Recommendations with no document in any dated folder (e.g. after a failed night)."""
+    """Recommendations with no document in any dated folder (e.g. after a failed night);
+    a withdrawn one gets none: it is not to be issued."""
+    table = RecommendationRow.__table__
     with engine.connect() as connection:
-        ids = connection.execute(select(RecommendationRow.__table__.c.id)).scalars().all()
+        ids = connection.execute(select(table.c.id).where(table.c.status != "withdrawn")
+                                 ).scalars().all()
     written = {p.stem for p in out_dir.glob("*/R*.html")}
     return {i for i in ids if i not in written}
 
@@ -78,7 +81,7 @@ def _undocumented(engine: Engine, out_dir: Path) -> set[str]:
 def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook,
                templates_dir: Path | None, formats: tuple[Format, ...]) -> NightlyReport:
     folder = out_dir / run.as_of.isoformat()
-    todo = sorted(set(run.new) | set(run.changed) | _undocumented(engine, out_dir))
+    todo = sorted({*run.new, *run.changed, *run.reinstated} | _undocumented(engine, out_dir))
     paths = write_documents(engine, folder, todo, run, rulebook, formats, templates_dir)
     _write(folder / "run.json", json.dumps({
         "run": run.run_id, "as_of": run.as_of.isoformat(), "rulebook": run.rulebook_hash,
