@@ -68,12 +68,14 @@ def _continuity(chosen: dict[str, tuple[Explanation, Finding]], stored: dict[str
                 ) -> dict[str, tuple[Explanation, Finding]]:
     """New ids of matters already stored under another id take the stored id."""
     result = {rec_id: item for rec_id, item in chosen.items() if rec_id in stored}
+    by_person: dict[str, list[Any]] = {}
+    for row in stored.values():
+        by_person.setdefault(row.person, []).append(row)
     for rec_id in sorted(set(chosen) - set(stored)):
         explanation = chosen[rec_id][0]
         evidence = {f"{e.kind}:{e.id}" for e in explanation.evidence}
-        same = [row for row in stored.values()
-                if row.person == explanation.subject.id and row.id not in chosen
-                and row.id not in result and evidence & set(row.evidence)]
+        same = [row for row in by_person.get(explanation.subject.id, [])
+                if row.id not in chosen and row.id not in result and evidence & set(row.evidence)]
         if same:
             best = max(same, key=lambda row: (len(evidence & set(row.evidence)), row.created))
             result[best.id] = chosen[rec_id]
@@ -122,7 +124,7 @@ def _current_facts(connection: Connection, refs: set[str]) -> dict[str, dict[str
         kind, _, fact_id = ref.partition(":")
         if kind in TABLES:
             by_kind.setdefault(kind, []).append(fact_id)
-    found = {}
+    found: dict[str, dict[str, Any]] = {}
     for kind, ids in by_kind.items():
         table = TABLES[kind].__table__
         for row in connection.execute(select(table).where(table.c.id.in_(ids))).mappings():
@@ -140,8 +142,9 @@ def commit(connection: Connection, run_id: int, recommended: Recommended, rulebo
     chosen = _continuity(recommended.chosen, stored)
     missing = [row for rec_id, row in stored.items()
                if rec_id not in chosen and row.status != "withdrawn"]
-    refs = {ref for row in list(stored.values()) for ref in row.evidence}
-    current = _current_facts(connection, refs) if stored else {}
+    # the facts as they are now, for what changed under a recommendation that is not pending
+    looked_at = [*missing, *(row for row in stored.values() if row.status in DECIDED)]
+    current = _current_facts(connection, {ref for row in looked_at for ref in row.evidence})
     now = datetime.now(UTC)
     for rec_id in sorted(chosen):
         explanation, _ = chosen[rec_id]
