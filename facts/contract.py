@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from datetime import date as Date
+from datetime import datetime as DateTime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BeforeValidator,
     ConfigDict,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -56,37 +58,90 @@ Form = Literal[
     "expulsion",
 ]
 
+Source = Literal["inspection", "investigation", "ledger", "evaluation", "petition", "other"]
+
+ID_MAX = 255  # longest id (and reference) a fact may have
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# What CSV and XLSX cells from Chinese office software carry, besides ISO dates.
+_LENIENT_DATE = re.compile(
+    r"^(?P<y>\d{4})(?:-(?P<m0>\d{2})-(?P<d0>\d{2})|(?P<sep>[/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
+    r"|年(?P<m2>\d{1,2})月(?P<d2>\d{1,2})日)"
+    r"(?:\s+(?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?$"
+)
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_TRUE = {"true", "1", "yes"}
-_FALSE = {"false", "0", "no"}
+_TRUE = {"true", "1", "yes", "是"}
+_FALSE = {"false", "0", "no", "否"}
+_LIST_SEPARATORS = r"[;；、，,]"
 
 
-def _iso_date(value: Any) -> Any:
-    """Accept dates and ISO ``YYYY-MM-DD`` strings only (no timestamps, no other orders)."""
+def _lenient(info: ValidationInfo | None) -> bool:
+    """CSV and XLSX rows are validated with context ``{"lenient": True}``; JSON Lines are not."""
+    return bool(info is not None and isinstance(info.context, dict) and info.context.get("lenient"))
+
+
+def _midnight_date(value: DateTime) -> Date:
+    if value.time() != DateTime.min.time():
+        raise ValueError(f"expected a date, got a date and time {value:%Y-%m-%d %H:%M:%S} "
+                         "(only a time of 00:00 can be read as a date)")
+    return value.date()
+
+
+def _iso_date(value: Any, info: ValidationInfo | None) -> Any:
+    """A date. JSON Lines: ISO ``YYYY-MM-DD`` text only. CSV/XLSX (lenient) also take
+    ``2026/05/01``, ``2026/5/1``, ``2026.05.01``, ``2026年5月1日`` and date(-time) cells whose time is 00:00."""
+    if isinstance(value, DateTime):
+        return _midnight_date(value)
     if isinstance(value, Date):
-        return value.date() if hasattr(value, "date") and callable(value.date) else value
+        return value
     if isinstance(value, str):
         text = value.strip()
-        if not _ISO_DATE.match(text):
-            raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
-        return Date.fromisoformat(text)
+        if _ISO_DATE.match(text):
+            return Date.fromisoformat(text)
+        match = _LENIENT_DATE.match(text) if _lenient(info) else None
+        if match:
+            month = match["m0"] or match["m"] or match["m2"]
+            day = match["d0"] or match["d"] or match["d2"]
+            try:
+                parsed = DateTime(int(match["y"]), int(month), int(day))
+            except ValueError as exc:
+                raise ValueError(f"not a date: {value!r} ({exc})") from None
+            if match["time"]:
+                parts = [float(p) for p in match["time"].split(":")]
+                if any(parts):
+                    raise ValueError(f"expected a date, got a date and time {value!r} "
+                                     "(only a time of 00:00 can be read as a date)")
+            return parsed.date()
+        if _lenient(info):
+            raise ValueError(f"expected a date (2026-05-01, 2026/5/1, 2026.05.01 or 2026年5月1日), "
+                             f"got {value!r}")
     raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
 
 
-def _boolean(value: Any) -> Any:
+def _boolean(value: Any, info: ValidationInfo | None) -> Any:
+    """JSON Lines: JSON ``true``/``false`` only. CSV/XLSX (lenient) also take 是/否, 1/0,
+    true/false and yes/no in any case, and numeric cells 1/0."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise ValueError(f"expected true or false, got {value!r}")
+    if _lenient(info):
+        if isinstance(value, int | float) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ValueError(f"expected 是/否, true/false or 1/0, got {value!r}")
+    raise ValueError(f"expected JSON true or false, got {value!r}")
 
 
 IsoDate = Annotated[Date, BeforeValidator(_iso_date)]
 Boolean = Annotated[bool, BeforeValidator(_boolean)]
-FactId = Annotated[str, StringConstraints(min_length=1, max_length=64)]  # another fact's id
+FactId = Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX)]  # another fact's id
+
+
+def _default_verified(data: Any) -> Any:
+    """``verified`` not given (or empty): false for a petition (信访举报), true otherwise."""
+    if isinstance(data, dict) and data.get("verified") in (None, ""):
+        source = data.get("source")
+        data = {**data, "verified": not (isinstance(source, str) and source.strip() == "petition")}
+    return data
 
 
 class Fact(SQLModel):
@@ -94,7 +149,7 @@ class Fact(SQLModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(primary_key=True, min_length=1, max_length=64)
+    id: str = Field(primary_key=True, min_length=1, max_length=ID_MAX)
     attrs: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
 
 
@@ -132,6 +187,16 @@ class Ledger(Fact):
     verdict: Verdict = Field(sa_type=String, index=True)
     date: IsoDate = Field(index=True)
 
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period_cell(cls, value: Any, info: ValidationInfo) -> Any:
+        # Excel turns a typed "2026-05" into a date cell on the 1st of the month.
+        if _lenient(info) and isinstance(value, Date) and value.day == 1:
+            if isinstance(value, DateTime) and value.time() != DateTime.min.time():
+                return value
+            return f"{value.year:04d}-{value.month:02d}"
+        return value
+
     @field_validator("period")
     @classmethod
     def _period(cls, value: str) -> str:
@@ -163,6 +228,35 @@ class Reminder(Fact):
     date: IsoDate = Field(index=True)
     matter: str = Field(min_length=1)
     due: IsoDate | None = None
+    basis: list[str] | None = Field(
+        default=None, sa_type=JSON(none_as_null=True), nullable=True,  # type: ignore[call-overload]
+        description="The shortfall(s) the reminder is about, each as kind:id (e.g. inspection:I-9); "
+                    "in CSV/XLSX one cell, entries separated by ; 、 or ，")
+
+    @field_validator("basis", mode="before")
+    @classmethod
+    def _split_basis(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and _lenient(info):
+            return [b.strip() for b in re.split(_LIST_SEPARATORS, value) if b.strip()]
+        return value
+
+    @field_validator("basis")
+    @classmethod
+    def _basis_references(cls, value: list[str] | None) -> list[str] | None:
+        if not value:
+            return None
+        entries = []
+        for entry in value:
+            kind, colon, fact_id = entry.partition(":")
+            kind, fact_id = kind.strip(), fact_id.strip()
+            if not colon or not fact_id:
+                raise ValueError(f"expected kind:id (e.g. inspection:I-9), got {entry!r}")
+            if kind not in KINDS:
+                raise ValueError(f"unknown kind {kind!r} in {entry!r}; known: {', '.join(KINDS)}")
+            if len(fact_id) > ID_MAX:
+                raise ValueError(f"the id in {entry[:40]!r}... is longer than {ID_MAX} characters")
+            entries.append(f"{kind}:{fact_id}")
+        return entries
 
     @model_validator(mode="after")
     def _due_after_date(self) -> Reminder:
@@ -186,6 +280,29 @@ class Violation(Fact):
     severity: Severity = Field(sa_type=String)
     case_filed: Boolean
     description: str | None = None
+    case_closed: IsoDate | None = Field(
+        default=None, description="The day the case review (立案审查) ended; only with case_filed")
+    source: Source | None = Field(default=None, sa_type=String,
+                                  description="Where the violation came to light (petition: 信访举报)")
+    verified: Boolean = Field(
+        default=True, description="Whether the facts were verified; when absent, false for "
+                                  "source petition and true otherwise")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _verified_default(cls, data: Any) -> Any:
+        return _default_verified(data)
+
+    @model_validator(mode="after")
+    def _case_closed_after_filing(self) -> Violation:
+        if self.case_closed is not None:
+            if not self.case_filed:
+                raise ValueError(f"case_closed: a case review closed on {self.case_closed}, "
+                                 "but case_filed is false")
+            if self.case_closed < self.date:
+                raise ValueError(f"case_closed: the case review closed ({self.case_closed}) before "
+                                 f"the violation ({self.date})")
+        return self
 
     @field_validator("actors", mode="before")
     @classmethod
@@ -201,7 +318,16 @@ class Disunity(Fact):
     date: IsoDate = Field(index=True)
     affects_work: Boolean
     public_reaction: Boolean
-    source: str | None = None
+    source: Source | None = Field(default=None, sa_type=String,
+                                  description="Where the report came from (petition: 信访举报)")
+    verified: Boolean = Field(
+        default=True, description="Whether the report was verified; when absent, false for "
+                                  "source petition and true otherwise")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _verified_default(cls, data: Any) -> Any:
+        return _default_verified(data)
 
 
 class Evaluation(Fact):
@@ -245,6 +371,30 @@ KINDS: dict[str, type[Fact]] = {
     "proposal": Proposal,
     "accountability": Accountability,
 }
+
+# Fields added to a kind after the first contract (store revision 0001). A fact that leaves
+# one at the value it takes when absent hashes as it did before the field existed
+# (``unchanged_by_additions``), so loading an old export again into an upgraded store is
+# still a no-op. Add every new field of a kind here.
+ADDED_FIELDS: dict[type[Fact], tuple[str, ...]] = {
+    Reminder: ("basis",),
+    Violation: ("case_closed", "source", "verified"),
+    Disunity: ("verified",),
+}
+
+
+def unchanged_by_additions(fact: Fact) -> set[str]:
+    """The added fields of ``fact`` that hold their when-absent value (left out of its hash)."""
+    absent = set()
+    for name in ADDED_FIELDS.get(type(fact), ()):
+        if name == "verified":
+            default: Any = getattr(fact, "source", None) != "petition"
+        else:
+            default = type(fact).model_fields[name].get_default(call_default_factory=True)
+        if getattr(fact, name) == default:
+            absent.add(name)
+    return absent
+
 
 # Which fields point at another fact, and the kind they point at. Checked at ingestion.
 REFERENCES: dict[str, dict[str, str]] = {

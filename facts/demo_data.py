@@ -100,7 +100,9 @@ VIOLATIONS = {
 }
 OUTSIDE_ACTORS = ("村会计", "村报账员", "临时聘用人员", "村组长")
 
-DISUNITY_SOURCES = ("群众来信", "巡察反馈", "民主生活会检视", "信访举报", "督导组调研")
+# Source codes of disunity reports, as 群众来信, 巡察反馈, 民主生活会检视, 信访举报, 督导组调研
+# (petition reports load as unverified: verified defaults to false for them).
+DISUNITY_SOURCES = ("petition", "inspection", "other", "petition", "investigation")
 
 PROPOSAL_REASONS = (
     "脱贫攻坚工作中履职不力，群众反映强烈",

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, update
 
-from facts.contract import KINDS, REFERENCES
+from facts.contract import KINDS, REFERENCES, unchanged_by_additions
 from facts.readers import FileFormatError, Location, RawRow, read_file, size_of
 from facts.responsibility import load_responsibility_list
 from facts.store import fact_content
@@ -61,8 +61,12 @@ class IngestReport:
 
 
 def content_hash(fact: Any) -> str:
-    """Hash of a validated fact's canonical JSON (fields in contract order)."""
-    return hashlib.sha256(fact.model_dump_json().encode()).hexdigest()
+    """Hash of a validated fact's canonical JSON (fields in contract order).
+
+    Fields added to the contract later are left out while they hold their when-absent value,
+    so a fact hashes as it did before they existed (``contract.ADDED_FIELDS``).
+    """
+    return hashlib.sha256(fact.model_dump_json(exclude=unchanged_by_additions(fact)).encode()).hexdigest()
 
 
 class _Loader:
@@ -89,7 +93,7 @@ class _Loader:
             self._reject(row, "kind", f"unknown kind {row.kind!r}; known: {', '.join(KINDS)}")
             return
         try:
-            fact = model.model_validate(row.data)
+            fact = model.model_validate(row.data, context={"lenient": row.lenient})
         except ValidationError as exc:
             for path, message in validation_errors(exc, UNKNOWN_FIELD):
                 self._reject(row, ".".join(str(p) for p in path), message)
@@ -166,8 +170,10 @@ class _Loader:
             self.flush(kind)
 
 
-def _dangling_references(connection: Connection, batch_id: int) -> Iterator[tuple[str, Any, str, str]]:
-    """(kind, row, field, target kind) for rows of this batch whose reference points nowhere."""
+def _dangling_references(connection: Connection, batch_id: int
+                         ) -> Iterator[tuple[str, str, str, str, str, Any]]:
+    """(kind, id, src, field, target kind, target id) for rows of this batch whose reference
+    points nowhere (``REFERENCES``, and each ``kind:id`` of ``reminder.basis``)."""
     for kind, refs in REFERENCES.items():
         table: Table = TABLES[kind].__table__
         for name, target_kind in refs.items():
@@ -179,7 +185,30 @@ def _dangling_references(connection: Connection, batch_id: int) -> Iterator[tupl
                             target.c.id.is_(None)))
             )
             for row in connection.execute(missing):
-                yield kind, row, name, target_kind
+                yield kind, row.id, row.src, name, target_kind, row[2]
+    yield from _dangling_basis(connection, batch_id)
+
+
+def _dangling_basis(connection: Connection, batch_id: int
+                    ) -> Iterator[tuple[str, str, str, str, str, Any]]:
+    """Entries ``kind:id`` of this batch's reminders' ``basis`` with no such fact stored."""
+    table: Table = TABLES["reminder"].__table__
+    wanted: dict[str, list[tuple[str, str, str]]] = {}  # target kind -> (reminder id, src, id)
+    for row in connection.execute(select(table.c.id, table.c.src, table.c.basis).where(
+            table.c.ingest_id == batch_id, table.c.basis.is_not(None))):
+        for entry in row.basis or ():
+            target_kind, _, target_id = entry.partition(":")
+            wanted.setdefault(target_kind, []).append((row.id, row.src, target_id))
+    for target_kind, entries in wanted.items():
+        target: Table = TABLES[target_kind].__table__
+        ids = sorted({target_id for _, _, target_id in entries})
+        found: set[str] = set()
+        for start in range(0, len(ids), 1000):
+            found.update(connection.execute(
+                select(target.c.id).where(target.c.id.in_(ids[start:start + 1000]))).scalars())
+        for fact_id, src, target_id in entries:
+            if target_id not in found:
+                yield "reminder", fact_id, src, "basis", target_kind, target_id
 
 
 def _check_references(connection: Connection, batch_id: int, report: IngestReport,
@@ -187,15 +216,15 @@ def _check_references(connection: Connection, batch_id: int, report: IngestRepor
     """Report dangling references; with ``skip_bad``, drop those rows and check again."""
     while True:
         found = list(_dangling_references(connection, batch_id))
-        for kind, row, name, target_kind in found:
-            file, _, line = row.src.rpartition(":")
+        for kind, fact_id, src, name, target_kind, target_id in found:
+            file, _, line = src.rpartition(":")
             report.errors.append(RowError(
                 Location(file, int(line)), name,
-                f"points nowhere: no {target_kind} with id {row[2]!r}", {"id": row.id}, kind))
+                f"points nowhere: no {target_kind} with id {target_id!r}", {"id": fact_id}, kind))
         if not found or not skip_bad:
             return
-        for kind, row, _, _ in found:
-            _undo(connection, batch_id, kind, row.id, report)
+        for kind, fact_id in dict.fromkeys((kind, fact_id) for kind, fact_id, *_ in found):
+            _undo(connection, batch_id, kind, fact_id, report)
 
 
 def _undo(connection: Connection, batch_id: int, kind: str, fact_id: str, report: IngestReport) -> None:

@@ -40,6 +40,8 @@ class RawRow:
     kind: str | None
     data: dict[str, Any] = field(default_factory=dict)
     error: tuple[str, str] | None = None  # (field, reason) when the row could not be read
+    # CSV and XLSX rows: validated with context {"lenient": True} (是/否, 2026/5/1, 2026年5月1日...).
+    lenient: bool = False
 
 
 class FileFormatError(Exception):
@@ -91,7 +93,7 @@ def _fold_attrs(row: dict[str, Any], location: Location) -> RawRow:
                 return RawRow(location, None, row, ("attrs", "not a JSON object"))
             attrs.update(value)
         elif key.startswith("attrs."):
-            attrs[key.removeprefix("attrs.")] = _cell(value) if isinstance(value, str) else value
+            attrs[key.removeprefix("attrs.")] = _cell(value) if isinstance(value, str) else _attrs_value(value)
         else:
             data[key] = value
     if attrs:
@@ -193,16 +195,23 @@ def read_csv(path: Path, progress: Progress | None = None) -> Iterator[RawRow]:
                 continue
             row = _fold_attrs(dict(zip(header, values, strict=True)), location)
             row.kind = row.kind or kind
+            row.lenient = True
             yield row
 
 
 def _xlsx_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
+    """A cell as the contract validates it: date cells stay dates (openpyxl gives ``datetime``)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    return value
+
+
+def _attrs_value(value: Any) -> Any:
+    """A cell under ``attrs`` (stored as JSON): dates as ISO text, the time only if not 00:00."""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 
@@ -232,6 +241,7 @@ def read_xlsx(
                 cells = {h: _xlsx_value(v) for h, v in zip(header, values, strict=False) if h}
                 row = _fold_attrs(cells, Location(path.name, number, sheet.title))
                 row.kind = row.kind or kind
+                row.lenient = True
                 yield row
     finally:
         workbook.close()

@@ -135,7 +135,7 @@ def disunity(
         "date": "2026-05-20",
         "affects_work": affects_work,
         "public_reaction": public_reaction,
-        "source": "群众来信",
+        "source": "inspection",
     }
     if dissent is not None:
         report["attrs"] = {"dissent": dissent}

@@ -2,7 +2,7 @@
 changed under a decided one, and the findings of each run that made no recommendation.
 
 Revision ID: 0003
-Revises: 0001 (0002, the contract fields, comes between them once merged)
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
