@@ -309,7 +309,10 @@ class Violation(Fact):
     def _split_actors(cls, value: Any) -> Any:
         # CSV cells carry lists as "p1;p2" (also 、 or ，, as Chinese office software writes).
         if isinstance(value, str):
-            return [a.strip() for a in re.split(r"[;；、，,]", value) if a.strip()]
+            value = [a.strip() for a in re.split(r"[;；、，,]", value) if a.strip()]
+        if isinstance(value, list) and all(isinstance(a, str) for a in value):
+            # actors are persons: one listed twice is one (多名 means two distinct persons)
+            return list(dict.fromkeys(a.strip() for a in value))
         return value
 
 

@@ -284,3 +284,49 @@ def test_a_unit_with_no_post_holder_at_the_time_is_listed_not_dropped(sqlite_sto
     assert "县水利局" in entry["detail"] and "2026年5月10日" in entry["detail"]
     result = CliRunner().invoke(cli.main, ["runs", "--json", "--db", str(sqlite_store.url)])
     assert '"no_post"' in result.output
+
+
+def test_an_actor_listed_twice_is_one_person_not_several_staff(sqlite_store, tmp_path) -> None:
+    facts = _water(violation("V1", "U1", "2026-05-10", ["S1", "S1"], "conduct", "serious"))
+    assert run(sqlite_store, facts, tmp_path) == []  # 多名 means two distinct persons
+
+
+# ---------------------------------------------------------------- 6. case review has a time
+
+
+def _c2_with_case(**case: object) -> list[dict]:
+    return [*c2(), violation("V9", "U1", "2026-03-01", ["P1"], "integrity", "serious",
+                             case_filed=True, **case)]
+
+
+def test_an_open_case_routes_the_finding_to_discipline_handling(sqlite_store, tmp_path) -> None:
+    (item,) = run(sqlite_store, _c2_with_case(), tmp_path)
+    assert item["route"] == "discipline_handling"
+    assert "violation:V9" in item["explanation"]["route_note"]
+
+
+def test_a_case_closed_before_the_evaluation_routes_nothing_else(sqlite_store, tmp_path) -> None:
+    (item,) = run(sqlite_store, _c2_with_case(case_closed="2026-04-30"), tmp_path)
+    assert item["route"] == "accountability" and item["explanation"]["route_note"] is None
+
+
+# ---------------------------------------------------------------- 11. a report is a lead
+
+
+def test_an_unverified_petition_is_a_lead_to_check_not_a_finding(sqlite_store, tmp_path) -> None:
+    from tests.engine_support import disunity
+
+    facts = disunity()
+    for fact in facts:
+        if fact["kind"] == "disunity":
+            fact["source"] = "petition"  # 信访举报, not verified by an inspection
+    assert run(sqlite_store, facts, tmp_path) == []
+    (latest,) = list_runs(sqlite_store, 1)
+    (entry,) = latest["set_aside"]
+    assert (entry["kind"], entry["reason"]) == ("needs_check", "unverified_report")
+    assert "disunity:D1" in entry["detail"] and "信访举报" in entry["detail"]
+    for fact in facts:
+        if fact["kind"] == "disunity":
+            fact["verified"] = True  # the supervision group checked it
+    _replace(sqlite_store, tmp_path, facts, "verified.jsonl")
+    assert len(evaluate(sqlite_store, AS_OF).new) == 4
