@@ -236,7 +236,7 @@ def test_rule_errors_are_all_reported_with_positions(tmp_path) -> None:
     text = text.replace("person: {same: reminder.person}", "person: {same: recheck2.person}")
     c2.write_text(text, encoding="utf-8")
     c1 = rules / "circumstances" / "c1_team_disunity.yaml"
-    c1.write_text(c1.read_text(encoding="utf-8").replace("as_of - 730d", "as_of - two years"),
+    c1.write_text(c1.read_text(encoding="utf-8").replace("as_of - 2y", "as_of - two years"),
                   encoding="utf-8")
     (rules / "circumstances" / "broken.yaml").write_text("id: x\n  title: [unclosed\n", encoding="utf-8")
     c4 = rules / "circumstances" / "c4_leader_proposal.yaml"

@@ -60,6 +60,8 @@ class RuleVersion:
     clauses: tuple[tuple[Clause, tuple[Term, ...]], ...]
     absent: tuple[Clause, tuple[Term, ...]] | None
     partitions: dict[str, str]  # alias -> the field whose value is the partition (a person, a unit)
+    # looked up after matching (``engine.match.evidence``), never deciding a finding
+    evidence: tuple[tuple[Clause, tuple[Term, ...]], ...] = ()
 
     @property
     def version(self) -> int:
@@ -146,7 +148,11 @@ def _check_ref(checker: _FileChecker, path: tuple[Any, ...], text: str | None,
                kinds: dict[str, str], what: str) -> Ref | None:
     if text is None:
         return None
-    ref = parse_ref(text)
+    try:
+        ref = parse_ref(text)
+    except ValueError as exc:
+        checker.error(path, f"{what}: {exc}")
+        return None
     if ref is None or ref.offset_days:
         checker.error(path, f"{what}: expected alias.field, got {text!r}")
         return None
@@ -216,6 +222,19 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVer
             checker.error(base + ("absent", "where", term.field),
                           f"{term.field}: {term.ref.alias}.{term.ref.field} may be missing; "
                           f"add {term.ref.field}: {{exists: true}} to the {term.ref.alias!r} clause")
+    evidence: list[tuple[Clause, tuple[Term, ...]]] = []
+    named = set(kinds)
+    for i, clause in enumerate(spec.evidence):
+        path = base + ("evidence", i)
+        if clause.alias in named:
+            checker.error(path, f"two clauses are named {clause.alias!r}; give one an 'as:' name")
+        named.add(clause.alias)
+        # joined to the matched facts only: evidence is looked up finding by finding
+        terms = clause_terms(clause, path, dict(kinds))
+        if clause.fact in KINDS and not any(t.is_join for t in terms):
+            checker.error(path, "evidence: say which matched facts it is about, e.g. "
+                                "person: {same: reminder.person}")
+        evidence.append((clause, terms))
     finding = spec.finding
     fpath = base + ("finding",)
     subject = finding.subject
@@ -232,7 +251,8 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVer
             checker.error(fpath + ("since",), f"since: {exc}")
         else:
             if isinstance(since, Ref):
-                checker.error(fpath + ("since",), "since: expected as_of [- Nd] or a date")
+                checker.error(fpath + ("since",), "since: expected as_of - Nd, as_of - Nm, "
+                                                  "as_of - Ny or a date")
     _check_ref(checker, fpath + ("proposer_person",), finding.proposer_person, kinds,
                "proposer_person")
     if finding.severity not in ("minor", "serious", "grave"):
@@ -260,7 +280,7 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVer
                       "person or unit separately and needs that join")
         return None
     return RuleVersion(rule.id, rule.title, rule.circumstance, checker.file, spec,
-                       tuple(parsed), absent, partitions)
+                       tuple(parsed), absent, partitions, tuple(evidence))
 
 
 def _check_sanctions(checker: _FileChecker, sanctions: Sanctions, bodies: dict[str, str]) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from engine.rulebook.terms import Period, parse_period
 from facts.contract import (
     Form,
     Grade,
@@ -59,10 +60,34 @@ class Clause(StrictModel):
 
 
 class Count(StrictModel):
+    """At least ``at_least`` matches per ``per`` value within a period counted from the first.
+
+    ``within`` is a period (365d, 12m, 1y), counted as the Civil Code counts it (see
+    ``engine.rulebook.terms``: the last day is included); ``within_days: N`` is kept as a
+    synonym of ``within: Nd``. Write one of them.
+    """
+
     at_least: int = Field(ge=2)
-    within_days: int = Field(ge=1)
+    within: str | None = None
+    within_days: int | None = Field(default=None, ge=1)
     per: str  # alias.field the matches are grouped by, e.g. v.unit
     date: str  # alias.field that places a match in time
+
+    @model_validator(mode="after")
+    def _one_period(self) -> Count:
+        if (self.within is None) == (self.within_days is None):
+            raise ValueError("write the period once: within: 365d (or 12m, 1y); "
+                             "within_days: 365 is the same as within: 365d")
+        if self.within is not None:
+            parse_period(self.within)  # raises ValueError with what to write
+        return self
+
+    @property
+    def period(self) -> Period:
+        if self.within is not None:
+            return parse_period(self.within)
+        assert self.within_days is not None
+        return Period(self.within_days, "d")
 
 
 class Subject(StrictModel):
@@ -81,7 +106,7 @@ class FindingSpec(StrictModel):
     proposer: Proposer
     proposer_person: str | None = None  # alias.field naming the proposing leader
     conduct_date: str  # alias.field: the date of the conduct
-    since: str | None = None  # report only conduct on or after this date, e.g. "as_of - 730d"
+    since: str | None = None  # report only conduct on or after this date, e.g. "as_of - 2y"
     key: list[str] | None = None  # aliases whose facts identify the finding (default: all)
 
 
@@ -91,6 +116,8 @@ class VersionSpec(StrictModel):
     basis: list[Basis] = Field(min_length=1)
     match: list[Clause] = Field(min_length=1)
     absent: Clause | None = None
+    # looked up after matching, never a condition: facts that bear on a finding, when found
+    evidence: list[Clause] = Field(default_factory=list)
     count: Count | None = None
     finding: FindingSpec
 
