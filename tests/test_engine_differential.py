@@ -2,8 +2,10 @@
 
 The county rulebook plus rules that use what it does not: an ``absent`` clause, ``different``,
 ``before``/``after`` with offsets both ways, ``in``/``not_in``, ``exists``, attrs thresholds,
-a self-join of two violations, and ordered or ``different`` joins on fields that may be
-missing. (Every fixture of the other ``test_engine_*`` files is checked the same way.)
+a self-join of two violations, ordered or ``different`` joins on fields that may be
+missing, and a count ``within: 2m`` with ``evidence:`` clauses (evidence is looked up after
+matching by shared code, so agreement there follows from agreement on matches; the
+signature compared includes it all the same). (Every fixture of the other ``test_engine_*`` files is checked the same way.)
 """
 
 from __future__ import annotations
@@ -141,6 +143,36 @@ CUSTOM = {
       severity: minor
       proposer: discipline_commission
       conduct_date: b.date
+""",
+    ),
+    # a count in months (the Civil Code's month end) with evidence looked up after matching
+    "x-months": (
+        3,
+        "两个月内两起较重违纪，附九十日内的不团结报告为证据",
+        """    match:
+      - fact: violation
+        as: v
+        where:
+          severity: [serious, grave]
+    evidence:
+      - fact: disunity
+        as: report
+        where:
+          unit: {same: v.unit}
+          date: {on_or_before: v.date, on_or_after: v.date - 90d}
+      - fact: violation
+        as: lesser
+        where:
+          unit: {same: v.unit}
+          severity: minor
+          date: {after: v.date - 30d, before: v.date}
+    count: {at_least: 2, within: 2m, per: v.unit, date: v.date}
+    finding:
+      subject: {unit: v.unit}
+      severity: v.severity
+      proposer: discipline_commission
+      conduct_date: v.date
+      since: as_of - 18m
 """,
     ),
     "x-rechecked-after-due": (
@@ -345,6 +377,9 @@ def test_the_custom_rules_fire_and_both_evaluators_agree(tmp_path) -> None:
     assert {g[1] for g in got if g[0] == "x-rechecked-after-due"} == {
         ("reminder:R1", "rectification:C1")
     }
+    # V2, V3 within two months; after that cluster V4 starts a new window alone; V1 is minor
+    # but 31 days before V2, too early to be evidence
+    assert {g[1] for g in got if g[0] == "x-months"} == {("violation:V2", "violation:V3")}
 
 
 def test_a_join_on_a_field_some_facts_lack_does_not_fail_the_run(tmp_path) -> None:
