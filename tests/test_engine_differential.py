@@ -3,7 +3,8 @@
 The county rulebook plus rules that use what it does not: an ``absent`` clause, ``different``,
 ``before``/``after`` with offsets both ways, ``in``/``not_in``, ``exists``, attrs thresholds,
 a self-join of two violations, ordered or ``different`` joins on fields that may be
-missing, and a count ``within: 2m`` with ``evidence:`` clauses (evidence is looked up after
+missing, a clause on two kinds (``fact: [violation, inspection]``; the county's
+frequent-problems rule counts both), and a count ``within: 2m`` with ``evidence:`` clauses (evidence is looked up after
 matching by shared code, so agreement there follows from agreement on matches; the
 signature compared includes it all the same). (Every fixture of the other ``test_engine_*`` files is checked the same way.)
 """
@@ -173,6 +174,26 @@ CUSTOM = {
       proposer: discipline_commission
       conduct_date: v.date
       since: as_of - 18m
+""",
+    ),
+    # a clause on two kinds, joined to an earlier clause
+    "x-two-kinds": (
+        3,
+        "不团结报告后三十日内发生的较重问题（违纪或督查发现）",
+        """    match:
+      - fact: disunity
+        as: report
+      - fact: [violation, inspection]
+        as: problem
+        where:
+          unit: {same: report.unit}
+          severity: [serious, grave]
+          date: {after: report.date, on_or_before: report.date + 30d}
+    finding:
+      subject: {unit: problem.unit}
+      severity: problem.severity
+      proposer: discipline_commission
+      conduct_date: problem.date
 """,
     ),
     "x-rechecked-after-due": (
@@ -512,6 +533,21 @@ def county(draw) -> list[dict]:
                 **extra,
             )
         )
+    for i in range(draw(st.integers(0, 4))):
+        inspection = {
+            "kind": "inspection",
+            "id": draw(st.sampled_from([f"I{i}", f"V{i}"])),  # an id a violation may also have
+            "unit": draw(st.sampled_from(units)),
+            "date": draw(days).isoformat(),
+            "group": "督查组",
+            "mode": draw(st.sampled_from(["immediate", "periodic", "unannounced", "special"])),
+            "problem": "脱岗",
+            "severity": draw(st.sampled_from(["minor", "serious", "grave"])),
+        }
+        if draw(st.booleans()):
+            inspection["person"] = draw(st.sampled_from(persons))
+        if all(f["kind"] != "inspection" or f["id"] != inspection["id"] for f in facts):
+            facts.append(inspection)
     for i in range(draw(st.integers(0, 2))):
         facts.append(
             {

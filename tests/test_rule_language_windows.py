@@ -264,3 +264,95 @@ def test_evidence_is_added_when_found_and_never_decides_a_finding(sqlite_store, 
     found = assert_evaluators_agree(sqlite_store, load_rulebook(rules))
     mine = {f[2] for f in found if f[0] == "r_x_evidence_v1"}
     assert mine == {("violation:V1", "violation:V0", "inspection:I1"), ("violation:V5",)}
+
+
+# a clause on several kinds ------------------------------------------------------------------------
+def test_a_clause_on_several_kinds_may_use_only_the_fields_they_all_have(tmp_path) -> None:
+    rules = _rules(tmp_path, {
+        "x-kinds": """    match:
+      - fact: [violation, inspection]
+        as: problem
+        where:
+          category: conduct
+      - fact: violation
+        as: other
+        where:
+          unit: {same: problem.unit}
+          case_filed: {same: problem.case_filed}
+    count: {at_least: 2, within: 1y, per: problem.unit, date: problem.date, same_problem: [unit, actors]}
+    finding:
+      subject: {unit: problem.unit}
+      severity: minor
+      proposer: discipline_commission
+      conduct_date: problem.date
+""",
+        "x-unnamed": """    match:
+      - fact: [violation, inspection]
+    finding:
+      subject: {unit: violation.unit}
+      severity: minor
+      proposer: discipline_commission
+      conduct_date: violation.date
+""",
+        "x-one-kind": _count_rule("within: 1y, same_problem: [unit, date]"),
+    })
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook(rules)
+    by_file: dict[str, list[str]] = {}
+    for error in caught.value.errors:
+        by_file.setdefault(Path(error.file).name, []).append(error.message)
+    kinds = " | ".join(by_file["x-kinds.yaml"])
+    assert "inspection has no field 'category'" in kinds
+    assert "may use only the fields they all have: " in kinds and "unit" in kinds
+    assert "inspection has no field 'case_filed'" in kinds  # read by a later clause
+    assert "inspection has no field 'actors'" in kinds  # same_problem
+    assert any("a clause on several kinds needs a name" in m for m in by_file["x-unnamed.yaml"])
+    assert any("same_problem: only for a clause on several kinds" in m
+               for m in by_file["x-one-kind.yaml"])
+
+
+def test_a_clause_on_two_kinds_matches_either_in_both_evaluators(sqlite_store, tmp_path) -> None:
+    rules = _rules(tmp_path, {"x-two": """    match:
+      - fact: disunity
+        as: report
+      - fact: [violation, inspection]
+        as: problem
+        where:
+          unit: {same: report.unit}
+          severity: [serious, grave]
+          date: {after: report.date, on_or_before: report.date + 30d}
+    finding:
+      subject: {unit: problem.unit}
+      severity: problem.severity
+      proposer: discipline_commission
+      conduct_date: problem.date
+"""})
+    inspection = {"kind": "inspection", "unit": "U1", "group": "第一督查组", "mode": "periodic",
+                  "problem": "值班脱岗"}
+    facts = [unit("U1", "县林业局"), person("P1", "陈书记", "U1"), post("P1", "U1", "secretary"),
+             {"kind": "disunity", "id": "D1", "unit": "U1", "date": "2026-05-01",
+              "affects_work": True, "public_reaction": False},
+             violation("X1", "U1", "2026-05-31", ["P1"], severity="serious"),  # 30th day
+             {**inspection, "id": "X1", "date": "2026-05-10", "severity": "grave"},  # same id
+             {**inspection, "id": "I2", "date": "2026-06-01", "severity": "grave"},  # 31st day
+             {**inspection, "id": "I3", "date": "2026-05-11", "severity": "minor"}]
+    load(sqlite_store, facts, tmp_path)
+    found = assert_evaluators_agree(sqlite_store, load_rulebook(rules))
+    assert {f[2] for f in found if f[0] == "r_x_two_v1"} == {
+        ("disunity:D1", "violation:X1"), ("disunity:D1", "inspection:X1")}
+
+
+def test_frequent_problems_count_an_inspection_once_with_the_same_days_violation(
+    sqlite_store, tmp_path
+) -> None:
+    inspection = {"kind": "inspection", "unit": "U1", "group": "第一督查组", "mode": "periodic",
+                  "problem": "值班脱岗", "severity": "minor"}
+    facts = [unit("U1", "县林业局"), person("P1", "陈书记", "U1"), post("P1", "U1", "secretary"),
+             violation("V1", "U1", "2026-02-01", ["P1"], "conduct", "minor"),
+             {**inspection, "id": "I1", "date": "2026-02-01"},  # the same problem as V1
+             {**inspection, "id": "I2", "date": "2026-03-01"},
+             {**inspection, "id": "I3", "date": "2026-03-01"}]  # two inspections: two problems
+    load(sqlite_store, facts, tmp_path)
+    found = assert_evaluators_agree(sqlite_store)
+    assert {f[2] for f in found if f[0] == "r_c3_frequent_problems_v1"} == {
+        ("violation:V1", "inspection:I2", "inspection:I3")}

@@ -31,6 +31,7 @@ from facts.store import stream
 from facts.tables import TABLES
 
 _CHUNK = 500  # values per IN (...) list
+_KIND = "\0kind"  # the kind a candidate was read as (a clause may be on several kinds)
 
 
 def _join_value(term: Term, match: Match, facts: Facts) -> Any:
@@ -42,10 +43,17 @@ def _join_value(term: Term, match: Match, facts: Facts) -> Any:
 
 
 def _candidates(engine: Engine, clause: ClausePlan, found: list[Finding], facts: Facts,
-                as_of: date) -> list[dict[str, Any]]:
-    """The clause's facts known on ``as_of`` that satisfy its literal terms, narrowed in SQL
-    to the values its first plain equality join can take for these findings."""
-    query = clause_query(clause, as_of)
+                as_of: date) -> list[tuple[str, dict[str, Any]]]:
+    """(kind, fact) of the clause's facts known on ``as_of`` that satisfy its literal terms,
+    narrowed in SQL to the values its first plain equality join can take for these findings;
+    by kind, then date and id."""
+    return [item for kind in clause.kinds
+            for item in _of_kind(engine, clause, kind, found, facts, as_of)]
+
+
+def _of_kind(engine: Engine, clause: ClausePlan, kind: str, found: list[Finding], facts: Facts,
+             as_of: date) -> list[tuple[str, dict[str, Any]]]:
+    query = clause_query(clause, kind, as_of)
     attrs_terms = [t for t in clause.literals if t.field.startswith("attrs.")]
     eq = next((t for t in clause.joins if t.op == "eq" and not t.ref.offset_days  # type: ignore[union-attr]
                and not t.field.startswith("attrs.")), None)
@@ -53,7 +61,7 @@ def _candidates(engine: Engine, clause: ClausePlan, found: list[Finding], facts:
     if eq is not None:
         values = sorted({v for f in found for m in f.matches
                          if (v := _join_value(eq, m, facts)) is not None}, key=str)
-        column = TABLES[clause.kind].__table__.c[eq.field]
+        column = TABLES[kind].__table__.c[eq.field]
         queries = [query.where(column.in_(values[i:i + _CHUNK]))
                    for i in range(0, len(values), _CHUNK)]
     rows: dict[str, dict[str, Any]] = {}
@@ -62,9 +70,9 @@ def _candidates(engine: Engine, clause: ClausePlan, found: list[Finding], facts:
             fact = dict(row._mapping)
             if all(holds(t, fact) for t in attrs_terms):
                 rows[fact["id"]] = fact
-    date_field = DATE_FIELD[clause.kind]
-    return sorted(rows.values(), key=lambda f: (str(f.get(date_field) or "") if date_field
-                                                else "", f["id"]))
+    date_field = DATE_FIELD[kind]
+    return [(kind, f) for f in sorted(rows.values(), key=lambda f: (
+        str(f.get(date_field) or "") if date_field else "", f["id"]))]
 
 
 def with_evidence(engine: Engine, rule: RulePlan, found: list[Finding], facts: Facts,
@@ -80,8 +88,11 @@ def with_evidence(engine: Engine, rule: RulePlan, found: list[Finding], facts: F
         eq = next((t for t in clause.joins if t.op == "eq" and not t.ref.offset_days  # type: ignore[union-attr]
                    ), None)
         index: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-        for fact in pool:
-            index[field_value(fact, eq.field) if eq is not None else None].append(fact)
+        order = {(kind, fact["id"]): n for n, (kind, fact) in enumerate(pool)}
+        plain = {(kind, fact["id"]): fact for kind, fact in pool}
+        for kind, fact in pool:
+            index[field_value(fact, eq.field) if eq is not None else None].append(
+                {**fact, _KIND: kind})
         for n, finding in enumerate(found):
             seen = {key for _, key in finding.evidence} | {key for _, key in extra[n]}
             hits: dict[FactKey, dict[str, Any]] = {}
@@ -89,14 +100,12 @@ def with_evidence(engine: Engine, rule: RulePlan, found: list[Finding], facts: F
                 options = index.get(_join_value(eq, match, facts), []) if eq is not None \
                     else index.get(None, [])
                 for fact in options:
-                    key = (clause.kind, fact["id"])
+                    key = (fact[_KIND], fact["id"])
                     if key not in seen and key not in hits and all(
                             holds(t, fact, _join_value(t, match, facts)) for t in clause.joins):
                         hits[key] = fact
-            for fact in pool:  # in the pool's order: date, then id
-                key = (clause.kind, fact["id"])
-                if key in hits:
-                    facts.setdefault(key, fact)
-                    extra[n].append((clause.alias, key))
+            for key in sorted(hits, key=order.__getitem__):  # the pool's order: kind, date, id
+                facts.setdefault(key, plain[key])
+                extra[n].append((clause.alias, key))
     return [dataclasses.replace(f, evidence=f.evidence + tuple(extra[n])) if extra[n] else f
             for n, f in enumerate(found)]

@@ -98,13 +98,39 @@ def _all_findings(rule: RulePlan, matches: list[Match], facts: Facts) -> list[Fi
             for key, group in sorted(grouped.items())]
 
 
+def _one_per_problem(rule: RulePlan, matches: list[Match], facts: Facts) -> list[Match]:
+    """Without the matches whose counted fact is of a later kind of its clause than another
+    match's counted fact with the same ``same_problem`` values: one problem, counted once,
+    as the earlier kind's (an inspection that found what a violation records)."""
+    count = rule.version.spec.count
+    assert count is not None
+    if not count.same_problem:
+        return matches
+    ref = parse_ref(count.date)
+    assert ref is not None
+    kinds = next(c.kinds for c in rule.positive if c.alias == ref.alias)
+    rank = {kind: i for i, kind in enumerate(kinds)}
+
+    def problem(match: Match) -> tuple[Any, ...] | None:
+        values = tuple(field_value(facts[match[ref.alias]], f) for f in count.same_problem)
+        return None if None in values else values
+
+    first: dict[tuple[Any, ...], int] = {}
+    for match in matches:
+        key = problem(match)
+        if key is not None:
+            first[key] = min(first.get(key, len(kinds)), rank[match[ref.alias][0]])
+    return [m for m in matches
+            if (key := problem(m)) is None or rank[m[ref.alias][0]] == first[key]]
+
+
 def _counted(rule: RulePlan, matches: list[Match], facts: Facts) -> list[Finding]:
     """Clusters of at least N matches within D days per group; each match counts once."""
     count = rule.version.spec.count
     assert count is not None
     period = count.period
     groups: dict[Any, list[tuple[date, Match]]] = {}
-    for match in matches:
+    for match in _one_per_problem(rule, matches, facts):
         groups.setdefault(_read(count.per, match, facts), []).append(
             (_read(count.date, match, facts), match))
     result = []

@@ -31,7 +31,7 @@ def field_value(fact: dict[str, Any], name: str) -> Any:
 @dataclass(frozen=True)
 class ClausePlan:
     alias: str
-    kind: str
+    kinds: tuple[str, ...]  # a fact of any of these kinds may match (usually one)
     literals: tuple[Term, ...]
     joins: tuple[Term, ...]
     partition_field: str
@@ -62,7 +62,7 @@ def plan_rule(version: RuleVersion, as_of: date) -> RulePlan:
     clauses = tuple(
         ClausePlan(
             alias=clause.alias,
-            kind=clause.fact,
+            kinds=clause.kinds,
             literals=tuple(t.resolved(as_of) for t in terms if not t.is_join),
             joins=tuple(t for t in terms if t.is_join),
             partition_field=version.partitions[clause.alias],
@@ -71,7 +71,7 @@ def plan_rule(version: RuleVersion, as_of: date) -> RulePlan:
         for clause, terms, negated in sources
     )
     evidence = tuple(
-        ClausePlan(alias=clause.alias, kind=clause.fact,
+        ClausePlan(alias=clause.alias, kinds=clause.kinds,
                    literals=tuple(t.resolved(as_of) for t in terms if not t.is_join),
                    joins=tuple(t for t in terms if t.is_join), partition_field="", negated=False)
         for clause, terms in version.evidence

@@ -50,13 +50,28 @@ class Effective(StrictModel):
 
 
 class Clause(StrictModel):
-    fact: str
+    # one kind, or several ([violation, inspection]): a fact of any of them may match, and
+    # every field the clause uses (or a later clause reads from it) must exist on each
+    fact: str | list[str]
     as_: str | None = Field(default=None, alias="as", pattern=r"^[a-z][a-z0-9_]*$")
     where: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _named(self) -> Clause:
+        if isinstance(self.fact, list):
+            if not self.fact or len(set(self.fact)) != len(self.fact):
+                raise ValueError("fact: a list of different kinds, e.g. [violation, inspection]")
+            if self.as_ is None:
+                raise ValueError("as: a clause on several kinds needs a name")
+        return self
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self.fact) if isinstance(self.fact, list) else (self.fact,)
+
     @property
     def alias(self) -> str:
-        return self.as_ or self.fact
+        return self.as_ or str(self.fact)
 
 
 class Count(StrictModel):
@@ -72,6 +87,9 @@ class Count(StrictModel):
     within_days: int | None = Field(default=None, ge=1)
     per: str  # alias.field the matches are grouped by, e.g. v.unit
     date: str  # alias.field that places a match in time
+    # for a clause on several kinds: fields whose equal values make a fact of a later kind
+    # the same problem as a fact of an earlier kind, counted once (as the earlier kind's)
+    same_problem: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_period(self) -> Count:
