@@ -205,9 +205,11 @@ def _plain_ruleset(rules: list[Any]) -> tuple[dict[str, Any], list[str]]:
         compared = joined_fields(rule, include_absent_refs=False)
         clauses = []
         for clause in rule.clauses:
-            conditions: list[Any] = [{"k": clause.kind}]
-            if DATE_FIELD[clause.kind]:
-                conditions.append({"$lte": {"f_" + DATE_FIELD[clause.kind]: encode(AS_OF)}})
+            kind_of = [{"k": kind} for kind in clause.kinds]
+            conditions: list[Any] = [kind_of[0] if len(kind_of) == 1 else {"$or": kind_of}]
+            dated = {DATE_FIELD[kind] for kind in clause.kinds} - {None}
+            for date_field in sorted(dated):  # a clause on several kinds: they share the field
+                conditions.append({"$lte": {"f_" + date_field: encode(AS_OF)}})
             conditions += [literal(t) for t in clause.literals]
             conditions += [{"$ex": {message_field(f): 1}} for f in sorted(compared[clause.alias])]
             conditions += [join_condition(t) for t in ordered_joins(clause)]
@@ -215,8 +217,9 @@ def _plain_ruleset(rules: list[Any]) -> tuple[dict[str, Any], list[str]]:
             clauses.append({name: {"$and": conditions}})
         definitions[rule.name] = {"m": {"all": clauses, "run": "matched"}}
     # kinds of absent clauses first, so that a blocking fact is there before what it blocks
-    negated = {c.kind for rule in rules for c in rule.clauses if c.negated}
-    kinds = sorted({c.kind for rule in rules for c in rule.clauses}, key=lambda k: (k not in negated, k))
+    negated = {k for rule in rules for c in rule.clauses if c.negated for k in c.kinds}
+    kinds = sorted({k for rule in rules for c in rule.clauses for k in c.kinds},
+                   key=lambda k: (k not in negated, k))
     return definitions, kinds
 
 
@@ -246,7 +249,8 @@ def child_plain(url: str, cap_seconds: float) -> dict[str, Any]:
     definitions, kinds = _plain_ruleset(rules)
     host = _Host()
     host.set_rulesets(json.loads(json.dumps(definitions)))
-    targets = {kind: [r.name for r in rules if kind in {c.kind for c in r.clauses}] for kind in kinds}
+    targets = {kind: [r.name for r in rules if kind in {k for c in r.clauses for k in c.kinds}]
+               for kind in kinds}
     store = open_store(url)
     start = time.perf_counter()
     asserted = messages = lost = 0

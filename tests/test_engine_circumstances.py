@@ -45,37 +45,46 @@ def test_a_member_whose_dissent_is_recorded_is_not_held_accountable(sqlite_store
     assert set(items) == {"P1", "P2", "P3"}
 
 
-# circumstance 2: reminder, then an ineffective re-check ------------------------------------------
-def test_ineffective_recheck_after_reminder_is_recommended_with_the_issuer_as_proposer(
+# circumstance 2: a reminder, and what came of it by its due date (2026-07-10 in ``c2``) ------------
+def test_ineffective_recheck_after_the_due_date_is_recommended_with_the_issuer_as_proposer(
     sqlite_store, tmp_path
 ) -> None:
-    (item,) = run(sqlite_store, c2(), tmp_path)
+    (item,) = run(sqlite_store, c2(recheck_date="2026-07-12"), tmp_path)
     assert item["person"] == "P1" and item["circumstance"] == 2
     assert item["proposer"] == "person:L1" and "向县长" in item["explanation"]["proposer_label"]
-    assert item["evidence"] == ["ledger:LG1", "reminder:RM1", "rectification:RC1"]
-    assert item["conduct_date"] == "2026-05-12"
+    # the matched reminder, then the evidence clauses: the prompting ledger, the failed re-check
+    assert item["evidence"] == ["reminder:RM1", "ledger:LG1", "rectification:RC1"]
+    assert item["conduct_date"] == "2026-07-10"
 
 
 @pytest.mark.parametrize(
-    "facts",
+    ("facts", "as_of"),
     [
-        pytest.param(c2(effective=True), id="recheck-effective"),
-        pytest.param(c2(recheck_date="2026-04-08"), id="recheck-before-reminder"),
-        pytest.param(c2(recheck_date="2026-04-10"), id="recheck-same-day-as-reminder"),
-        pytest.param(c2(reminder_person="P2"), id="reminder-for-another-person"),
-        pytest.param(
-            c2(reminder_date="2026-06-02", recheck_date="2026-07-01"), id="reminder-61-days-later"
-        ),
-        pytest.param(c2(reminder_date="2026-03-30"), id="reminder-before-the-shortfall"),
+        pytest.param(c2(effective=True), date(2026, 11, 25), id="rectified-before-the-due-date"),
+        pytest.param(c2(), date(2026, 7, 10), id="not-yet-effective-on-the-last-day-of-the-period"),
     ],
 )
-def test_circumstance_2_negative(sqlite_store, tmp_path, facts) -> None:
-    assert run(sqlite_store, facts, tmp_path) == []
+def test_circumstance_2_negative(sqlite_store, tmp_path, facts, as_of) -> None:
+    assert run(sqlite_store, facts, tmp_path, as_of=as_of) == []
 
 
-def test_reminder_exactly_60_days_after_the_shortfall_still_counts(sqlite_store, tmp_path) -> None:
-    (item,) = run(sqlite_store, c2(reminder_date="2026-06-01", recheck_date="2026-07-01"), tmp_path)
-    assert item["person"] == "P1"
+@pytest.mark.parametrize(
+    ("facts", "evidence"),
+    [
+        pytest.param(c2(), ["reminder:RM1", "ledger:LG1"], id="recheck-before-the-due-date"),
+        pytest.param(c2(reminder_date="2026-06-01"), ["reminder:RM1", "ledger:LG1"],
+                     id="shortfall-exactly-60-days-before"),
+        pytest.param(c2(reminder_date="2026-06-02"), ["reminder:RM1"],
+                     id="shortfall-61-days-before-is-not-evidence"),
+        pytest.param(c2(reminder_date="2026-03-30"), ["reminder:RM1"],
+                     id="shortfall-after-the-reminder-is-not-evidence"),
+    ],
+)
+def test_the_prompting_shortfall_is_evidence_not_a_condition(
+    sqlite_store, tmp_path, facts, evidence
+) -> None:
+    (item,) = run(sqlite_store, facts, tmp_path)
+    assert item["rule"] == "c2-reminder-ineffective" and item["evidence"] == evidence
 
 
 # circumstance 3: lax management --------------------------------------------------------------------
@@ -163,7 +172,8 @@ def test_three_violations_spread_over_more_than_a_year_are_not_frequent(
                 [
                     violation("V1", "U1", "2026-01-10", ["S1"], "conduct", "minor"),
                     violation("V2", "U1", "2026-04-10", ["S1"], "integrity", "minor"),
-                    violation("V3", "U1", "2027-01-10", ["S1"], "other", "minor"),
+                    # 2027-01-10 would be the 365th day, still within (Civil Code art. 201)
+                    violation("V3", "U1", "2027-01-11", ["S1"], "other", "minor"),
                 ]
             ),
             tmp_path,

@@ -2,8 +2,11 @@
 
 The county rulebook plus rules that use what it does not: an ``absent`` clause, ``different``,
 ``before``/``after`` with offsets both ways, ``in``/``not_in``, ``exists``, attrs thresholds,
-a self-join of two violations, and ordered or ``different`` joins on fields that may be
-missing. (Every fixture of the other ``test_engine_*`` files is checked the same way.)
+a self-join of two violations, ordered or ``different`` joins on fields that may be
+missing, a clause on two kinds (``fact: [violation, inspection]``; the county's
+frequent-problems rule counts both), and a count ``within: 2m`` with ``evidence:`` clauses (evidence is looked up after
+matching by shared code, so agreement there follows from agreement on matches; the
+signature compared includes it all the same). (Every fixture of the other ``test_engine_*`` files is checked the same way.)
 ``WENZE_DIFF_EXAMPLES`` sets how many counties are generated (more for a longer campaign).
 """
 
@@ -177,6 +180,56 @@ CUSTOM = {
       severity: minor
       proposer: discipline_commission
       conduct_date: b.date
+""",
+    ),
+    # a count in months (the Civil Code's month end) with evidence looked up after matching
+    "x-months": (
+        3,
+        "两个月内两起较重违纪，附九十日内的不团结报告为证据",
+        """    match:
+      - fact: violation
+        as: v
+        where:
+          severity: [serious, grave]
+    evidence:
+      - fact: disunity
+        as: report
+        where:
+          unit: {same: v.unit}
+          date: {on_or_before: v.date, on_or_after: v.date - 90d}
+      - fact: violation
+        as: lesser
+        where:
+          unit: {same: v.unit}
+          severity: minor
+          date: {after: v.date - 30d, before: v.date}
+    count: {at_least: 2, within: 2m, per: v.unit, date: v.date}
+    finding:
+      subject: {unit: v.unit}
+      severity: v.severity
+      proposer: discipline_commission
+      conduct_date: v.date
+      since: as_of - 18m
+""",
+    ),
+    # a clause on two kinds, joined to an earlier clause
+    "x-two-kinds": (
+        3,
+        "不团结报告后三十日内发生的较重问题（违纪或督查发现）",
+        """    match:
+      - fact: disunity
+        as: report
+      - fact: [violation, inspection]
+        as: problem
+        where:
+          unit: {same: report.unit}
+          severity: [serious, grave]
+          date: {after: report.date, on_or_before: report.date + 30d}
+    finding:
+      subject: {unit: problem.unit}
+      severity: problem.severity
+      proposer: discipline_commission
+      conduct_date: problem.date
 """,
     ),
     "x-rechecked-after-due": (
@@ -394,6 +447,9 @@ def test_the_custom_rules_fire_and_both_evaluators_agree(tmp_path) -> None:
     assert {g[1] for g in got if g[0] == "x-rechecked-after-due"} == {
         ("reminder:R1", "rectification:C1")
     }
+    # V2, V3 within two months; after that cluster V4 starts a new window alone; V1 is minor
+    # but 31 days before V2, too early to be evidence
+    assert {g[1] for g in got if g[0] == "x-months"} == {("violation:V2", "violation:V3")}
 
 
 def test_a_join_on_a_field_some_facts_lack_does_not_fail_the_run(tmp_path) -> None:
@@ -526,6 +582,21 @@ def county(draw) -> list[dict]:
                 **extra,
             )
         )
+    for i in range(draw(st.integers(0, 4))):
+        inspection = {
+            "kind": "inspection",
+            "id": draw(st.sampled_from([f"I{i}", f"V{i}"])),  # an id a violation may also have
+            "unit": draw(st.sampled_from(units)),
+            "date": draw(days).isoformat(),
+            "group": "督查组",
+            "mode": draw(st.sampled_from(["immediate", "periodic", "unannounced", "special"])),
+            "problem": "脱岗",
+            "severity": draw(st.sampled_from(["minor", "serious", "grave"])),
+        }
+        if draw(st.booleans()):
+            inspection["person"] = draw(st.sampled_from(persons))
+        if all(f["kind"] != "inspection" or f["id"] != inspection["id"] for f in facts):
+            facts.append(inspection)
     for i in range(draw(st.integers(0, 2))):
         facts.append(
             {
@@ -588,14 +659,13 @@ def test_facts_whose_ids_clash_in_durable_rules_hash_are_not_lost(sqlite_store, 
     facts = [f for f in c2() if f["kind"] != "rectification"] + [
         {"kind": "reminder", "id": "RM2", "person": "P1", "issuer": "L1", "date": "2026-04-20",
          "matter": "再次提醒"},
-        {"kind": "rectification", "id": "C75959", "reminder": "RM1", "person": "P1",
+        {"kind": "rectification", "id": "C75959", "reminder": "RM2", "person": "P1",
          "date": "2026-05-12", "effective": False},
         {"kind": "rectification", "id": "C618224", "reminder": "RM2", "person": "P1",
          "date": "2026-05-20", "effective": False},
     ]
     load(sqlite_store, facts, tmp_path)
     found = assert_evaluators_agree(sqlite_store)
-    assert {ids[-1] for _, _, ids, _, _ in found} == {
-        "rectification:C75959",
-        "rectification:C618224",
-    }
+    # both re-checks of RM2 (no due date) are matched in one sid: one finding, both as evidence
+    (ids,) = [ids for _, key, ids, _, _ in found if key == ("reminder:RM2",)]
+    assert {"rectification:C75959", "rectification:C618224"} <= set(ids)

@@ -46,10 +46,10 @@ def _broken_rules(tmp_path: Path) -> Path:
     # a clause that refers to a later one
     edit(
         "c2_reminder_ineffective.yaml",
-        "person: {same: shortfall.person}",
-        "person: {same: recheck.person}",
+        "reminder: {same: reminder.id}",
+        "reminder: {same: recheck.id}",
     )
-    edit("c1_team_disunity.yaml", "as_of - 730d", "as_of minus 2 years")  # bad date expression
+    edit("c1_team_disunity.yaml", "as_of - 2y", "as_of minus 2 years")  # bad date expression
     path = folder / "c3_frequent_problems.yaml"  # no legal basis
     lines = path.read_text(encoding="utf-8").splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip() == "basis:")
@@ -71,7 +71,7 @@ def test_every_rule_error_is_reported_at_once_with_file_line_and_column(tmp_path
         "c3_corruption.yaml": ("violation has no field 'catgory'", "catgory: corruption"),
         "c2_reminder_ineffective.yaml": (
             "'recheck' is not an earlier clause",
-            "person: {same: recheck.person}",
+            "reminder: {same: recheck.id}",
         ),
         "c1_team_disunity.yaml": ("as_of [± Nd]", "date: {on_or_after: as_of minus 2 years}"),
         "c3_frequent_problems.yaml": ("basis: missing (required)", None),

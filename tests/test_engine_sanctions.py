@@ -6,11 +6,31 @@ import re
 
 import pytest
 
-from engine.run.read import get_recommendation
+from engine.rulebook import load_rulebook
+from engine.run.evaluate import evaluate
+from engine.run.read import get_recommendation, list_recommendations
 from facts.recommendation_tables import RecommendationRow
-from tests.engine_support import c2, coal, disunity, person, post, run, unit, violation
+from tests.conftest import copy_county, load
+from tests.engine_support import (
+    AS_OF,
+    assert_evaluators_agree,
+    c2,
+    coal,
+    disunity,
+    person,
+    post,
+    run,
+    unit,
+    violation,
+)
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _c2() -> list[dict]:
+    """Circumstance 2 with a failed re-check after the due date: conduct on the due date,
+    2026-07-10, and the re-check RC1 among the evidence."""
+    return c2(recheck_date="2026-07-12")
 
 
 def _prior(i: int, day: str, form: str = "admonition") -> dict:
@@ -23,10 +43,10 @@ def _prior(i: int, day: str, form: str = "admonition") -> dict:
         pytest.param([], "admonition", 0, id="none"),
         pytest.param(["2025-03-01"], "circulated_criticism", 1, id="one-in-window"),
         pytest.param(["2025-03-01", "2025-09-01"], "suspension", 2, id="two-in-window"),
-        # the re-check (conduct) is 2026-05-12: the window opens 730 days earlier, on 2024-05-12
-        pytest.param(["2024-05-11"], "admonition", 0, id="one-day-outside"),
-        pytest.param(["2024-05-12"], "circulated_criticism", 1, id="first-day-inside"),
-        pytest.param(["2026-06-01"], "admonition", 0, id="after-the-conduct"),
+        # the conduct (the due date) is 2026-07-10: the window opens 730 days earlier, on 2024-07-10
+        pytest.param(["2024-07-09"], "admonition", 0, id="one-day-outside"),
+        pytest.param(["2024-07-10"], "circulated_criticism", 1, id="first-day-inside"),
+        pytest.param(["2026-07-11"], "admonition", 0, id="after-the-conduct"),
         pytest.param(
             ["2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01", "2025-05-01"],
             "removal",
@@ -38,7 +58,7 @@ def _prior(i: int, day: str, form: str = "admonition") -> dict:
 def test_each_prior_in_the_lookback_is_one_step_up(
     sqlite_store, tmp_path, priors, form, prior_steps
 ) -> None:
-    facts = c2() + [_prior(i, day) for i, day in enumerate(priors)]
+    facts = _c2() + [_prior(i, day) for i, day in enumerate(priors)]
     (item,) = run(sqlite_store, facts, tmp_path)
     assert item["form"] == form and item["forms"] == [form]
     steps = item["explanation"]["steps"]
@@ -125,7 +145,7 @@ def _with_attrs(facts: list[dict], kind: str, attrs: dict, fid: str | None = Non
 
 
 def test_obstruction_is_one_step_up(sqlite_store, tmp_path) -> None:
-    (item,) = run(sqlite_store, _with_attrs(c2(), "rectification", {"obstruction": True}), tmp_path)
+    (item,) = run(sqlite_store, _with_attrs(_c2(), "rectification", {"obstruction": True}), tmp_path)
     assert item["form"] == "circulated_criticism"
     step = item["explanation"]["steps"][-1]
     assert step["step"] == "aggravating" and "阻扰问责调查" in step["reason"]
@@ -143,7 +163,7 @@ def test_losses_recovered_is_one_step_down(sqlite_store, tmp_path) -> None:
 
 
 def test_steps_are_recorded_in_order(sqlite_store, tmp_path) -> None:
-    facts = _with_attrs(c2(), "rectification", {"obstruction": True}) + [_prior(0, "2025-03-01")]
+    facts = _with_attrs(_c2(), "rectification", {"obstruction": True}) + [_prior(0, "2025-03-01")]
     facts = _with_attrs(facts, "person", {"losses_recovered": True}, "P1")
     (item,) = run(sqlite_store, facts, tmp_path)
     steps = item["explanation"]["steps"]
@@ -185,11 +205,41 @@ def _corruption(severity: str, priors: int = 0) -> list[dict]:
     ]
 
 
+# the county's circumstance-3 rules find nothing minor (严重贪腐问题 is serious or grave), so a
+# rule of the discipline commission that does is added for this test
+MINOR_CORRUPTION = """id: x-minor-corruption
+title: 测试：情节一般的腐败问题
+circumstance: 3
+versions:
+  - version: 1
+    effective: {from: 2016-01-01}
+    basis: [{document: 测试规则, article: 一, text: 测试}]
+    match:
+      - fact: violation
+        as: violation
+        where:
+          category: corruption
+          severity: minor
+    finding:
+      subject: {unit: violation.unit}
+      severity: violation.severity
+      proposer: discipline_commission
+      conduct_date: violation.date
+"""
+
+
 @pytest.mark.parametrize(("priors", "form"), [(0, "admonition"), (1, "circulated_criticism")])
 def test_discipline_commission_may_impose_admonition_and_circulated_criticism(
     sqlite_store, tmp_path, priors, form
 ) -> None:
-    (item,) = run(sqlite_store, _corruption("minor", priors), tmp_path)
+    rules = copy_county(tmp_path / "rules")
+    (rules / "circumstances" / "x_minor_corruption.yaml").write_text(MINOR_CORRUPTION,
+                                                                      encoding="utf-8")
+    load(sqlite_store, _corruption("minor", priors), tmp_path)
+    rulebook = load_rulebook(rules)
+    assert_evaluators_agree(sqlite_store, rulebook)
+    evaluate(sqlite_store, AS_OF, rulebook)
+    (item,) = list_recommendations(sqlite_store, with_explanation=True)
     e = item["explanation"]
     assert e["forms"] == [form] and e["proposer"] == "discipline_commission"
     assert e["proposer_may_impose"] is True and e["decider"] == "discipline_commission"

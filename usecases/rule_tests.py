@@ -2,7 +2,8 @@
 
 Each file in ``rules/tests/`` holds cases. A case is run in a fresh SQLite store through
 the real ingestion path, by both evaluators; each must produce exactly the expected
-recommendations (person, circumstance, responsibility, forms, route), nothing more.
+recommendations (person, circumstance, responsibility, forms, route, rule, evidence), nothing
+more.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Expected(StrictModel):
     route: str | None = None
     rule: str | None = None
     grounds: list[str] | None = None  # the other rules the recommendation cites (same matter)
+    evidence: list[str] | None = None  # "kind:id" in the recommendation's order, all of them
 
 
 class Case(StrictModel):
@@ -68,7 +70,8 @@ def _observed(rec: dict[str, Any]) -> dict[str, Any]:
     return {"person": rec["person"], "circumstance": rec["circumstance"],
             "responsibility": rec["responsibility"], "degree": rec["degree"],
             "forms": e["forms"], "route": e["route"], "rule": rec["rule"],
-            "grounds": [g["rule_id"] for g in e.get("grounds", [])]}
+            "grounds": [g["rule_id"] for g in e.get("grounds", [])],
+            "evidence": rec["evidence"]}
 
 
 def _matches(expected: Expected, observed: dict[str, Any]) -> bool:

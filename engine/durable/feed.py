@@ -43,13 +43,13 @@ def feed(engine: Engine, plan: RulePlan, as_of: date) -> Feed:
     compared = joined_fields(plan, include_absent_refs=False)
     fields = {alias: tuple(sorted(names)) for alias, names in joined_fields(plan).items()}
     for clause in plan.clauses:
-        for fact in clause_facts(engine, clause, as_of):
+        for kind, fact in clause_facts(engine, clause, as_of):
             value = field_value(fact, clause.partition_field)
             if value is None:
                 continue
             if any(field_value(fact, name) is None for name in compared[clause.alias]):
                 continue  # a missing value satisfies no comparison (durable_rules would fail)
-            key = (clause.kind, fact["id"])
+            key = (kind, fact["id"])
             result.facts.setdefault(key, fact)
             sid = str(encode(value))
             qualified.setdefault(sid, {}).setdefault(key, set()).add(clause.alias)

@@ -1,7 +1,9 @@
 """From matches (either evaluator's) to findings: what happened, to whom, when, on what evidence.
 
 A rule with ``count`` groups its matches by the ``per`` value and reports each cluster of
-at least ``at_least`` matches within ``within_days`` days; otherwise each match (merged by
+at least ``at_least`` matches within the count's period of the cluster's first match, the
+period's last day included, as the Civil Code counts (``Period.add_to``: within 365d of X
+includes X + 365d; 1m from 01-31 ends on 02-28, or 02-29); otherwise each match (merged by
 the rule's ``key`` aliases) is a finding. ``since`` drops findings whose conduct is older:
 a count rule should use it rather than a date condition on its facts, so that its clusters
 are formed over the whole history and do not re-form as old facts leave the window.
@@ -9,7 +11,7 @@ are formed over the whole history and do not re-form as old facts leave the wind
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -29,6 +31,8 @@ class Finding:
     subject: str  # person or unit id
     severity: str
     proposer_person: str | None
+    # the matches merged into this finding (``engine.match.evidence`` joins to them)
+    matches: tuple[Match, ...] = field(default=(), compare=False)
 
     @property
     def fact_ids(self) -> tuple[str, ...]:
@@ -65,6 +69,7 @@ def _finding(rule: RulePlan, matches: list[Match], facts: Facts,
         subject=_read(spec.subject.person or spec.subject.unit or "", last, facts),
         severity=severity,
         proposer_person=_read(spec.proposer_person, last, facts) if spec.proposer_person else None,
+        matches=tuple(matches),
     )
 
 
@@ -93,19 +98,47 @@ def _all_findings(rule: RulePlan, matches: list[Match], facts: Facts) -> list[Fi
             for key, group in sorted(grouped.items())]
 
 
+def _one_per_problem(rule: RulePlan, matches: list[Match], facts: Facts) -> list[Match]:
+    """Without the matches whose counted fact is of a later kind of its clause than another
+    match's counted fact with the same ``same_problem`` values: one problem, counted once,
+    as the earlier kind's (an inspection that found what a violation records)."""
+    count = rule.version.spec.count
+    assert count is not None
+    if not count.same_problem:
+        return matches
+    ref = parse_ref(count.date)
+    assert ref is not None
+    kinds = next(c.kinds for c in rule.positive if c.alias == ref.alias)
+    rank = {kind: i for i, kind in enumerate(kinds)}
+
+    def problem(match: Match) -> tuple[Any, ...] | None:
+        values = tuple(field_value(facts[match[ref.alias]], f) for f in count.same_problem)
+        return None if None in values else values
+
+    first: dict[tuple[Any, ...], int] = {}
+    for match in matches:
+        key = problem(match)
+        if key is not None:
+            first[key] = min(first.get(key, len(kinds)), rank[match[ref.alias][0]])
+    return [m for m in matches
+            if (key := problem(m)) is None or rank[m[ref.alias][0]] == first[key]]
+
+
 def _counted(rule: RulePlan, matches: list[Match], facts: Facts) -> list[Finding]:
     """Clusters of at least N matches within D days per group; each match counts once."""
     count = rule.version.spec.count
     assert count is not None
+    period = count.period
     groups: dict[Any, list[tuple[date, Match]]] = {}
-    for match in matches:
+    for match in _one_per_problem(rule, matches, facts):
         groups.setdefault(_read(count.per, match, facts), []).append(
             (_read(count.date, match, facts), match))
     result = []
     for per in sorted(groups, key=str):
         window: list[tuple[date, Match]] = []
         for day, match in sorted(groups[per], key=lambda item: (item[0], sorted(item[1].items()))):
-            window = [(d, m) for d, m in window if (day - d).days < count.within_days]
+            # within the period of d: its last day, period.add_to(d), is included
+            window = [(d, m) for d, m in window if day <= period.add_to(d)]
             window.append((day, match))
             if len(window) >= count.at_least:
                 cluster = [m for _, m in window]

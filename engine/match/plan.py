@@ -31,7 +31,7 @@ def field_value(fact: dict[str, Any], name: str) -> Any:
 @dataclass(frozen=True)
 class ClausePlan:
     alias: str
-    kind: str
+    kinds: tuple[str, ...]  # a fact of any of these kinds may match (usually one)
     literals: tuple[Term, ...]
     joins: tuple[Term, ...]
     partition_field: str
@@ -43,6 +43,8 @@ class RulePlan:
     version: RuleVersion
     name: str  # ASCII, unique per rule version: r_<rule>_v<version>
     clauses: tuple[ClausePlan, ...]  # positive clauses, then the absent one if any
+    # looked up after matching (``engine.match.evidence``); no evaluator ever sees them
+    evidence: tuple[ClausePlan, ...] = ()
 
     @property
     def positive(self) -> tuple[ClausePlan, ...]:
@@ -60,7 +62,7 @@ def plan_rule(version: RuleVersion, as_of: date) -> RulePlan:
     clauses = tuple(
         ClausePlan(
             alias=clause.alias,
-            kind=clause.fact,
+            kinds=clause.kinds,
             literals=tuple(t.resolved(as_of) for t in terms if not t.is_join),
             joins=tuple(t for t in terms if t.is_join),
             partition_field=version.partitions[clause.alias],
@@ -68,5 +70,11 @@ def plan_rule(version: RuleVersion, as_of: date) -> RulePlan:
         )
         for clause, terms, negated in sources
     )
+    evidence = tuple(
+        ClausePlan(alias=clause.alias, kinds=clause.kinds,
+                   literals=tuple(t.resolved(as_of) for t in terms if not t.is_join),
+                   joins=tuple(t for t in terms if t.is_join), partition_field="", negated=False)
+        for clause, terms in version.evidence
+    )
     name = "r_" + re.sub(r"[^a-z0-9]", "_", version.rule_id) + f"_v{version.version}"
-    return RulePlan(version=version, name=name, clauses=clauses)
+    return RulePlan(version=version, name=name, clauses=clauses, evidence=evidence)

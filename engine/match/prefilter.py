@@ -34,20 +34,24 @@ def _sql(table: Any, term: Term) -> Any:
             "ge": column.__ge__, "lt": column.__lt__, "le": column.__le__}[term.op](term.value)
 
 
-def clause_query(clause: ClausePlan, as_of: date) -> Select:
-    """The clause's facts with every literal term on a stored column evaluated by the database."""
-    query = known_on(clause.kind, as_of)
-    table = TABLES[clause.kind]
+def clause_query(clause: ClausePlan, kind: str, as_of: date) -> Select:
+    """The clause's facts of one of its kinds, with every literal term on a stored column
+    evaluated by the database."""
+    query = known_on(kind, as_of)
+    table = TABLES[kind]
     for term in clause.literals:
         if not term.field.startswith("attrs."):
             query = query.where(_sql(table, term))
     return query
 
 
-def clause_facts(engine: Engine, clause: ClausePlan, as_of: date) -> Iterator[dict[str, Any]]:
-    """Facts that satisfy the clause's literal terms; ``attrs`` terms are checked here in Python."""
+def clause_facts(engine: Engine, clause: ClausePlan, as_of: date
+                 ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(kind, fact) of every fact that satisfies the clause's literal terms, kind by kind;
+    ``attrs`` terms are checked here in Python."""
     attrs_terms = [t for t in clause.literals if t.field.startswith("attrs.")]
-    for row in stream(engine, clause_query(clause, as_of)):
-        fact = dict(row._mapping)
-        if all(holds(t, fact) for t in attrs_terms):
-            yield fact
+    for kind in clause.kinds:
+        for row in stream(engine, clause_query(clause, kind, as_of)):
+            fact = dict(row._mapping)
+            if all(holds(t, fact) for t in attrs_terms):
+                yield kind, fact

@@ -30,9 +30,10 @@ class ReferenceEvaluator:
         cache: dict[str, list[dict[str, Any]]] = {}
         for plan in plans:
             for clause in plan.clauses:
-                if clause.kind not in cache:
-                    cache[clause.kind] = [dict(r._mapping)
-                                          for r in stream(engine, known_on(clause.kind, as_of))]
+                for kind in clause.kinds:
+                    if kind not in cache:
+                        cache[kind] = [dict(r._mapping)
+                                       for r in stream(engine, known_on(kind, as_of))]
         by_rule = {plan.name: match_plan(plan, cache) for plan in plans}
         facts = {(kind, f["id"]): f for kind, rows in cache.items() for f in rows}
         return Matches(by_rule, facts, {"matches": sum(len(m) for m in by_rule.values())})
@@ -45,13 +46,17 @@ def _join_value(term: Any, bound: dict[str, dict[str, Any]]) -> Any:
     return value
 
 
-def _candidates(clause: ClausePlan, facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [f for f in facts if all(holds(t, f) for t in clause.literals)]
+_KIND = "\0kind"  # the kind a candidate was read as (a clause may be on several kinds)
+
+
+def _candidates(clause: ClausePlan, cache: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [{**f, _KIND: kind} for kind in clause.kinds for f in cache[kind]
+            if all(holds(t, f) for t in clause.literals)]
 
 
 def match_plan(rule: RulePlan, cache: dict[str, list[dict[str, Any]]]) -> list[Match]:
     """Every combination of distinct facts that satisfies the plan's clauses."""
-    candidates = {c.alias: _candidates(c, cache[c.kind]) for c in rule.clauses}
+    candidates = {c.alias: _candidates(c, cache) for c in rule.clauses}
     # index each clause's candidates on the field of its first plain equality join
     indexes: dict[str, tuple[Any, dict[Any, list[dict[str, Any]]]]] = {}
     for clause in rule.clauses:
@@ -70,9 +75,10 @@ def match_plan(rule: RulePlan, cache: dict[str, list[dict[str, Any]]]) -> list[M
             pool = index.get(_join_value(eq, bound), [])
         else:
             pool = candidates[clause.alias]
-        used = {(c.kind, bound[c.alias]["id"]) for c in rule.positive if c.alias in bound}
+        used = {(bound[c.alias][_KIND], bound[c.alias]["id"]) for c in rule.positive
+                if c.alias in bound}
         return [f for f in pool
-                if (clause.kind, f["id"]) not in used
+                if (f[_KIND], f["id"]) not in used
                 and all(holds(t, f, _join_value(t, bound)) for t in clause.joins)]
 
     positive = rule.positive
@@ -83,7 +89,8 @@ def match_plan(rule: RulePlan, cache: dict[str, list[dict[str, Any]]]) -> list[M
         if i == len(positive):
             if absent is not None and options(absent, bound):
                 return
-            results.append({c.alias: (c.kind, bound[c.alias]["id"]) for c in positive})
+            results.append({c.alias: (bound[c.alias][_KIND], bound[c.alias]["id"])
+                            for c in positive})
             return
         clause = positive[i]
         for fact in options(clause, bound):

@@ -66,6 +66,8 @@ class RuleVersion:
     clauses: tuple[tuple[Clause, tuple[Term, ...]], ...]
     absent: tuple[Clause, tuple[Term, ...]] | None
     partitions: dict[str, str]  # alias -> the field whose value is the partition (a person, a unit)
+    # looked up after matching (``engine.match.evidence``), never deciding a finding
+    evidence: tuple[tuple[Clause, tuple[Term, ...]], ...] = ()
 
     @property
     def version(self) -> int:
@@ -129,30 +131,42 @@ def _kind_fields(kind: str) -> set[str]:
     return set(KINDS[kind].model_fields)
 
 
-def _check_field(checker: _FileChecker, path: tuple[Any, ...], kind: str, name: str) -> bool:
-    if kind not in KINDS:
+def _check_field(checker: _FileChecker, path: tuple[Any, ...], kinds: tuple[str, ...],
+                 name: str) -> bool:
+    """Whether every kind of a clause has the field (a clause on several kinds may use only
+    the fields all of them have)."""
+    if any(kind not in KINDS for kind in kinds):
         return False  # the unknown kind itself is already reported
     if name.startswith("attrs."):
         return True
-    if name not in _kind_fields(kind):
-        checker.error(path, f"{kind} has no field {name!r}; its fields are "
-                            f"{', '.join(sorted(_kind_fields(kind)))} (or attrs.<key>)")
-        return False
+    for kind in kinds:
+        if name not in _kind_fields(kind):
+            shared = set.intersection(*(_kind_fields(k) for k in kinds))
+            checker.error(path, f"{kind} has no field {name!r}; its fields are "
+                                f"{', '.join(sorted(_kind_fields(kind)))} (or attrs.<key>)"
+                          + (f"; a clause on {', '.join(kinds)} may use only the fields they "
+                             f"all have: {', '.join(sorted(shared))}" if len(kinds) > 1 else ""))
+            return False
     return True
 
 
-def _always_present(kind: str, name: str, terms: tuple[Term, ...]) -> bool:
+def _always_present(kinds: tuple[str, ...], name: str, terms: tuple[Term, ...]) -> bool:
     """Whether every fact matching a clause has the field: required, or the clause says exists."""
-    if not name.startswith("attrs.") and KINDS[kind].model_fields[name].is_required():
+    if not name.startswith("attrs.") and all(
+            KINDS[kind].model_fields[name].is_required() for kind in kinds):
         return True
     return any(t.field == name and t.op == "exists" and t.value is True for t in terms)
 
 
 def _check_ref(checker: _FileChecker, path: tuple[Any, ...], text: str | None,
-               kinds: dict[str, str], what: str) -> Ref | None:
+               kinds: dict[str, tuple[str, ...]], what: str) -> Ref | None:
     if text is None:
         return None
-    ref = parse_ref(text)
+    try:
+        ref = parse_ref(text)
+    except ValueError as exc:
+        checker.error(path, f"{what}: {exc}")
+        return None
     if ref is None or ref.offset_days:
         checker.error(path, f"{what}: expected alias.field, got {text!r}")
         return None
@@ -166,19 +180,22 @@ def _check_ref(checker: _FileChecker, path: tuple[Any, ...], text: str | None,
 def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVersion | None:
     spec = rule.versions[index]
     base = ("versions", index)
-    kinds: dict[str, str] = {}
+    kinds: dict[str, tuple[str, ...]] = {}
     parsed: list[tuple[Clause, tuple[Term, ...]]] = []
     before = len(checker.errors)
 
-    def clause_terms(clause: Clause, path: tuple[Any, ...], known: dict[str, str]) -> tuple[Term, ...]:
-        if clause.fact not in KINDS:
-            checker.error(path + ("fact",), f"unknown fact kind {clause.fact!r}; "
+    def clause_terms(clause: Clause, path: tuple[Any, ...],
+                     known: dict[str, tuple[str, ...]]) -> tuple[Term, ...]:
+        unknown = [kind for kind in clause.kinds if kind not in KINDS]
+        for kind in unknown:
+            checker.error(path + ("fact",), f"unknown fact kind {kind!r}; "
                                             f"known: {', '.join(KINDS)}")
+        if unknown:
             return ()
         terms: list[Term] = []
         for name, spec_value in clause.where.items():
             where_path = path + ("where", name)
-            if not _check_field(checker, where_path, clause.fact, name):
+            if not _check_field(checker, where_path, clause.kinds, name):
                 continue
             try:
                 new_terms = parse_condition(name, spec_value)
@@ -204,7 +221,7 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVer
         if clause.alias in kinds:
             checker.error(path, f"two clauses are named {clause.alias!r}; give one an 'as:' name")
         terms = clause_terms(clause, path, dict(kinds))
-        kinds[clause.alias] = clause.fact
+        kinds[clause.alias] = clause.kinds
         parsed.append((clause, terms))
     absent = None
     if spec.absent is not None:
@@ -222,6 +239,19 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVer
             checker.error(base + ("absent", "where", term.field),
                           f"{term.field}: {term.ref.alias}.{term.ref.field} may be missing; "
                           f"add {term.ref.field}: {{exists: true}} to the {term.ref.alias!r} clause")
+    evidence: list[tuple[Clause, tuple[Term, ...]]] = []
+    named = set(kinds)
+    for i, clause in enumerate(spec.evidence):
+        path = base + ("evidence", i)
+        if clause.alias in named:
+            checker.error(path, f"two clauses are named {clause.alias!r}; give one an 'as:' name")
+        named.add(clause.alias)
+        # joined to the matched facts only: evidence is looked up finding by finding
+        terms = clause_terms(clause, path, dict(kinds))
+        if all(k in KINDS for k in clause.kinds) and not any(t.is_join for t in terms):
+            checker.error(path, "evidence: say which matched facts it is about, e.g. "
+                                "person: {same: reminder.person}")
+        evidence.append((clause, terms))
     finding = spec.finding
     fpath = base + ("finding",)
     subject = finding.subject
@@ -238,7 +268,8 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVer
             checker.error(fpath + ("since",), f"since: {exc}")
         else:
             if isinstance(since, Ref):
-                checker.error(fpath + ("since",), "since: expected as_of [- Nd] or a date")
+                checker.error(fpath + ("since",), "since: expected as_of - Nd, as_of - Nm, "
+                                                  "as_of - Ny or a date")
     _check_ref(checker, fpath + ("proposer_person",), finding.proposer_person, kinds,
                "proposer_person")
     if finding.severity not in ("minor", "serious", "grave"):
@@ -248,7 +279,14 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVer
             checker.error(fpath + ("key",), f"key: no clause named {alias!r}")
     if spec.count is not None:
         _check_ref(checker, base + ("count", "per"), spec.count.per, kinds, "per")
-        _check_ref(checker, base + ("count", "date"), spec.count.date, kinds, "date")
+        counted = _check_ref(checker, base + ("count", "date"), spec.count.date, kinds, "date")
+        if spec.count.same_problem and counted is not None:
+            if len(kinds[counted.alias]) < 2:
+                checker.error(base + ("count", "same_problem"),
+                              f"same_problem: only for a clause on several kinds "
+                              f"(fact: [violation, inspection]); {counted.alias!r} has one")
+            for name in spec.count.same_problem:
+                _check_field(checker, base + ("count", "same_problem"), kinds[counted.alias], name)
     if spec.effective.to is not None and spec.effective.to < spec.effective.from_:
         checker.error(base + ("effective",), "effective: 'to' is before 'from'")
     if index > 0:
@@ -266,7 +304,7 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVer
                       "person or unit separately and needs that join")
         return None
     return RuleVersion(rule.id, rule.title, rule.circumstance, checker.file, spec,
-                       tuple(parsed), absent, partitions)
+                       tuple(parsed), absent, partitions, tuple(evidence))
 
 
 def _check_sanctions(checker: _FileChecker, sanctions: Sanctions, bodies: dict[str, str]) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from engine.rulebook.terms import Period, parse_period
 from facts.contract import (
     Category,
     Form,
@@ -50,20 +51,62 @@ class Effective(StrictModel):
 
 
 class Clause(StrictModel):
-    fact: str
+    # one kind, or several ([violation, inspection]): a fact of any of them may match, and
+    # every field the clause uses (or a later clause reads from it) must exist on each
+    fact: str | list[str]
     as_: str | None = Field(default=None, alias="as", pattern=r"^[a-z][a-z0-9_]*$")
     where: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _named(self) -> Clause:
+        if isinstance(self.fact, list):
+            if not self.fact or len(set(self.fact)) != len(self.fact):
+                raise ValueError("fact: a list of different kinds, e.g. [violation, inspection]")
+            if self.as_ is None:
+                raise ValueError("as: a clause on several kinds needs a name")
+        return self
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self.fact) if isinstance(self.fact, list) else (self.fact,)
+
     @property
     def alias(self) -> str:
-        return self.as_ or self.fact
+        return self.as_ or str(self.fact)
 
 
 class Count(StrictModel):
+    """At least ``at_least`` matches per ``per`` value within a period counted from the first.
+
+    ``within`` is a period (365d, 12m, 1y), counted as the Civil Code counts it (see
+    ``engine.rulebook.terms``: the last day is included); ``within_days: N`` is kept as a
+    synonym of ``within: Nd``. Write one of them.
+    """
+
     at_least: int = Field(ge=2)
-    within_days: int = Field(ge=1)
+    within: str | None = None
+    within_days: int | None = Field(default=None, ge=1)
     per: str  # alias.field the matches are grouped by, e.g. v.unit
     date: str  # alias.field that places a match in time
+    # for a clause on several kinds: fields whose equal values make a fact of a later kind
+    # the same problem as a fact of an earlier kind, counted once (as the earlier kind's)
+    same_problem: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_period(self) -> Count:
+        if (self.within is None) == (self.within_days is None):
+            raise ValueError("write the period once: within: 365d (or 12m, 1y); "
+                             "within_days: 365 is the same as within: 365d")
+        if self.within is not None:
+            parse_period(self.within)  # raises ValueError with what to write
+        return self
+
+    @property
+    def period(self) -> Period:
+        if self.within is not None:
+            return parse_period(self.within)
+        assert self.within_days is not None
+        return Period(self.within_days, "d")
 
 
 class Subject(StrictModel):
@@ -82,7 +125,7 @@ class FindingSpec(StrictModel):
     proposer: Proposer
     proposer_person: str | None = None  # alias.field naming the proposing leader
     conduct_date: str  # alias.field: the date of the conduct
-    since: str | None = None  # report only conduct on or after this date, e.g. "as_of - 730d"
+    since: str | None = None  # report only conduct on or after this date, e.g. "as_of - 2y"
     key: list[str] | None = None  # aliases whose facts identify the finding (default: all)
 
 
@@ -92,6 +135,8 @@ class VersionSpec(StrictModel):
     basis: list[Basis] = Field(min_length=1)
     match: list[Clause] = Field(min_length=1)
     absent: Clause | None = None
+    # looked up after matching, never a condition: facts that bear on a finding, when found
+    evidence: list[Clause] = Field(default_factory=list)
     count: Count | None = None
     finding: FindingSpec
 

@@ -1,5 +1,11 @@
 """The conditions of a rule clause, parsed from ``where:`` into terms both evaluators share.
 
+Periods are counted as the Civil Code counts them (《民法典》第二百零一条、第二百零二条): a
+period of N days, months or years from a day X starts the day after X and its last day is
+included, so "within 365 days of X" includes X + 365d; for months and years the last day is
+the corresponding day of the final month, or that month's last day when it has none
+(01-31 + 1m is 02-28, or 02-29 in a leap year). ``Period.add_to`` is that count.
+
 A term is either *literal* (a field against a value known before evaluation — pushed into
 SQL, or checked in Python for ``attrs``) or a *join* (a field against a field of an earlier
 clause's fact — evaluated by durable_rules, and independently by the reference evaluator).
@@ -7,6 +13,7 @@ clause's fact — evaluated by durable_rules, and independently by the reference
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -33,9 +40,47 @@ OPERATORS = {
 }
 DATE_OPERATORS = {"after", "on_or_after", "before", "on_or_before"}
 
-_REF = re.compile(r"^\s*([a-z][a-z0-9_]*)\.((?:attrs\.)?[A-Za-z_][A-Za-z0-9_]*)\s*(?:([+-])\s*(\d+)\s*d)?\s*$")
-_AS_OF = re.compile(r"^\s*as_of\s*(?:([+-])\s*(\d+)\s*d)?\s*$")
+_REF = re.compile(r"^\s*([a-z][a-z0-9_]*)\.((?:attrs\.)?[A-Za-z_][A-Za-z0-9_]*)\s*"
+                  r"(?:([+-])\s*(\d+)\s*([dmy]))?\s*$")
+_AS_OF = re.compile(r"^\s*as_of\s*(?:([+-])\s*(\d+)\s*([dmy]))?\s*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PERIOD = re.compile(r"^\s*(\d+)\s*([dmy])\s*$")
+UNITS = {"d": "days", "m": "months", "y": "years"}
+
+
+@dataclass(frozen=True)
+class Period:
+    """N days, months or years (``amount`` may be negative: counting back)."""
+
+    amount: int
+    unit: str = "d"  # d | m | y
+
+    def add_to(self, day: date) -> date:
+        """The last day of the period counted from ``day`` (《民法典》第二百零一、二百零二条)."""
+        if self.unit == "d":
+            return day + timedelta(days=self.amount)
+        months = self.amount * (12 if self.unit == "y" else 1)
+        year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+        last = calendar.monthrange(year, month + 1)[1]
+        return date(year, month + 1, min(day.day, last))
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit}"
+
+
+def parse_period(text: Any) -> Period:
+    """``365d``, ``12m``, ``2y`` (a positive whole number and d, m or y)."""
+    match = _PERIOD.match(str(text)) if isinstance(text, str | int) else None
+    if match is None or int(match.group(1)) < 1:
+        raise ValueError(f"expected a period such as 365d, 12m or 2y, got {text!r}")
+    return Period(int(match.group(1)), match.group(2))
+
+
+def join_months_error(text: str) -> str:
+    return (f"{text.strip()}: a month or year offset cannot be compared with another fact "
+            f"(durable_rules compares dates as day numbers and can only add days inside a "
+            f"join); write the offset in days, e.g. reminder.date + 60d, or compare with "
+            f"as_of - 12m, which is counted before evaluation")
 
 
 @dataclass(frozen=True)
@@ -53,10 +98,10 @@ class Ref:
 
 @dataclass(frozen=True)
 class AsOf:
-    offset_days: int = 0
+    offset: Period = Period(0)
 
     def resolve(self, as_of: date) -> date:
-        return as_of + timedelta(days=self.offset_days)
+        return self.offset.add_to(as_of)
 
 
 @dataclass(frozen=True)
@@ -77,28 +122,34 @@ class Term:
 
 
 def parse_ref(text: str) -> Ref | None:
+    """``alias.field [± Nd]``; None if ``text`` is not that. A month or year offset raises
+    ValueError: a join is compared inside durable_rules, on day numbers."""
     match = _REF.match(text)
     if not match:
         return None
-    alias, field, sign, days = match.groups()
-    offset = int(days or 0) * (-1 if sign == "-" else 1)
+    alias, field, sign, amount, unit = match.groups()
+    if unit in ("m", "y"):
+        raise ValueError(join_months_error(text))
+    offset = int(amount or 0) * (-1 if sign == "-" else 1)
     return Ref(alias, field, offset)
 
 
 def parse_operand(value: Any, *, date_op: bool) -> Any:
-    """A value after an operator: ``alias.field [± Nd]``, ``as_of [± Nd]``, a date, or a literal."""
+    """A value after an operator: ``alias.field [± Nd]``, ``as_of [± N d|m|y]``, a date, or a
+    literal."""
     if isinstance(value, str):
         ref = parse_ref(value)
         if ref is not None:
             return ref
         match = _AS_OF.match(value)
         if match:
-            sign, days = match.groups()
-            return AsOf(int(days or 0) * (-1 if sign == "-" else 1))
+            sign, amount, unit = match.groups()
+            return AsOf(Period(int(amount or 0) * (-1 if sign == "-" else 1), unit or "d"))
         if date_op or _DATE.match(value.strip()):
             if not _DATE.match(value.strip()):
                 raise ValueError(
-                    f"expected a date (YYYY-MM-DD), as_of [± Nd] or alias.field [± Nd], got {value!r}"
+                    f"expected a date (YYYY-MM-DD), as_of [± Nd] (or as_of - 12m, as_of - 2y) "
+                    f"or alias.field [± Nd], got {value!r}"
                 )
             return date.fromisoformat(value.strip())
     return value

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, insert
 from engine.durable import DurableEvaluator
 from engine.errors import EvaluationError
 from engine.match.evaluator import Evaluator, Matches
+from engine.match.evidence import with_evidence
 from engine.match.findings import Finding, findings
 from engine.match.plan import Facts, plan_rule
 from engine.match.reference import ReferenceEvaluator
@@ -33,7 +34,9 @@ def find(engine: Engine, rulebook: Rulebook, as_of: date,
     matches = evaluator.match(engine, plans, as_of)
     result = []
     for plan in plans:
-        result.extend(findings(plan, matches.by_rule[plan.name], matches.facts, as_of))
+        found = findings(plan, matches.by_rule[plan.name], matches.facts, as_of)
+        # evidence: looked up once, after either evaluator matched (not a matching step)
+        result.extend(with_evidence(engine, plan, found, matches.facts, as_of))
     return result, matches.facts, matches
 
 

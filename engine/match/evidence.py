@@ -1,0 +1,111 @@
+"""Evidence looked up after matching: facts that bear on a finding, never whether there is one.
+
+A rule version's ``evidence:`` clauses have the shape of ``match:`` clauses and are joined
+to the matched facts (e.g. a failed ledger of the reminded person in the 60 days before the
+reminder). They are looked up here, finding by finding, once matching is over, and what is
+found is appended to the finding's evidence; a clause that finds nothing changes nothing.
+
+This is not a matching step, so the independence of the two evaluators is not at stake:
+durable_rules and the reference evaluator still share nothing but the plans when they
+match, and every finding of either goes through this one lookup, which reads the store
+through ``facts.store`` queries (``known_on``, ``stream``) like the prefilter does. Both
+therefore give the same evidence whenever they give the same matches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from engine.match.findings import Finding
+from engine.match.plan import ClausePlan, FactKey, Facts, Match, RulePlan, field_value
+from engine.match.predicates import holds
+from engine.match.prefilter import clause_query
+from engine.rulebook.terms import Term
+from facts.contract import DATE_FIELD
+from facts.store import stream
+from facts.tables import TABLES
+
+_CHUNK = 500  # values per IN (...) list
+_KIND = "\0kind"  # the kind a candidate was read as (a clause may be on several kinds)
+
+
+def _join_value(term: Term, match: Match, facts: Facts) -> Any:
+    assert term.ref is not None
+    value = field_value(facts[match[term.ref.alias]], term.ref.field)
+    if value is not None and term.ref.offset_days:
+        value = value + timedelta(days=term.ref.offset_days)
+    return value
+
+
+def _candidates(engine: Engine, clause: ClausePlan, found: list[Finding], facts: Facts,
+                as_of: date) -> list[tuple[str, dict[str, Any]]]:
+    """(kind, fact) of the clause's facts known on ``as_of`` that satisfy its literal terms,
+    narrowed in SQL to the values its first plain equality join can take for these findings;
+    by kind, then date and id."""
+    return [item for kind in clause.kinds
+            for item in _of_kind(engine, clause, kind, found, facts, as_of)]
+
+
+def _of_kind(engine: Engine, clause: ClausePlan, kind: str, found: list[Finding], facts: Facts,
+             as_of: date) -> list[tuple[str, dict[str, Any]]]:
+    query = clause_query(clause, kind, as_of)
+    attrs_terms = [t for t in clause.literals if t.field.startswith("attrs.")]
+    eq = next((t for t in clause.joins if t.op == "eq" and not t.ref.offset_days  # type: ignore[union-attr]
+               and not t.field.startswith("attrs.")), None)
+    queries = [query]
+    if eq is not None:
+        values = sorted({v for f in found for m in f.matches
+                         if (v := _join_value(eq, m, facts)) is not None}, key=str)
+        column = TABLES[kind].__table__.c[eq.field]
+        queries = [query.where(column.in_(values[i:i + _CHUNK]))
+                   for i in range(0, len(values), _CHUNK)]
+    rows: dict[str, dict[str, Any]] = {}
+    for one in queries:
+        for row in stream(engine, one):
+            fact = dict(row._mapping)
+            if all(holds(t, fact) for t in attrs_terms):
+                rows[fact["id"]] = fact
+    date_field = DATE_FIELD[kind]
+    return [(kind, f) for f in sorted(rows.values(), key=lambda f: (
+        str(f.get(date_field) or "") if date_field else "", f["id"]))]
+
+
+def with_evidence(engine: Engine, rule: RulePlan, found: list[Finding], facts: Facts,
+                  as_of: date) -> list[Finding]:
+    """Each finding with the facts its rule's ``evidence:`` clauses find for its matches
+    appended to its evidence (clause order, then date and id); ``facts`` gains them."""
+    clauses = rule.evidence
+    if not clauses or not found:
+        return found
+    extra: dict[int, list[tuple[str, FactKey]]] = defaultdict(list)
+    for clause in clauses:
+        pool = _candidates(engine, clause, found, facts, as_of)
+        eq = next((t for t in clause.joins if t.op == "eq" and not t.ref.offset_days  # type: ignore[union-attr]
+                   ), None)
+        index: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+        order = {(kind, fact["id"]): n for n, (kind, fact) in enumerate(pool)}
+        plain = {(kind, fact["id"]): fact for kind, fact in pool}
+        for kind, fact in pool:
+            index[field_value(fact, eq.field) if eq is not None else None].append(
+                {**fact, _KIND: kind})
+        for n, finding in enumerate(found):
+            seen = {key for _, key in finding.evidence} | {key for _, key in extra[n]}
+            hits: dict[FactKey, dict[str, Any]] = {}
+            for match in finding.matches:
+                options = index.get(_join_value(eq, match, facts), []) if eq is not None \
+                    else index.get(None, [])
+                for fact in options:
+                    key = (fact[_KIND], fact["id"])
+                    if key not in seen and key not in hits and all(
+                            holds(t, fact, _join_value(t, match, facts)) for t in clause.joins):
+                        hits[key] = fact
+            for key in sorted(hits, key=order.__getitem__):  # the pool's order: kind, date, id
+                facts.setdefault(key, plain[key])
+                extra[n].append((clause.alias, key))
+    return [dataclasses.replace(f, evidence=f.evidence + tuple(extra[n])) if extra[n] else f
+            for n, f in enumerate(found)]
