@@ -7,6 +7,7 @@ interface: names may change, codes may not.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -99,5 +100,11 @@ def load_responsibility_list(rules_dir: Path | None = None) -> ResponsibilityLis
     error; ingestion needs only the task codes, and no rule error should stop it.
     """
     source = (rules_dir or rules.FOLDER) / FILE_NAME
+    return _load(source, source.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _load(source: Path, _mtime_ns: int) -> ResponsibilityList:
+    """Parsed once per file version: ingestion reads it for every invocation."""
     data = YAML(typ="safe", pure=True).load(source.read_text(encoding="utf-8"))
     return ResponsibilityList.model_validate(data)

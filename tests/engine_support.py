@@ -107,15 +107,19 @@ def c2(
     effective: bool = False,
     reminder_person: str = "P1",
     reminder_date: str | None = None,
+    due: str = "2026-07-10",
 ) -> list[dict[str, Any]]:
-    """A failed ledger check (LG1, 2026-04-02), a reminder by leader L1 (RM1, 2026-04-10) and an
-    ineffective re-check (RC1, 2026-05-12): rules/tests/c2_reminder.yaml, plus a second branch
-    secretary P2; the keywords change one thing each."""
+    """A failed ledger check (LG1, 2026-04-02), a reminder by leader L1 (RM1, 2026-04-10) due
+    2026-07-10 and an ineffective re-check (RC1, 2026-05-12) — before the due date, so not yet a
+    failure; the finding comes from the due date passing unrectified. The facts of
+    rules/tests/c2_reminder.yaml (whose due date, 2026-05-10, comes before the re-check) plus a
+    second branch secretary P2; the keywords change one thing each."""
     facts = _case_facts("c2_reminder.yaml")
     facts.insert(2, person("P2", "邓支书", "U1", category="branch_secretary"))
     for fact in facts:
         if fact["kind"] == "reminder":
             fact["person"] = reminder_person
+            fact["due"] = due
             if reminder_date:  # the due date keeps its distance from the reminder
                 due = date.fromisoformat(fact["due"]) - date.fromisoformat(fact["date"])
                 fact["due"] = (date.fromisoformat(reminder_date) + due).isoformat()

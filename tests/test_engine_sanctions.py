@@ -177,7 +177,8 @@ def test_steps_are_recorded_in_order(sqlite_store, tmp_path) -> None:
 
 
 def test_mitigation_below_the_lightest_form_is_floored(sqlite_store, tmp_path) -> None:
-    facts = _with_attrs(c2(), "rectification", {"obstruction": True})
+    # the failed re-check after the due date is evidence, and carries the aggravating factor
+    facts = _with_attrs(c2(due="2026-05-10"), "rectification", {"obstruction": True})
     facts = _with_attrs(facts, "person", {"losses_recovered": True, "cooperated": True}, "P1")
     (item,) = run(sqlite_store, facts, tmp_path)
     e = item["explanation"]

@@ -40,8 +40,11 @@ def _approve(store, rec_id: str) -> None:
         connection.execute(update(table).where(table.c.id == rec_id).values(status="approved"))
 
 
+# the reminder due 2026-05-10; the re-check of 2026-05-12 found it not effective (evidence)
+C2 = c2(due="2026-05-10")
+# ... corrected: the re-check was made on 2026-05-09 and found the rectification effective
 RECHECK_EFFECTIVE = {"kind": "rectification", "id": "RC1", "reminder": "RM1", "person": "P1",
-                     "date": "2026-05-12", "effective": True}
+                     "date": "2026-05-09", "effective": True}
 
 
 # ---------------------------------------------------------------- 1. it follows its facts
@@ -49,7 +52,7 @@ RECHECK_EFFECTIVE = {"kind": "rectification", "id": "RC1", "reminder": "RM1", "p
 
 def test_a_corrected_recheck_withdraws_the_pending_recommendation_and_says_why(
         store, tmp_path) -> None:
-    (item,) = run(store, c2(), tmp_path)
+    (item,) = run(store, C2, tmp_path)
     _replace(store, tmp_path, [RECHECK_EFFECTIVE], "corrected.jsonl")
     result = evaluate(store, AS_OF)
     assert result.withdrawn == [item["id"]] and result.counts["withdrawn"] == 1
@@ -58,7 +61,8 @@ def test_a_corrected_recheck_withdraws_the_pending_recommendation_and_says_why(
     assert "rectification:RC1已更正" in after["status_reason"]
     assert "effective：False→True" in after["status_reason"]
     # corrected back: the same recommendation is found again and reinstated, not duplicated
-    _replace(store, tmp_path, [{**RECHECK_EFFECTIVE, "effective": False}], "again.jsonl")
+    _replace(store, tmp_path, [{**RECHECK_EFFECTIVE, "date": "2026-05-12", "effective": False}],
+             "again.jsonl")
     again = evaluate(store, AS_OF)
     assert again.reinstated == [item["id"]] and len(_all(store)) == 1
     assert get_recommendation(store, item["id"])["status"] == "pending"
@@ -66,7 +70,7 @@ def test_a_corrected_recheck_withdraws_the_pending_recommendation_and_says_why(
 
 def test_a_decided_recommendation_is_never_changed_by_a_run_but_flagged(sqlite_store,
                                                                        tmp_path) -> None:
-    (item,) = run(sqlite_store, c2(), tmp_path)
+    (item,) = run(sqlite_store, C2, tmp_path)
     _approve(sqlite_store, item["id"])
     _replace(sqlite_store, tmp_path, [RECHECK_EFFECTIVE], "corrected.jsonl")
     result = evaluate(sqlite_store, AS_OF)
@@ -81,7 +85,7 @@ def test_a_decided_recommendation_is_never_changed_by_a_run_but_flagged(sqlite_s
 
 
 def test_the_cli_run_report_and_runs_count_withdrawn_and_flagged(sqlite_store, tmp_path) -> None:
-    run(sqlite_store, c2(), tmp_path)
+    run(sqlite_store, C2, tmp_path)
     _replace(sqlite_store, tmp_path, [RECHECK_EFFECTIVE], "corrected.jsonl")
     db = str(sqlite_store.url)
     result = CliRunner().invoke(cli.main, ["evaluate", "--as-of", "2026-11-25", "--db", db])
@@ -98,9 +102,9 @@ def test_the_cli_run_report_and_runs_count_withdrawn_and_flagged(sqlite_store, t
 
 def test_a_second_failed_recheck_of_one_reminder_is_the_same_recommendation(store,
                                                                           tmp_path) -> None:
-    (first,) = run(store, c2(), tmp_path)
+    (first,) = run(store, C2, tmp_path)
     load(store, [{"kind": "rectification", "id": "RC2", "reminder": "RM1", "person": "P1",
-                  "date": "2026-07-01", "effective": False}], tmp_path, "second.jsonl")
+                  "date": "2026-07-15", "effective": False}], tmp_path, "second.jsonl")
     evaluate(store, AS_OF)
     (item,) = _all(store)
     assert item["id"] == first["id"]
@@ -143,10 +147,10 @@ def test_several_staff_and_frequent_problems_on_the_same_facts_are_one_recommend
 
 
 def test_an_approved_recommendation_is_no_prior_of_its_own_matter(sqlite_store, tmp_path) -> None:
-    (first,) = run(sqlite_store, c2(), tmp_path)
+    (first,) = run(sqlite_store, C2, tmp_path)
     _approve(sqlite_store, first["id"])
     load(sqlite_store, [{"kind": "rectification", "id": "RC2", "reminder": "RM1", "person": "P1",
-                         "date": "2026-07-01", "effective": False}], tmp_path, "second.jsonl")
+                         "date": "2026-07-15", "effective": False}], tmp_path, "second.jsonl")
     result = evaluate(sqlite_store, AS_OF)
     assert result.new == []  # not a second recommendation escalated by the first
     (item,) = _all(sqlite_store)
@@ -330,3 +334,29 @@ def test_an_unverified_petition_is_a_lead_to_check_not_a_finding(sqlite_store, t
             fact["verified"] = True  # the supervision group checked it
     _replace(sqlite_store, tmp_path, facts, "verified.jsonl")
     assert len(evaluate(sqlite_store, AS_OF).new) == 4
+
+
+# ---------------------------------------------------------------- 3. the reminder and its basis
+
+
+def test_a_reminder_that_names_its_basis_has_exactly_that_as_evidence(sqlite_store,
+                                                                     tmp_path) -> None:
+    """The reminder was about an inspection's finding, not the failed ledger of the same
+    weeks: the recommendation cites what the reminder names, and only that."""
+    inspection = {"kind": "inspection", "id": "I-9", "unit": "U1", "person": "P1",
+                  "date": "2026-04-05", "group": "第三督导组", "mode": "unannounced",
+                  "problem": "村级组织生活记录缺失", "severity": "serious"}
+    facts = [inspection, *c2()]
+    for fact in facts:
+        if fact["kind"] == "reminder":
+            fact["basis"] = ["inspection:I-9"]
+    (item,) = run(sqlite_store, facts, tmp_path)
+    assert "inspection:I-9" in item["evidence"] and "ledger:LG1" not in item["evidence"]
+    summaries = [e["summary"] for e in item["explanation"]["evidence"]]
+    assert any("村级组织生活记录缺失" in s for s in summaries)
+
+
+def test_without_a_basis_the_failed_ledger_before_the_reminder_is_evidence(sqlite_store,
+                                                                          tmp_path) -> None:
+    (item,) = run(sqlite_store, c2(), tmp_path)
+    assert "ledger:LG1" in item["evidence"]

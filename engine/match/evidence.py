@@ -19,7 +19,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from engine.match.findings import Finding
 from engine.match.plan import ClausePlan, FactKey, Facts, Match, RulePlan, field_value
@@ -75,6 +75,35 @@ def _of_kind(engine: Engine, clause: ClausePlan, kind: str, found: list[Finding]
         str(f.get(date_field) or "") if date_field else "", f["id"]))]
 
 
+def _named(engine: Engine, clause: ClausePlan, found: list[Finding], facts: Facts
+           ) -> dict[int, list[FactKey]]:
+    """Per finding (by position), the facts its matched facts name in ``clause.named_by``
+    (e.g. ``reminder.basis``: the shortfalls a reminder says it is about), read from the store
+    into ``facts``; findings whose matched facts name none are left to the lookup."""
+    ref = clause.named_by
+    assert ref is not None
+    named: dict[int, list[FactKey]] = {}
+    for n, finding in enumerate(found):
+        keys: list[FactKey] = []
+        for match in finding.matches:
+            for text in field_value(facts[match[ref.alias]], ref.field) or []:
+                kind, _, fact_id = str(text).partition(":")
+                if kind in TABLES and (kind, fact_id) not in keys:
+                    keys.append((kind, fact_id))
+        if keys:
+            named[n] = keys
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for keys in named.values():
+        for kind, fact_id in keys:
+            if (kind, fact_id) not in facts:
+                wanted[kind].add(fact_id)
+    for kind, ids in wanted.items():
+        table = TABLES[kind].__table__
+        for row in stream(engine, select(table).where(table.c.id.in_(sorted(ids)))):
+            facts[(kind, row.id)] = dict(row._mapping)
+    return {n: [k for k in keys if k in facts] for n, keys in named.items()}
+
+
 def with_evidence(engine: Engine, rule: RulePlan, found: list[Finding], facts: Facts,
                   as_of: date) -> list[Finding]:
     """Each finding with the facts its rule's ``evidence:`` clauses find for its matches
@@ -84,7 +113,12 @@ def with_evidence(engine: Engine, rule: RulePlan, found: list[Finding], facts: F
         return found
     extra: dict[int, list[tuple[str, FactKey]]] = defaultdict(list)
     for clause in clauses:
-        pool = _candidates(engine, clause, found, facts, as_of)
+        named = _named(engine, clause, found, facts) if clause.named_by else {}
+        for n, keys in named.items():
+            seen = {key for _, key in found[n].evidence} | {key for _, key in extra[n]}
+            extra[n].extend((clause.alias, key) for key in keys if key not in seen)
+        pool = _candidates(engine, clause, [f for n, f in enumerate(found) if n not in named],
+                           facts, as_of)
         eq = next((t for t in clause.joins if t.op == "eq" and not t.ref.offset_days  # type: ignore[union-attr]
                    ), None)
         index: dict[Any, list[dict[str, Any]]] = defaultdict(list)
@@ -94,6 +128,8 @@ def with_evidence(engine: Engine, rule: RulePlan, found: list[Finding], facts: F
             index[field_value(fact, eq.field) if eq is not None else None].append(
                 {**fact, _KIND: kind})
         for n, finding in enumerate(found):
+            if n in named:
+                continue  # the matched fact names its evidence: exactly that, nothing looked up
             seen = {key for _, key in finding.evidence} | {key for _, key in extra[n]}
             hits: dict[FactKey, dict[str, Any]] = {}
             for match in finding.matches:

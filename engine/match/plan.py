@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from engine.rulebook import RuleVersion
-from engine.rulebook.terms import Term
+from engine.rulebook.terms import Ref, Term, parse_ref
 
 FactKey = tuple[str, str]  # (kind, id)
 Facts = dict[FactKey, dict[str, Any]]
@@ -36,6 +36,7 @@ class ClausePlan:
     joins: tuple[Term, ...]
     partition_field: str
     negated: bool
+    named_by: Ref | None = None  # evidence only: a matched fact's list of "kind:id" references
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ def plan_rule(version: RuleVersion, as_of: date) -> RulePlan:
     evidence = tuple(
         ClausePlan(alias=clause.alias, kinds=clause.kinds,
                    literals=tuple(t.resolved(as_of) for t in terms if not t.is_join),
-                   joins=tuple(t for t in terms if t.is_join), partition_field="", negated=False)
+                   joins=tuple(t for t in terms if t.is_join), partition_field="", negated=False,
+                   named_by=parse_ref(clause.named_by) if clause.named_by else None)
         for clause, terms in version.evidence
     )
     name = "r_" + re.sub(r"[^a-z0-9]", "_", version.rule_id) + f"_v{version.version}"

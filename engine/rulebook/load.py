@@ -216,6 +216,11 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVer
                 terms.append(term)
         return tuple(terms)
 
+    for i, clause in enumerate([*spec.match, *([spec.absent] if spec.absent else [])]):
+        if clause.named_by is not None:
+            checker.error(base + ("match" if i < len(spec.match) else "absent",) + (
+                (i,) if i < len(spec.match) else ()) + ("named_by",),
+                "named_by: only an evidence clause may take its facts from a list of references")
     for i, clause in enumerate(spec.match):
         path = base + ("match", i)
         if clause.alias in kinds:
@@ -251,6 +256,8 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVer
         if all(k in KINDS for k in clause.kinds) and not any(t.is_join for t in terms):
             checker.error(path, "evidence: say which matched facts it is about, e.g. "
                                 "person: {same: reminder.person}")
+        if clause.named_by is not None:
+            _check_ref(checker, path + ("named_by",), clause.named_by, kinds, "named_by")
         evidence.append((clause, terms))
     finding = spec.finding
     fpath = base + ("finding",)

@@ -56,6 +56,9 @@ class Clause(StrictModel):
     fact: str | list[str]
     as_: str | None = Field(default=None, alias="as", pattern=r"^[a-z][a-z0-9_]*$")
     where: dict[str, Any] = Field(default_factory=dict)
+    # evidence clauses only: alias.field of a matched fact listing "kind:id" references (such
+    # as reminder.basis); when it lists any, those facts are this clause's evidence, exactly
+    named_by: str | None = None
 
     @model_validator(mode="after")
     def _named(self) -> Clause:
