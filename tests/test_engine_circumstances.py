@@ -28,7 +28,7 @@ def test_disunity_with_public_reaction_holds_secretary_discipline_secretary_and_
     assert all(i["circumstance"] == 1 and i["evidence"] == ["disunity:D1"] for i in items.values())
     # important leadership responsibility is one step lighter than main
     assert secretary["forms"] == ["circulated_criticism"] and member["forms"] == ["admonition"]
-    assert [s["step"] for s in member["explanation"]["steps"]] == ["base", "degree"]
+    assert [s["step"] for s in member["explanation"]["steps"]] == ["base", "responsibility", "degree"]
     assert member["explanation"]["degree_label"] == "重要领导责任"
 
 
@@ -99,11 +99,12 @@ def test_coal_bureau_case_holds_secretary_and_discipline_secretary_not_the_gambl
     assert items["P-SEC"]["responsibility"] == "leadership"
     assert items["P-DIS"]["responsibility"] == "supervisory"
     for item in items.values():
-        assert item["forms"] == ["circulated_criticism", "warning"]
+        assert item["forms"] == ["circulated_criticism"]
         assert item["rule"] == "c3-several-staff-violation" and item["evidence"] == [
             "violation:V-GAMBLE"
         ]
-        assert item["explanation"]["form_labels"] == ["通报批评", "党内警告"]
+        assert item["explanation"]["form_labels"] == ["通报批评"]
+        assert "立案审查" in item["explanation"]["case_review"]  # not a 党内警告 of its own
 
 
 def test_the_holder_at_the_time_is_accountable_with_the_post_of_that_time(
@@ -206,7 +207,7 @@ def test_corruption_is_a_finding_against_the_unit_leaders(sqlite_store, tmp_path
     assert all(
         i["rule"] == "c3-corruption" and i["route"] == "accountability" for i in items.values()
     )
-    assert items["P1"]["forms"] == ["suspension", "warning"]
+    assert items["P1"]["forms"] == ["suspension"]
 
 
 def test_a_secretary_who_is_the_corrupt_actor_bears_no_leadership_duty_for_his_own_act(
@@ -230,7 +231,7 @@ def test_a_secretary_who_is_the_corrupt_actor_bears_no_leadership_duty_for_his_o
     (item,) = items
     assert item["rule"] == "c3-corruption" and item["route"] == "accountability"
     assert [g["rule_id"] for g in item["explanation"]["grounds"]] == ["c3-frequent-problems"]
-    assert item["forms"] == ["suspension", "warning"]
+    assert item["forms"] == ["suspension"]
     assert set(item["evidence"]) == {"violation:V1", "violation:V2", "violation:V3"}
     (run_row,) = list_runs(sqlite_store, 1)
     skipped = [(a["person"], a["reason"], a["rule"]) for a in run_row["set_aside"]]

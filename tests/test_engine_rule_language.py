@@ -163,7 +163,7 @@ def test_the_json_list_fills_the_contract_and_show_reaches_back_to_sources(store
         assert basis and all(b["text"] for b in basis)
         assert basis[1]["document"].startswith("《中国共产党问责条例》")
     human = runner.invoke(cli.main, ["recommendations", "list", "--db", db]).output
-    assert "张建国" in human and "通报批评＋党内警告" in human
+    assert "张建国" in human and "通报批评（建议立案审查）" in human
 
 
 def test_a_rule_with_an_ordered_comparison_on_a_maybe_missing_field_in_absent_is_refused(

@@ -6,7 +6,9 @@ import re
 
 import pytest
 
+from engine.errors import RulebookError
 from engine.rulebook import load_rulebook
+from engine.rulebook.spec import PARTY_SANCTIONS
 from engine.run.evaluate import evaluate
 from engine.run.read import get_recommendation, list_recommendations
 from facts.recommendation_tables import RecommendationRow
@@ -14,6 +16,7 @@ from tests.conftest import copy_county, load
 from tests.engine_support import (
     AS_OF,
     assert_evaluators_agree,
+    by_person,
     c2,
     coal,
     disunity,
@@ -158,8 +161,8 @@ def test_losses_recovered_is_one_step_down(sqlite_store, tmp_path) -> None:
     assert items["P1"]["form"] == "admonition"  # circulated criticism, one step down
     assert items["P2"]["form"] == "circulated_criticism"  # the factor is the secretary's own
     steps = items["P1"]["explanation"]["steps"]
-    assert [s["step"] for s in steps] == ["base", "mitigating"]
-    assert "从轻" in steps[1]["reason"] and "挽回损失" in steps[1]["reason"]
+    assert [s["step"] for s in steps] == ["base", "responsibility", "mitigating"]
+    assert "从轻" in steps[2]["reason"] and "挽回损失" in steps[2]["reason"]
 
 
 def test_steps_are_recorded_in_order(sqlite_store, tmp_path) -> None:
@@ -169,6 +172,7 @@ def test_steps_are_recorded_in_order(sqlite_store, tmp_path) -> None:
     steps = item["explanation"]["steps"]
     assert [(s["step"], s["before"], s["after"]) for s in steps] == [
         ("base", None, "admonition"),
+        ("responsibility", "admonition", "admonition"),  # weighed, with its reason; no move
         ("prior", "admonition", "circulated_criticism"),
         ("aggravating", "circulated_criticism", "suspension"),
         ("mitigating", "suspension", "circulated_criticism"),
@@ -182,7 +186,8 @@ def test_mitigation_below_the_lightest_form_is_floored(sqlite_store, tmp_path) -
     facts = _with_attrs(facts, "person", {"losses_recovered": True, "cooperated": True}, "P1")
     (item,) = run(sqlite_store, facts, tmp_path)
     e = item["explanation"]
-    assert [s["step"] for s in e["steps"]] == ["base", "aggravating", "mitigating", "mitigating", "cap"]
+    assert [s["step"] for s in e["steps"]] == ["base", "responsibility", "aggravating", "mitigating",
+                                              "mitigating", "cap"]
     assert e["forms"] == ["admonition"]  # 1 up, 2 down, floored at the lightest form
     assert "最轻" in e["steps"][-1]["reason"]
     assert {f["code"] for f in e["factors"]} == {"obstruction", "losses_recovered", "cooperated"}
@@ -246,11 +251,33 @@ def test_discipline_commission_may_impose_admonition_and_circulated_criticism(
     assert e["proposer_may_impose"] is True and e["decider"] == "discipline_commission"
 
 
-def test_a_combined_party_sanction_is_not_the_proposers_to_impose(sqlite_store, tmp_path) -> None:
-    items = run(sqlite_store, coal(), tmp_path)
-    e = items[0]["explanation"]
-    assert e["forms"] == ["circulated_criticism", "warning"]
-    assert e["proposer_may_impose"] is False and e["decider"] == "discipline_commission"
+def test_no_party_sanction_is_proposed_but_a_case_review_on_its_ground(sqlite_store,
+                                                                       tmp_path) -> None:
+    """纪律处分 rests on the person's own violation and the disciplinary procedure: in the
+    coal-bureau case the commission opened a case first, and the 党内警告 came out of it. The
+    engine proposes the case review and says why; it never proposes the sanction itself."""
+    items = by_person(run(sqlite_store, coal(), tmp_path))
+    for item in items.values():
+        e = item["explanation"]
+        assert not set(e["forms"]) & set(PARTY_SANCTIONS)
+        assert "立案审查" in e["case_review"] and "情节较重以上" in e["case_review"]
+        assert e["proposer_may_impose"] is True  # circulated criticism is the commission's own
+    # the secretary's leadership and the discipline secretary's supervision are weighed apart,
+    # and the equal outcome says why
+    reasons = {p: next(s["reason"] for s in items[p]["explanation"]["steps"]
+                       if s["step"] == "responsibility") for p in ("P-SEC", "P-DIS")}
+    assert "领导责任" in reasons["P-SEC"] and "监督责任" in reasons["P-DIS"]
+    assert "同一档次" in reasons["P-DIS"]
+
+
+def test_a_party_sanction_written_as_a_combined_form_is_a_rule_error(tmp_path) -> None:
+    folder = copy_county(tmp_path / "rules")
+    path = folder / "sanctions.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "combined: []", "combined:\n  - when: {circumstance: 3}\n    add: warning"),
+        encoding="utf-8")
+    with pytest.raises(RulebookError, match="warning is a party sanction"):
+        load_rulebook(folder)
 
 
 def test_suspension_may_only_be_proposed_and_the_county_committee_decides(

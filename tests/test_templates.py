@@ -125,7 +125,7 @@ def test_staff_template_extends_the_bundled_one_and_changes_one_block(coal, tmp_
         '{% block proposal %}<h2>六、问责建议</h2><p>本县格式：建议给予{{ e.subject.name }}同志'
         '{{ e.form_labels | join("并") }}。</p>{% endblock %}', encoding="utf-8")
     html = render_recommendation(store, rec_id, "html", RULEBOOK, staff).decode()
-    assert "本县格式：建议给予张建国同志通报批评并党内警告。" in html
+    assert "本县格式：建议给予张建国同志通报批评。" in html
     assert "本县格式" not in bundled and "按照有关程序和规定作出决定" not in html
     ctx = context(store, rec_id, RULEBOOK)
     for kept in (f'<div class="issuer">{ctx.issuer}</div>', ctx.number, "关于对张建国同志问责的建议",

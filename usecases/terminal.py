@@ -20,6 +20,8 @@ def format_table(items: list[dict[str, Any]], labels: Labels) -> Table:
         forms = "＋".join(e["form_labels"])
         if e["route"] == "discipline_handling":
             forms += "（移送纪律审查）"
+        elif e.get("case_review"):
+            forms += "（建议立案审查）"
         table.add_row(item["id"], item["conduct_date"], str(item["circumstance"]), item["person_name"],
                       e["post"]["unit_name"], e["degree_label"], forms,
                       labels.recommendation_status.get(item["status"], item["status"]))
@@ -48,6 +50,8 @@ def format_detail(item: dict[str, Any], labels: Labels) -> str:
     ]
     for ground in e.get("grounds", []):
         out.append(f"另一项依据：{ground['rule_title']}（{ground['rule_id']} 第{ground['rule_version']}版）")
+    if e.get("case_review"):
+        out.append(f"建议立案审查：{e['case_review']}")
     if e.get("route_note"):
         out.append(f"处理途径：{e['route_note']}")
     if item.get("status_reason"):

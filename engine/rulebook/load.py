@@ -22,6 +22,7 @@ import rules
 from engine.errors import RulebookError, RuleError
 from engine.rulebook.partition import partition_fields
 from engine.rulebook.spec import (
+    PARTY_SANCTIONS,
     PROPOSERS,
     Clause,
     County,
@@ -332,6 +333,15 @@ def _check_sanctions(checker: _FileChecker, sanctions: Sanctions, bodies: dict[s
     for i, combined in enumerate(sanctions.combined):
         if "add" not in combined:
             checker.error(("combined", i), "combined: each entry needs add: <form>")
+        elif combined["add"] in PARTY_SANCTIONS:
+            checker.error(("combined", i, "add"), f"combined: {combined['add']} is a party sanction; "
+                          "it rests on the person's own violation and follows the disciplinary "
+                          "procedure — write the grounds under case_review instead")
+    for name in ("steps", "reasons"):
+        for responsibility in ("leadership", "supervisory", "principal"):
+            if responsibility not in getattr(sanctions.responsibility, name):
+                checker.error(("responsibility", name),
+                              f"responsibility.{name}: nothing for {responsibility}")
     forms = ladder | {c.get("add") for c in sanctions.combined}
     for form in sorted(f for f in forms if f):
         if form not in sanctions.decider:

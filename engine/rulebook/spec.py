@@ -184,6 +184,26 @@ class Leadership(StrictModel):
     top: Category  # over everyone
 
 
+# party discipline (纪律处分): rests on the person's own violation, decided by the party's
+# disciplinary procedure — never proposed by the engine itself (see ``case_review``)
+PARTY_SANCTIONS = ("warning", "serious_warning", "dismissal_from_party_posts", "probation",
+                   "expulsion")
+
+
+class CaseReviewRule(StrictModel):
+    """When to propose that the discipline commission open a case review (立案审查)."""
+
+    when: dict[str, Any]  # circumstance, severity, rule: a value or a list of values
+    reason: str = Field(min_length=1)
+
+
+class ResponsibilityWeights(StrictModel):
+    """How each responsibility type moves the form, and why (written into every explanation)."""
+
+    steps: dict[Responsibility, int]
+    reasons: dict[Responsibility, str]
+
+
 class Sanctions(StrictModel):
     """The ladder, base forms, escalation, factors and authority."""
 
@@ -197,6 +217,8 @@ class Sanctions(StrictModel):
     exempt: list[FactorSpec] = Field(default_factory=list)
     dissent_attr: str = "dissent"
     combined: list[dict[str, Any]] = Field(default_factory=list)
+    case_review: list[CaseReviewRule] = Field(default_factory=list)
+    responsibility: ResponsibilityWeights
     impose: dict[str, list[Form]]  # which proposer may impose which forms itself
     decider: dict[str, str]  # form -> the body that decides it when the proposer may not
     unit_roles: dict[Role, UnitDuty]

@@ -74,7 +74,7 @@ def explain(finding: Finding, who: Accountable, rulebook: Rulebook, roster: Rost
     factors = read_factors(sanctions, say, person, evidence_facts)
     outcome = decide_forms(
         sanctions, say, circumstance=version.circumstance, severity=finding.severity,
-        degree=who.degree, conduct_date=finding.conduct_date,
+        responsibility=who.responsibility, degree=who.degree, conduct_date=finding.conduct_date,
         priors=Priors(roster.accountability.get(who.person, []), approved), factors=factors,
         rule_id=version.rule_id)
     if outcome.exempt:
@@ -122,5 +122,5 @@ def explain(finding: Finding, who: Accountable, rulebook: Rulebook, roster: Rost
         proposer_label=proposer_label, decider=decider, decider_label=bodies[decider],
         proposer_may_impose=may_impose,
         route="discipline_handling" if case else "accountability", route_note=route_note,
-        rulebook_hash=rulebook.hash,
+        rulebook_hash=rulebook.hash, case_review=outcome.case_review,
     )

@@ -53,7 +53,8 @@ class Factor(BaseModel):
 class EscalationStep(BaseModel):
     """One step from the base form to the proposed form, in the order applied."""
 
-    step: Literal["base", "prior", "aggravating", "mitigating", "degree", "cap", "combined"]
+    step: Literal["base", "responsibility", "prior", "aggravating", "mitigating", "degree",
+                  "cap", "combined"]
     before: str | None  # form code before this step (None for base)
     after: str  # form code after this step
     reason: str  # Chinese, e.g. "2025-06-01 曾受诫勉谈话（A-0031），回溯期730日内，加重一档"
@@ -113,4 +114,7 @@ class Explanation(BaseModel):
     route: Route
     route_note: str | None  # Chinese; set when routed to discipline handling
     rulebook_hash: str
+    # proposed to the discipline commission: open a case review (立案审查), on this ground;
+    # party discipline rests on the person's own violation and is decided there, never here
+    case_review: str | None = None
     grounds: list[Ground] = []  # the other rules that found this matter; the form is the heaviest

@@ -36,6 +36,7 @@ class Outcome:
     steps: list[EscalationStep]
     factors: list[Factor]
     exempt: bool
+    case_review: str | None = None  # the ground on which a case review (立案审查) is proposed
 
 
 def _truthy(value: Any) -> bool:
@@ -65,9 +66,11 @@ def read_factors(sanctions: Sanctions, say: Sayings, person: dict[str, Any],
 
 
 def decide_forms(sanctions: Sanctions, say: Sayings, *, circumstance: int, severity: str,
-                 degree: str, conduct_date: date, priors: Priors, factors: list[Factor],
-                 rule_id: str) -> Outcome:
-    """Base form, then degree, priors in the look-back window, factors; clamped to the ladder."""
+                 responsibility: str, degree: str, conduct_date: date, priors: Priors,
+                 factors: list[Factor], rule_id: str) -> Outcome:
+    """Base form, then responsibility and degree, priors in the look-back window, factors;
+    clamped to the ladder. A party sanction is never among the forms: where the county's
+    rules see grounds for one, the outcome proposes a case review instead."""
     ladder = sanctions.ladder
     base = sanctions.base[circumstance][severity]
     steps = [EscalationStep(step="base", before=None, after=base, reason=say.step(
@@ -83,6 +86,10 @@ def decide_forms(sanctions: Sanctions, say: Sayings, *, circumstance: int, sever
         after = ladder[max(0, min(level, len(ladder) - 1))]
         steps.append(EscalationStep(step=step, before=before, after=after, reason=reason, ref=ref))
 
+    # each type of responsibility is weighed on its own, and says why (even when it moves nothing)
+    weights = sanctions.responsibility
+    move("responsibility", weights.steps.get(responsibility, 0),
+         weights.reasons[responsibility])
     delta = sanctions.degree_steps.get(degree, 0)
     if delta:
         move("degree", delta, say.step("degree", degree=degree, delta=delta))
@@ -118,7 +125,9 @@ def decide_forms(sanctions: Sanctions, say: Sayings, *, circumstance: int, sever
                 steps.append(EscalationStep(step="combined", before=forms[0], after=added,
                                             reason=combined.get("reason") or say.step(
                                                 "combined", form=added)))
-    return Outcome(base, forms, steps, factors, exempt=False)
+    case_review = next((rule.reason for rule in sanctions.case_review if _applies(
+        rule.when, circumstance=circumstance, severity=severity, rule=rule_id)), None)
+    return Outcome(base, forms, steps, factors, exempt=False, case_review=case_review)
 
 
 def _applies(when: dict[str, Any], **facts: Any) -> bool:
