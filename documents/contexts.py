@@ -53,9 +53,10 @@ class RecommendationContext(PageContext):
                                           "templates that mark a draft; the bundled document "
                                           "does not show it"})
     e: Explanation  # everything the evaluation found: subject, post, evidence, basis, steps, forms
-    number: str  # the reference number, 县纪建〔2026〕7号 (county.yaml documents.number_prefix)
+    number: str  # the reference number, 县纪建〔2026〕7号 (the issuer's county.yaml number_prefix)
     issued: date  # the document's date (the evaluation's as-of date), shown with |cn_date
     issuer: str  # the masthead: the proposing body from county.yaml bodies, or leader_masthead
+    addressee: str  # 主送: the deciding body, or its decides_in when it is the issuer itself
     labels: Mapping[str, str]  # form code -> name (labels.yaml forms), for the escalation steps
 
 

@@ -33,7 +33,8 @@ def assign(engine: Engine, recommendation_id: str, year: int, prefix: str) -> st
                 if row is not None:
                     return format_number(row.prefix, row.year, row.seq)
                 seq = connection.execute(select(func.coalesce(func.max(table.c.seq), 0) + 1)
-                                         .where(table.c.year == year)).scalar_one()
+                                         .where(table.c.year == year, table.c.prefix == prefix)
+                                         ).scalar_one()
                 connection.execute(insert(table).values(recommendation_id=recommendation_id,
                                                         year=year, seq=seq, prefix=prefix))
                 return format_number(prefix, year, seq)

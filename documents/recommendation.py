@@ -25,17 +25,23 @@ def context(engine: Engine, rec_id: str, rulebook: Rulebook) -> RecommendationCo
     if item is None:
         raise NotFound(f"no recommendation {rec_id}")
     e = Explanation.model_validate(item["explanation"])
-    settings = rulebook.county.documents
+    bodies = rulebook.county.bodies
     leader = e.proposer.startswith("person:") or e.proposer == "supervising_leader"
-    issuer = settings.leader_masthead if leader else rulebook.county.bodies[e.proposer]
+    issuer = "supervising_leader" if leader else e.proposer
+    # a document goes to the body that decides — never to its own issuer: when the issuer
+    # decides itself, to its own decision-making meeting
+    addressee = bodies[e.decider].name
+    if e.decider == issuer:
+        addressee = bodies[issuer].decides_in or addressee
     return RecommendationContext(
         fonts=find_fonts(),
         rec_id=rec_id,
         status=item["status"],
         e=e,
-        number=assign(engine, rec_id, e.as_of.year, settings.number_prefix),
+        number=assign(engine, rec_id, e.as_of.year, bodies[issuer].number_prefix),
         issued=e.as_of,
-        issuer=issuer,
+        issuer=rulebook.county.documents.leader_masthead if leader else bodies[issuer].name,
+        addressee=addressee,
         labels=rulebook.labels.forms,
     )
 

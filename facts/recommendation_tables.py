@@ -64,10 +64,11 @@ class EvaluationRun(SQLModel, table=True):
 
 
 class DocumentNumber(SQLModel, table=True):
-    """The reference number a recommendation's document was given: per year, never repeated."""
+    """The reference number a recommendation's document was given: one series per issuing body
+    (prefix) and year, never repeated."""
 
     __tablename__ = "document_number"
-    __table_args__ = (UniqueConstraint("year", "seq"),)
+    __table_args__ = (UniqueConstraint("prefix", "year", "seq", name="uq_document_number_series"),)
     recommendation_id: str = Field(primary_key=True, max_length=40)
     year: int
     seq: int

@@ -115,6 +115,8 @@ def test_reference_numbers_are_well_formed_unique_and_stable(sqlite_store) -> No
     assert len(set(numbers)) == 12 and all(PATTERN.match(n) for n in numbers)
     assert assign(sqlite_store, "R3", 2026, "县纪建") == numbers[3]  # a document keeps its number
     assert assign(sqlite_store, "R-next-year", 2027, "县纪建") == "县纪建〔2027〕1号"
+    # each issuing body has its own series
+    assert assign(sqlite_store, "R-org", 2026, "县组建") == "县组建〔2026〕1号"
 
 
 def test_markup_in_a_fact_is_rendered_as_text(sqlite_store, tmp_path) -> None:

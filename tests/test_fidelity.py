@@ -360,3 +360,34 @@ def test_without_a_basis_the_failed_ledger_before_the_reminder_is_evidence(sqlit
                                                                           tmp_path) -> None:
     (item,) = run(sqlite_store, c2(), tmp_path)
     assert "ledger:LG1" in item["evidence"]
+
+
+# ---------------------------------------------------------------- documents: who issues, to whom
+
+
+def _document(store, rec_id: str) -> str:
+    from documents.recommendation import render_recommendation
+
+    return render_recommendation(store, rec_id, "html", load_rulebook()).decode()
+
+
+def test_a_document_is_never_addressed_to_its_own_issuer(sqlite_store, tmp_path) -> None:
+    """The discipline commission may impose circulated criticism itself: its recommendation
+    goes to its standing committee, under its own number series (县纪建)."""
+    from tests.engine_support import coal
+
+    item = next(i for i in run(sqlite_store, coal(), tmp_path) if i["person"] == "P-SEC")
+    html = _document(sqlite_store, item["id"])
+    masthead = html.split('class="issuer">')[1].split("<")[0]
+    addressee = html.split('class="addressee">')[1].split("<")[0]
+    assert masthead == "中共溆浦县纪律检查委员会"
+    assert addressee == "中共溆浦县纪律检查委员会常务委员会：" and addressee != masthead + "："
+    assert "县纪建〔2026〕" in html
+
+
+def test_a_leaders_recommendation_has_its_own_series_and_goes_to_the_decider(sqlite_store,
+                                                                            tmp_path) -> None:
+    (item,) = run(sqlite_store, c2(), tmp_path)
+    html = _document(sqlite_store, item["id"])
+    assert "县领建〔2026〕1号" in html and "县纪建" not in html
+    assert html.split('class="addressee">')[1].startswith("中共溆浦县纪律检查委员会：")

@@ -315,7 +315,7 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVer
                        tuple(parsed), absent, partitions, tuple(evidence))
 
 
-def _check_sanctions(checker: _FileChecker, sanctions: Sanctions, bodies: dict[str, str]) -> None:
+def _check_sanctions(checker: _FileChecker, sanctions: Sanctions, bodies: dict[str, Any]) -> None:
     """What the schema cannot see: every form, body and circumstance the engine will look up."""
     ladder = set(sanctions.ladder)
     for circumstance in (1, 2, 3, 4):
@@ -350,6 +350,12 @@ def _check_sanctions(checker: _FileChecker, sanctions: Sanctions, bodies: dict[s
         if body not in bodies:
             checker.error(("decider",), f"{body}: no such body in county.yaml (bodies: "
                                         f"{', '.join(bodies)})")
+    for proposer, forms in sanctions.impose.items():
+        decides_self = any(sanctions.decider.get(f) == proposer for f in forms)
+        if forms and decides_self and proposer in bodies and not bodies[proposer].decides_in:
+            checker.error(("impose", proposer), f"impose: {proposer} decides what it proposes; "
+                          "county.yaml must say where (bodies: decides_in), since a document "
+                          "is never addressed to its own issuer")
 
 
 def _check_labels(checker: _FileChecker, labels: Labels) -> None:

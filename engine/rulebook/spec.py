@@ -251,15 +251,22 @@ class Labels(StrictModel):
 # ---------------------------------------------------------------- county.yaml
 
 
+class Body(StrictModel):
+    """A body that proposes or decides: its name, its number series, where it decides."""
+
+    name: str = Field(min_length=1)
+    number_prefix: str = Field(min_length=1)  # 县纪建 in 县纪建〔2026〕7号: one series per body
+    decides_in: str | None = None  # its own decision-making meeting, when it decides itself
+
+
 class DocumentSettings(StrictModel):
-    number_prefix: str = Field(min_length=1)  # 县纪建 in 县纪建〔2026〕7号
     leader_masthead: str = Field(min_length=1)  # masthead when a supervising leader proposes
     circulation_issuer: str = Field(min_length=1)  # who signs the quarterly circulation
 
 
 class County(StrictModel):
     name: str = Field(min_length=1)
-    bodies: dict[str, str]  # code -> name of proposers and deciders
+    bodies: dict[str, Body]  # code -> the proposing and deciding bodies
     documents: DocumentSettings
 
 

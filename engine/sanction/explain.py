@@ -80,7 +80,7 @@ def explain(finding: Finding, who: Accountable, rulebook: Rulebook, roster: Rost
     if outcome.exempt:
         return None
     bodies = rulebook.county.bodies
-    proposer_label = bodies[spec.proposer]
+    proposer_label = bodies[spec.proposer].name
     if finding.proposer_person:
         leader = roster.persons.get(finding.proposer_person)
         if leader:
@@ -119,7 +119,7 @@ def explain(finding: Finding, who: Accountable, rulebook: Rulebook, roster: Rost
         factors=outcome.factors, steps=outcome.steps, base_form=outcome.base_form,
         forms=outcome.forms, form_labels=[labels.forms[f] for f in outcome.forms],
         proposer=f"person:{finding.proposer_person}" if finding.proposer_person else spec.proposer,
-        proposer_label=proposer_label, decider=decider, decider_label=bodies[decider],
+        proposer_label=proposer_label, decider=decider, decider_label=bodies[decider].name,
         proposer_may_impose=may_impose,
         route="discipline_handling" if case else "accountability", route_note=route_note,
         rulebook_hash=rulebook.hash, case_review=outcome.case_review,
