@@ -28,31 +28,31 @@ def sample_explanation(rulebook: Rulebook, as_of: date) -> Explanation:
     kind, several steps, a discipline route), with the rulebook's own form codes and bodies."""
     forms = list(rulebook.labels.forms)[:2]
     bodies = list(rulebook.county.bodies)
-    basis = {"document": "《中国共产党问责条例》", "article": "第七条第（一）项", "text": "样例条文"}
+    basis = {"document": "sample document", "article": "sample article", "text": "sample"}
     return Explanation.model_validate({
-        "rule_id": "sample", "rule_version": 1, "rule_title": "样例规则", "rule_file": "sample.yaml",
-        "circumstance": 3, "circumstance_label": "样例情形", "severity": "serious", "basis": [basis],
+        "rule_id": "sample", "rule_version": 1, "rule_title": "sample", "rule_file": "sample.yaml",
+        "circumstance": 3, "circumstance_label": "sample", "severity": "serious", "basis": [basis],
         "conduct_date": as_of, "as_of": as_of,
-        "subject": {"id": "P-SAMPLE", "name": "样例", "category": "sample", "category_label": "样例类别"},
-        "post": {"post_id": "POST-SAMPLE", "unit": "U-SAMPLE", "unit_name": "样例单位",
-                 "role": "secretary", "role_label": "党委书记", "start": as_of, "end": as_of},
-        "responsibility": "leadership", "responsibility_label": "领导责任", "degree": "main",
-        "degree_label": "主要领导责任",
+        "subject": {"id": "P-SAMPLE", "name": "sample", "category": "sample", "category_label": "sample"},
+        "post": {"post_id": "POST-SAMPLE", "unit": "U-SAMPLE", "unit_name": "sample",
+                 "role": "secretary", "role_label": "sample role", "start": as_of, "end": as_of},
+        "responsibility": "leadership", "responsibility_label": "sample", "degree": "main",
+        "degree_label": "sample",
         "evidence": [{"alias": "violation", "kind": "violation", "id": f"V-{i}", "src": "sample.jsonl:1",
-                      "date": as_of if i == 1 else None, "summary": "样例事实", "fields": {}}
+                      "date": as_of if i == 1 else None, "summary": "sample", "fields": {}}
                      for i in (1, 2)],
-        "factors": [{"type": kind, "code": kind, "label": "样例情节", "source": "sample"}
+        "factors": [{"type": kind, "code": kind, "label": "sample", "source": "sample"}
                     for kind in ("aggravating", "mitigating", "exempt")],
-        "steps": [{"step": "base", "before": None, "after": forms[0], "reason": "样例"},
-                  {"step": "aggravating", "before": forms[0], "after": forms[-1], "reason": "样例"},
-                  {"step": "combined", "before": forms[-1], "after": forms[0], "reason": "样例"}],
+        "steps": [{"step": "base", "before": None, "after": forms[0], "reason": "sample"},
+                  {"step": "aggravating", "before": forms[0], "after": forms[-1], "reason": "sample"},
+                  {"step": "combined", "before": forms[-1], "after": forms[0], "reason": "sample"}],
         "base_form": forms[0], "forms": forms, "form_labels": [rulebook.labels.forms[f] for f in forms],
         "proposer": bodies[0], "proposer_label": rulebook.county.bodies[bodies[0]],
         "decider": bodies[-1], "decider_label": rulebook.county.bodies[bodies[-1]],
-        "proposer_may_impose": False, "route": "discipline_handling", "route_note": "样例",
+        "proposer_may_impose": False, "route": "discipline_handling", "route_note": "sample",
         "rulebook_hash": "0" * 64,
-        "grounds": [{"rule_id": "sample-2", "rule_version": 1, "rule_title": "样例规则二",
-                     "rule_file": "sample.yaml", "circumstance": 1, "circumstance_label": "样例情形",
+        "grounds": [{"rule_id": "sample-2", "rule_version": 1, "rule_title": "sample",
+                     "rule_file": "sample.yaml", "circumstance": 1, "circumstance_label": "sample",
                      "basis": [basis], "forms": forms[:1]}],
     })
 
@@ -73,7 +73,7 @@ def check_templates(templates_dir: Path | None, rulebook: Rulebook, as_of: date 
     fonts = FontSet(body="serif", title="serif", heading="sans-serif", page="serif", files={})
     e = sample_explanation(rulebook, as_of)
     settings = rulebook.county.documents
-    number = f"{settings.number_prefix}〔{as_of.year}〕1号"
+    number = f"{settings.number_prefix} {as_of.year} 1"
     render(RecommendationContext(fonts=fonts, rec_id=SAMPLE_ID, status="pending", e=e,
                                  number=number, issued=as_of, issuer=e.proposer_label,
                                  labels=rulebook.labels.forms), templates_dir)
