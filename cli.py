@@ -10,9 +10,10 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from documents.errors import DocumentError
+from documents.errors import DocumentError, TemplateProblem
 from engine.errors import EvaluationError, RulebookError
 from facts.errors import StoreUnavailable, StoreVersionError
 from usecases.errors import NightlyLocked
@@ -23,7 +24,7 @@ console = Console(stderr=True, soft_wrap=True)
 EXIT_BAD_INPUT = 1  # bad input rows, failed rule tests, a missing recommendation
 EXIT_RULEBOOK = 2  # the rulebook has errors: nothing was evaluated
 EXIT_RUN_FAILED = 3  # the run failed: nothing was committed
-EXIT_DOCUMENTS = 4  # documents could not be written: the run is committed
+EXIT_DOCUMENTS = 4  # documents could not be written (the run is committed), or a template is refused
 EXIT_LOCKED = 5  # another nightly run holds the lock
 EXIT_STORE = 6  # the store cannot be opened: unreachable, or a newer wenze wrote it
 EXIT_USAGE = 64  # the command line itself is wrong (sysexits EX_USAGE)
@@ -40,8 +41,12 @@ def _report(exc: Exception) -> int:
         console.print(f"[red]evaluation failed:[/] {exc}\nno recommendation was changed",
                       highlight=False)
         return EXIT_RUN_FAILED
+    if isinstance(exc, TemplateProblem):  # found before the evaluation: nothing changed
+        console.print(escape(f"template refused: {exc}"), style="red", highlight=False)
+        console.print("nothing was evaluated; fix the template and run again", highlight=False)
+        return EXIT_DOCUMENTS
     if isinstance(exc, DocumentError):
-        console.print(f"[red]documents could not be written:[/] {exc}\nthe recommendations are "
+        console.print(f"[red]documents could not be written:[/] {escape(str(exc))}\nthe recommendations are "
                       "committed; the next run writes the missing documents", highlight=False)
         return EXIT_DOCUMENTS
     if isinstance(exc, StoreVersionError | StoreUnavailable):

@@ -18,7 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from documents.environment import environment
+from documents.environment import environment, visible_controls
+from documents.errors import template_problem
 from documents.fonts import FontSet
 from engine.sanction.explanation import Explanation
 
@@ -102,6 +103,17 @@ CONTEXTS: tuple[type[PageContext], ...] = (RecommendationContext, QuarterlyConte
 
 
 def render(ctx: PageContext, templates_dir: Path | None = None, template: str | None = None) -> str:
-    """The page of a context, from the staff folder if it has the template, else the bundle."""
+    """The page of a context, from the staff folder if it has the template, else the bundle.
+
+    Control characters in it are shown as ``[U+001A]`` (``visible_controls``); a template that
+    cannot be used raises ``TemplateProblem``, one line naming the template and its line.
+    """
     name = template or ctx.TEMPLATE
-    return environment(templates_dir).get_template(name).render(ctx.variables())
+    try:
+        page = environment(templates_dir).get_template(name).render(ctx.variables())
+    except Exception as exc:
+        problem = template_problem(exc, name)
+        if problem is None:
+            raise
+        raise problem from exc
+    return visible_controls(page)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -21,9 +22,13 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from documents.environment import visible_controls
 from documents.fonts import DOCX_FACES
 
 LINE = Pt(28.95)
+TEXT_WIDTH = Mm(156)  # the type area's width (GB/T 9704)
+TABLE_EM = Pt(12)  # tables are set in 12 pt, so a column's "width: 9em" is 9 × 12 pt
+_WIDTH = re.compile(r"width:\s*([0-9.]+)\s*(em|pt|mm)")
 RED = RGBColor(0xCC, 0x00, 0x00)
 
 
@@ -98,6 +103,7 @@ class _Writer(HTMLParser):
         self.stack: list[tuple[str, set[str]]] = []
         self.text: list[str] = []
         self.table: list[list[tuple[str, bool]]] | None = None
+        self.columns: list[int | None] = []  # the widths <col> gives (EMU), None for "the rest"
         self.page_break = False
         self.skip = 0
 
@@ -118,6 +124,12 @@ class _Writer(HTMLParser):
             self._rule()
         if tag == "table":
             self.table = []
+            self.columns = []
+        elif tag == "col":
+            found = _WIDTH.search(values.get("style") or "")
+            unit = {"em": TABLE_EM, "pt": Pt(1), "mm": Mm(1)}[found.group(2)] if found else 0
+            self.columns.append(int(float(found.group(1)) * unit) if found else None)
+            return  # a void element: nothing to close
         elif tag == "tr" and self.table is not None:
             self.table.append([])
         elif tag == "img" and values.get("src", "").startswith("data:image/png;base64,"):
@@ -151,8 +163,8 @@ class _Writer(HTMLParser):
             self.text = []
 
     def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.text.append(" ".join(data.split()) if data.strip() else "")
+        if not self.skip:  # a character XML refuses never reaches python-docx
+            self.text.append(visible_controls(" ".join(data.split())) if data.strip() else "")
 
     def _paragraph(self, tag: str, classes: set[str], text: str) -> None:
         paragraph = self.document.add_paragraph()
@@ -186,6 +198,10 @@ class _Writer(HTMLParser):
             fmt.space_before = Pt(14)
             fmt.line_spacing = Pt(16)
             _face(run, "body", 10.5, RGBColor(0x55, 0x55, 0x55))
+        elif "fulltext" in classes:
+            fmt.line_spacing = Pt(18)
+            fmt.space_before = Pt(9)
+            _face(run, "body", 12)
         elif "label" in classes:
             _face(run, "heading", 16)
         else:
@@ -216,13 +232,35 @@ class _Writer(HTMLParser):
         table = self.document.add_table(rows=0, cols=width)
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        widths = self._widths(width)
+        self._fixed(table, widths)
         for cells in rows:
             row = table.add_row().cells
             for i, (text, header) in enumerate(cells):
+                row[i].width = widths[i]
                 paragraph = row[i].paragraphs[0]
                 paragraph.paragraph_format.line_spacing = Pt(18)
                 run = paragraph.add_run(text)
                 _face(run, "heading" if header else "body", 12)
+
+
+    def _widths(self, count: int) -> list[int]:
+        """Each column's width: what its <col> says, the rest of the type area shared by the
+        others; so no long word or file name can squeeze a column to one character."""
+        given = (self.columns + [None] * count)[:count]
+        fixed = sum(w for w in given if w)
+        free = [i for i, w in enumerate(given) if not w]
+        if fixed > TEXT_WIDTH * 0.8 or not free:  # too wide to honour: equal shares
+            return [int(TEXT_WIDTH / count)] * count
+        share = int((TEXT_WIDTH - fixed) / len(free))
+        return [w or share for w in given]
+
+    @staticmethod
+    def _fixed(table: Any, widths: list[int]) -> None:
+        """A fixed layout: Word and WPS keep the widths instead of fitting them to the text."""
+        table.autofit = False  # <w:tblLayout w:type="fixed"/>
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = width
 
 
 def html_to_docx(html: str) -> bytes:

@@ -101,20 +101,39 @@ def test_exit_3_not_4_when_the_output_folder_cannot_be_used_before_evaluating(co
     assert _recommendations(coal_db) == 0 and _runs(coal_db) == []
 
 
-def test_exit_4_when_only_the_documents_fail_and_the_run_stays_committed(coal_db, tmp_path) -> None:
+def test_exit_4_before_anything_is_committed_when_a_template_is_broken(coal_db, tmp_path) -> None:
     templates = tmp_path / "templates"
     templates.mkdir()
-    (templates / "recommendation.html").write_text("{{ no_such_field }}", encoding="utf-8")
+    (templates / "recommendation.html").write_text("第一行\n{{ no_such_field }}", encoding="utf-8")
     result = _invoke("nightly", "--as-of", "2026-11-25", "--out", str(tmp_path / "out"),
                      "--templates", str(templates), "--db", coal_db)
     assert result.exit_code == cli.EXIT_DOCUMENTS, result.output
-    assert "no_such_field" in result.output and "Traceback" not in result.output
+    assert "recommendation.html, line 2: 'no_such_field' is undefined" in result.output
+    assert "Traceback" not in result.output and "nothing was evaluated" in result.output
+    assert _recommendations(coal_db) == 0 and _runs(coal_db) == []
+
+
+def test_exit_4_when_only_the_documents_fail_and_the_run_stays_committed(coal_db, tmp_path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    # renders for the sample the templates are checked with, fails for one real recommendation
+    (templates / "recommendation.html").write_text(
+        '{% extends "bundled:recommendation.html" %}{% block doc_title %}'
+        '{% if e.subject.name == "张建国" %}{{ no_such_field }}{% endif %}{% endblock %}',
+        encoding="utf-8")
+    out = tmp_path / "out" / "2026-11-25"
+    result = _invoke("nightly", "--as-of", "2026-11-25", "--out", str(tmp_path / "out"),
+                     "--templates", str(templates), "--db", coal_db)
+    assert result.exit_code == cli.EXIT_DOCUMENTS, result.output
+    assert "1 document(s) not written" in result.output and "no_such_field" in result.output
+    assert "Traceback" not in result.output
     assert _recommendations(coal_db) == 2 and _runs(coal_db) == ["committed"]
+    assert len(list(out.glob("R*.pdf"))) == 1  # the other one was written
     # the next run, with the templates fixed, writes what is missing
     result = _invoke("nightly", "--as-of", "2026-11-25", "--out", str(tmp_path / "out"),
                      "--db", coal_db)
     assert result.exit_code == 0, result.output
-    assert len(list((tmp_path / "out" / "2026-11-25").glob("R*.pdf"))) == 2
+    assert len(list(out.glob("R*.pdf"))) == 2
 
 
 def test_exit_6_when_the_store_cannot_be_reached() -> None:

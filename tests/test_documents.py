@@ -17,6 +17,7 @@ from pypdf import PdfReader
 import cli
 from documents import fonts
 from documents.environment import chinese_date, environment
+from documents.errors import TemplateProblem
 from documents.numbering import PATTERN, assign
 from documents.quarterly import render_quarterly
 from documents.recommendation import render_recommendation
@@ -143,8 +144,10 @@ def test_staff_templates_override_and_fall_back(coal, tmp_path) -> None:
     assert "本县格式：张建国" in html and "@page" in html  # base.html and print.css came from the bundle
     (custom / "recommendation.html").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}",
                                                 encoding="utf-8")
-    with pytest.raises(SecurityError):
+    with pytest.raises(TemplateProblem, match=r"recommendation\.html, line 1: access to attribute "
+                                              "'__class__' of 'str' object is unsafe") as refused:
         render_recommendation(store, rec_id, "html", RULEBOOK, templates_dir=custom)
+    assert isinstance(refused.value.__cause__, SecurityError) and "\n" not in str(refused.value)
 
 
 def test_missing_cjk_font_is_a_clear_error(coal, monkeypatch) -> None:

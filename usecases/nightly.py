@@ -1,9 +1,14 @@
 """The operator's nightly job: evaluate everything collected, then write the documents.
 
 One document per recommendation in each format, and an index page, into a folder named
-after the as-of date. Exit codes of ``wenze nightly`` (for cron and systemd): 0 done;
-2 the rulebook has errors; 3 the evaluation failed (nothing changed); 4 documents could
-not be written (the recommendations are committed; the next run writes what is missing);
+after the as-of date. A document is complete when every format is there; each run completes
+every recommendation's document that is not (a run killed between the HTML and the PDF is
+repaired by the next), and rebuilds the index of each folder it writes into from what is in
+the folder, so a second run the same day keeps the first one's documents listed. Templates
+are checked before the evaluation, so a broken staff template changes nothing. Exit codes of ``wenze nightly`` (for cron and systemd): 0 done;
+2 the rulebook has errors; 3 the evaluation failed (nothing changed); 4 a template cannot be
+used (nothing evaluated) or some documents could not be written (the recommendations are
+committed, the other documents written; the next run writes what is missing);
 5 another nightly run holds the lock.
 """
 
@@ -18,11 +23,12 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, select
 
+from documents.checks import check_templates
 from documents.contexts import IndexContext, IndexRow, render
-from documents.errors import DocumentError
+from documents.errors import DocumentError, TemplateProblem
 from documents.fonts import find_fonts
 from documents.formats import FORMATS, Format, from_html
-from documents.recommendation import context, render_html
+from documents.recommendation import NotFound, context, render_html
 from engine.errors import EvaluationError
 from engine.rulebook import Rulebook
 from engine.run.evaluate import RunResult, evaluate
@@ -37,27 +43,155 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _formats_of(folder: Path, rec_id: str) -> tuple[Format, ...]:
+    """The formats of a recommendation's document present in a folder, in ``FORMATS`` order."""
+    return tuple(f for f in FORMATS if (folder / f"{rec_id}.{f}").is_file())
+
+
+def _dated_folders(out_dir: Path) -> list[Path]:
+    """The dated folders under ``out_dir``, oldest first."""
+    folders = []
+    for path in out_dir.iterdir() if out_dir.is_dir() else ():
+        try:
+            date.fromisoformat(path.name)
+        except ValueError:
+            continue
+        if path.is_dir():
+            folders.append(path)
+    return sorted(folders, key=lambda p: p.name)
+
+
+def _homes(out_dir: Path) -> dict[str, Path]:
+    """Each recommendation with a document on disk -> the newest dated folder holding one."""
+    homes: dict[str, Path] = {}
+    for folder in _dated_folders(out_dir):
+        for path in folder.glob("R*.*"):
+            if path.suffix[1:] in FORMATS:
+                homes[path.name.rsplit(".", 1)[0]] = folder
+    return homes
+
+
+def _live(engine: Engine) -> list[str]:
+    """Every recommendation that is to have a document: all but the withdrawn ones."""
+    table = RecommendationRow.__table__
+    with engine.connect() as connection:
+        return sorted(connection.execute(select(table.c.id).where(table.c.status != "withdrawn")
+                                         ).scalars().all())
+
+
+@dataclass
+class Failure:
+    """A document that could not be written, and why (one line)."""
+
+    rec_id: str
+    reason: str
+
+
+@dataclass
+class DocumentsWritten:
+    written: list[Path] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    folders: set[Path] = field(default_factory=set)  # the dated folders written into
+
+
+def _reason(exc: Exception) -> str:
+    """One line: a template problem says where; anything else says what it is."""
+    text = str(exc) if isinstance(exc, TemplateProblem) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())
+
+
+def _write_one(engine: Engine, folder: Path, rec_id: str, rulebook: Rulebook,
+               formats: tuple[Format, ...], templates_dir: Path | None, fresh: bool,
+               done: DocumentsWritten) -> None:
+    """Write the formats of one recommendation's document missing in ``folder`` (all of them
+    when ``fresh``). Every format is made in memory first and only then written, each through
+    a ``.part`` file; a missing PDF or DOCX is made from the HTML already there, so the formats
+    of one document always say the same thing."""
+    present = () if fresh else _formats_of(folder, rec_id)
+    missing = [f for f in formats if f not in present]
+    if not missing:
+        return
+    source = folder / f"{rec_id}.html"
+    if "html" in present and source.is_file():
+        html = source.read_text(encoding="utf-8")
+    else:
+        html = render_html(context(engine, rec_id, rulebook), templates_dir)
+        missing = list(formats)  # no HTML to follow: the whole document anew
+    data = {fmt: from_html(html, fmt) for fmt in missing}
+    folder.mkdir(parents=True, exist_ok=True)
+    for fmt in formats:
+        if fmt in data:
+            path = folder / f"{rec_id}.{fmt}"
+            _write(path, data[fmt])
+            done.written.append(path)
+    done.folders.add(folder)
+
+
+def _index(engine: Engine, folder: Path, run: RunResult, rulebook: Rulebook,
+           templates_dir: Path | None) -> Path:
+    """``folder/index.html`` listing every document in the folder (whichever run wrote it),
+    rebuilt from the folder and the store."""
+    ids = sorted({p.name.rsplit(".", 1)[0] for p in folder.glob("R*.*") if p.suffix[1:] in FORMATS})
+    rows: list[IndexRow] = []
+    for rec_id in ids:
+        try:
+            ctx = context(engine, rec_id, rulebook)
+        except NotFound:
+            continue  # a file the store does not know: not one of its documents
+        rows.append(IndexRow(id=rec_id, number=ctx.number, e=ctx.e, formats=_formats_of(folder, rec_id)))
+    try:
+        as_of = date.fromisoformat(folder.name)
+    except ValueError:
+        as_of = run.as_of
+    index = render(IndexContext(fonts=find_fonts(), rows=rows, as_of=as_of,
+                                rulebook=run.rulebook_hash, run_id=run.run_id, counts=run.counts),
+                   templates_dir)
+    path = folder / "index.html"
+    _write(path, index.encode("utf-8"))
+    return path
+
+
 def write_documents(engine: Engine, folder: Path, ids: list[str], run: RunResult,
                     rulebook: Rulebook, formats: tuple[Format, ...] = FORMATS,
                     templates_dir: Path | None = None) -> list[Path]:
-    """``folder/<id>.<fmt>`` for each recommendation, then ``folder/index.html``."""
+    """``folder/<id>.<fmt>`` for each recommendation (written anew), then ``folder/index.html``
+    listing every document in the folder. Raises ``DocumentError`` naming each recommendation
+    whose document could not be written, after writing all the others and the index."""
+    done = DocumentsWritten()
     folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    rows: list[IndexRow] = []
     for rec_id in ids:
-        ctx = context(engine, rec_id, rulebook)
-        html = render_html(ctx, templates_dir)
-        for fmt in formats:
-            path = folder / f"{rec_id}.{fmt}"
-            _write(path, from_html(html, fmt))
-            written.append(path)
-        rows.append(IndexRow(id=rec_id, number=ctx.number, e=ctx.e, formats=tuple(formats)))
-    index = render(IndexContext(fonts=find_fonts(), rows=rows, as_of=run.as_of,
-                                rulebook=run.rulebook_hash, run_id=run.run_id, counts=run.counts),
-                   templates_dir)
-    _write(folder / "index.html", index.encode("utf-8"))
-    written.append(folder / "index.html")
-    return written
+        try:
+            _write_one(engine, folder, rec_id, rulebook, formats, templates_dir, True, done)
+        except Exception as exc:  # one document that cannot be written does not stop the others
+            done.failed.append(Failure(rec_id, _reason(exc)))
+    _finish(engine, {folder}, run, rulebook, templates_dir, done)
+    _raise_failures(done)
+    return done.written
+
+
+def _finish(engine: Engine, folders: set[Path], run: RunResult, rulebook: Rulebook,
+            templates_dir: Path | None, done: DocumentsWritten) -> None:
+    """Rebuild the index of every folder written into (and of today's), removing the
+    ``.part`` files a killed run left there."""
+    for folder in sorted(folders | done.folders):
+        for part in folder.glob("*.part"):
+            part.unlink(missing_ok=True)
+        try:
+            done.written.append(_index(engine, folder, run, rulebook, templates_dir))
+        except Exception as exc:
+            done.failed.append(Failure(f"{folder.name}/index.html", _reason(exc)))
+
+
+def _raise_failures(done: DocumentsWritten) -> None:
+    """One ``DocumentError`` for all the failures, one line per distinct reason."""
+    if not done.failed:
+        return
+    by_reason: dict[str, list[str]] = {}
+    for failure in done.failed:
+        by_reason.setdefault(failure.reason, []).append(failure.rec_id)
+    lines = [f"{', '.join(ids)}: {reason}" for reason, ids in by_reason.items()]
+    raise DocumentError(f"{len(done.failed)} document(s) not written (the others were):\n"
+                        + "\n".join(lines))
 
 
 @dataclass
@@ -67,28 +201,35 @@ class NightlyReport:
     documents: list[Path] = field(default_factory=list)
 
 
-def _undocumented(engine: Engine, out_dir: Path) -> set[str]:
-    """Recommendations with no document in any dated folder (e.g. after a failed night);
-    a withdrawn one gets none: it is not to be issued."""
-    table = RecommendationRow.__table__
-    with engine.connect() as connection:
-        ids = connection.execute(select(table.c.id).where(table.c.status != "withdrawn")
-                                 ).scalars().all()
-    written = {p.stem for p in out_dir.glob("*/R*.html")}
-    return {i for i in ids if i not in written}
-
-
 def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook,
                templates_dir: Path | None, formats: tuple[Format, ...]) -> NightlyReport:
+    """Every recommendation but the withdrawn ones gets a complete document: all ``formats``
+    in one dated folder. New, changed and reinstated ones are written anew into today's
+    folder; any other one missing some format (a killed run, a failed night) is completed
+    where it is, or written into today's folder when it has none yet."""
     folder = out_dir / run.as_of.isoformat()
-    todo = sorted({*run.new, *run.changed, *run.reinstated} | _undocumented(engine, out_dir))
-    paths = write_documents(engine, folder, todo, run, rulebook, formats, templates_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    fresh = {*run.new, *run.changed, *run.reinstated}
+    homes = _homes(out_dir)
+    done = DocumentsWritten()
+    for rec_id in _live(engine):
+        anew = rec_id in fresh or rec_id not in homes
+        try:
+            _write_one(engine, folder if anew else homes[rec_id], rec_id, rulebook, formats,
+                       templates_dir, anew, done)
+        except Exception as exc:  # one document that cannot be written does not stop the others
+            done.failed.append(Failure(rec_id, _reason(exc)))
+    _finish(engine, {folder}, run, rulebook, templates_dir, done)
     _write(folder / "run.json", json.dumps({
         "run": run.run_id, "as_of": run.as_of.isoformat(), "rulebook": run.rulebook_hash,
         "counts": run.counts, "timings": run.timings, "new": run.new,
         "withdrawn": run.withdrawn, "facts_changed": run.flagged, "set_aside": run.set_aside,
-        "documents": [p.name for p in paths]}, ensure_ascii=False, indent=1).encode("utf-8"))
-    return NightlyReport(run, folder, paths)
+        "documents": [str(p.relative_to(out_dir)) if p.parent != folder else p.name
+                      for p in done.written],
+        "not_written": [{"id": f.rec_id, "reason": f.reason} for f in done.failed]},
+        ensure_ascii=False, indent=1).encode("utf-8"))
+    _raise_failures(done)
+    return NightlyReport(run, folder, done.written)
 
 
 def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date | None = None,
@@ -96,9 +237,10 @@ def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date |
                 formats: tuple[Format, ...] = FORMATS) -> NightlyReport:
     """Evaluate, then write one document per recommendation not yet written, and an index.
 
-    Raises ``NightlyLocked`` (another run holds the lock), ``EvaluationError`` (nothing was
-    committed) or ``DocumentError`` (the run is committed; documents are missing and the
-    next run writes them).
+    Raises ``NightlyLocked`` (another run holds the lock), ``TemplateProblem`` (a template
+    cannot be used: nothing was evaluated), ``EvaluationError`` (nothing was committed) or
+    ``DocumentError`` (the run is committed; the documents named are missing, every other
+    one was written, and the next run writes the missing ones).
     """
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -109,9 +251,12 @@ def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date |
     except OSError as exc:
         raise EvaluationError(f"cannot use the output folder {out_dir}: {exc}") from exc
     try:
+        check_templates(templates_dir, rulebook, as_of)  # before anything is committed
         run = evaluate(engine, as_of, rulebook)
         try:
             return _documents(engine, out_dir, run, rulebook, templates_dir, formats)
+        except DocumentError:
+            raise
         except Exception as exc:
             raise DocumentError(f"{type(exc).__name__}: {exc}") from exc
     finally:
