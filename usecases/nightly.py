@@ -4,13 +4,14 @@ One document per recommendation in each format, and an index page, into a folder
 after the as-of date. Exit codes of ``wenze nightly`` (for cron and systemd): 0 done;
 2 the rulebook has errors; 3 the evaluation failed (nothing changed); 4 documents could
 not be written (the recommendations are committed; the next run writes what is missing);
-5 another nightly run holds the lock.
+5 another nightly run holds the lock; 7 another writer held the store for longer than the wait.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,7 @@ from documents.recommendation import context, render_html
 from engine.errors import EvaluationError
 from engine.rulebook import Rulebook
 from engine.run.evaluate import RunResult, evaluate
+from facts.lock import store_lock
 from facts.recommendation_tables import RecommendationRow
 from usecases.errors import NightlyLocked
 
@@ -93,10 +95,11 @@ def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook
 
 def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date | None = None,
                 templates_dir: Path | None = None,
-                formats: tuple[Format, ...] = FORMATS) -> NightlyReport:
+                formats: tuple[Format, ...] = FORMATS, wait: float | None = None) -> NightlyReport:
     """Evaluate, then write one document per recommendation not yet written, and an index.
 
-    Raises ``NightlyLocked`` (another run holds the lock), ``EvaluationError`` (nothing was
+    Raises ``NightlyLocked`` (another run holds the lock), ``StoreBusy`` (another writer held
+    the store's lock for longer than ``wait``: nothing done), ``EvaluationError`` (nothing was
     committed) or ``DocumentError`` (the run is committed; documents are missing and the
     next run writes them).
     """
@@ -108,11 +111,14 @@ def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date |
         raise NightlyLocked(f"another nightly run holds {exc.lock_file}") from exc
     except OSError as exc:
         raise EvaluationError(f"cannot use the output folder {out_dir}: {exc}") from exc
+    held = ExitStack()
     try:
+        held.enter_context(store_lock(engine, wait))  # the store's writer lock, whatever the folder
         run = evaluate(engine, as_of, rulebook)
         try:
             return _documents(engine, out_dir, run, rulebook, templates_dir, formats)
         except Exception as exc:
             raise DocumentError(f"{type(exc).__name__}: {exc}") from exc
     finally:
+        held.close()
         lock.release()
