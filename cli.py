@@ -15,8 +15,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from documents.errors import DocumentError, TemplateProblem
 from engine.errors import EvaluationError, RulebookError
-from facts.errors import StoreUnavailable, StoreVersionError
+from facts.errors import StoreBusy, StoreUnavailable, StoreVersionError
 from usecases.errors import NightlyLocked
+from usecases.terminal import json_literal, literal, plain
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -27,6 +28,7 @@ EXIT_RUN_FAILED = 3  # the run failed: nothing was committed
 EXIT_DOCUMENTS = 4  # documents could not be written (the run is committed), or a template is refused
 EXIT_LOCKED = 5  # another nightly run holds the lock
 EXIT_STORE = 6  # the store cannot be opened: unreachable, or a newer wenze wrote it
+EXIT_BUSY = 7  # another writer (ingest, evaluate, nightly) held the store past --wait
 EXIT_USAGE = 64  # the command line itself is wrong (sysexits EX_USAGE)
 
 
@@ -34,11 +36,11 @@ def _report(exc: Exception) -> int:
     """Print what went wrong in a line or a list, and give the exit code for it."""
     if isinstance(exc, RulebookError):
         for error in exc.errors:
-            console.print(f"[red]rule error:[/] {error}", highlight=False)
+            console.print(f"[red]rule error:[/] {plain(error)}", highlight=False)
         console.print("the rulebook has errors: nothing was evaluated")
         return EXIT_RULEBOOK
     if isinstance(exc, EvaluationError):
-        console.print(f"[red]evaluation failed:[/] {exc}\nno recommendation was changed",
+        console.print(f"[red]evaluation failed:[/] {plain(exc)}\nno recommendation was changed",
                       highlight=False)
         return EXIT_RUN_FAILED
     if isinstance(exc, TemplateProblem):  # found before the evaluation: nothing changed
@@ -46,14 +48,17 @@ def _report(exc: Exception) -> int:
         console.print("nothing was evaluated; fix the template and run again", highlight=False)
         return EXIT_DOCUMENTS
     if isinstance(exc, DocumentError):
-        console.print(f"[red]documents could not be written:[/] {escape(str(exc))}\nthe recommendations are "
+        console.print(f"[red]documents could not be written:[/] {plain(exc)}\nthe recommendations are "
                       "committed; the next run writes the missing documents", highlight=False)
         return EXIT_DOCUMENTS
     if isinstance(exc, StoreVersionError | StoreUnavailable):
-        console.print(f"[red]store:[/] {exc}", highlight=False)
+        console.print(f"[red]store:[/] {plain(exc)}", highlight=False)
         return EXIT_STORE
+    if isinstance(exc, StoreBusy):
+        console.print(f"[red]{plain(exc)}[/]", highlight=False)
+        return EXIT_BUSY
     assert isinstance(exc, NightlyLocked)
-    console.print(f"[red]{exc}[/]", highlight=False)
+    console.print(f"[red]{plain(exc)}[/]", highlight=False)
     return EXIT_LOCKED
 
 
@@ -73,7 +78,7 @@ class _Wenze(click.Group):
         except click.Abort:
             click.echo("Aborted!", err=True)
             sys.exit(EXIT_BAD_INPUT)
-        except (RulebookError, EvaluationError, DocumentError, NightlyLocked,
+        except (RulebookError, EvaluationError, DocumentError, NightlyLocked, StoreBusy,
                 StoreVersionError, StoreUnavailable) as exc:
             sys.exit(_report(exc))
 
@@ -95,6 +100,11 @@ class IsoDate(click.ParamType):
 db_option = click.option(
     "--db", "db_url", envvar="WENZE_DB", default=None,
     help="Store URL (default sqlite:///wenze.db in the working folder; or postgresql://...).")
+wait_option = click.option(
+    "--wait", "lock_wait", type=click.FloatRange(min=0), envvar="WENZE_LOCK_WAIT", default=60.0,
+    show_default=True, metavar="SECONDS",
+    help="How long to wait while another ingest, evaluate or nightly writes to the store; "
+         f"then exit {EXIT_BUSY} (env WENZE_LOCK_WAIT).")
 rules_option = click.option(
     "--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None, help="County folder (default: the bundled county rulebook).")
@@ -124,24 +134,26 @@ def _rulebook(rules_dir: Path | None):  # noqa: ANN202
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where --skip-bad writes rejected rows (default wenze-rejects.jsonl).")
 @rules_option
+@wait_option
 @db_option
 def ingest(files: tuple[Path, ...], skip_bad: bool, replace: bool, rejects: Path | None,
-           rules_dir: Path | None, db_url: str | None) -> None:
+           rules_dir: Path | None, lock_wait: float, db_url: str | None) -> None:
     """Load JSON Lines, CSV and XLSX exports into the store."""
     from facts.ingest import ingest as run_ingest
 
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TimeRemainingColumn(), console=console, transient=True) as bar:
         def progress(name: str, total: int):  # noqa: ANN202
-            task = bar.add_task(name, total=total)
+            task = bar.add_task(plain(name), total=total)
             return lambda n: bar.advance(task, n)
 
         report = run_ingest(_store(db_url), files, skip_bad=skip_bad, replace=replace,
-                            rejects_path=rejects, progress=progress, rules_dir=rules_dir)
+                            rejects_path=rejects, progress=progress, rules_dir=rules_dir,
+                            wait=lock_wait)
     for warning in report.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)
     for error in report.errors[:200]:
-        console.print(f"[red]error:[/] {error}", highlight=False)
+        console.print(f"[red]error:[/] {plain(error)}", highlight=False)
     if len(report.errors) > 200:
         console.print(f"... and {len(report.errors) - 200} more errors")
     kinds = sorted(set(report.loaded) | set(report.unchanged) | set(report.replaced))
@@ -149,7 +161,8 @@ def ingest(files: tuple[Path, ...], skip_bad: bool, replace: bool, rejects: Path
         console.print(f"  {kind:15} {report.loaded[kind]:>9} new  {report.unchanged[kind]:>9} "
                       f"unchanged  {report.replaced[kind]:>6} replaced")
     if report.rejects_file:
-        console.print(f"{report.rejected_rows} bad rows written to {report.rejects_file}")
+        console.print(f"{report.rejected_rows} bad rows written to {plain(report.rejects_file)}",
+                      highlight=False)
     if report.errors and not skip_bad:
         console.print(f"[red]{report.rejected_rows} bad rows: nothing was loaded[/] "
                       "(fix them, or use --skip-bad to load the good rows)")
@@ -227,7 +240,7 @@ def facts_list(kind: str, unit: str | None, person: str | None, since: date | No
     query = fact_query(kind, unit=unit, person=person, since=since, until=until)
     for row in stream(_store(db_url), query.limit(limit or None)):
         fact = {k: v for k, v in row._mapping.items() if k not in PROVENANCE or k == "src"}
-        click.echo(json.dumps({"kind": kind, **fact}, ensure_ascii=False, default=str))
+        click.echo(json_literal(json.dumps({"kind": kind, **fact}, ensure_ascii=False, default=str)))
 
 
 @facts.command()
@@ -262,14 +275,17 @@ as_of_option = click.option("--as-of", "as_of", type=IsoDate(), default=None,
 @rules_option
 @click.option("--evaluator", type=click.Choice(["durable", "reference"]), default="durable",
               show_default=True, help="durable_rules, or the plain-Python reference evaluator.")
+@wait_option
 @db_option
-def evaluate(as_of: date | None, rules_dir: Path | None, evaluator: str, db_url: str | None) -> None:
+def evaluate(as_of: date | None, rules_dir: Path | None, evaluator: str, lock_wait: float,
+             db_url: str | None) -> None:
     """Evaluate the store against the rulebook and record recommendations."""
     from engine.run.evaluate import EVALUATORS
     from engine.run.evaluate import evaluate as run_evaluation
 
     store = _store(db_url)
-    result = run_evaluation(store, as_of, _rulebook(rules_dir), EVALUATORS[evaluator]())
+    result = run_evaluation(store, as_of, _rulebook(rules_dir), EVALUATORS[evaluator](),
+                            wait=lock_wait)
     _print_run(result, store)
 
 
@@ -301,16 +317,17 @@ templates_option = click.option("--templates", "templates_dir", default=None,
 @templates_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("documents-out"),
               show_default=True, help="Documents go into a folder per as-of date under this one.")
+@wait_option
 @db_option
 def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | None, out: Path,
-            db_url: str | None) -> None:
+            lock_wait: float, db_url: str | None) -> None:
     """Evaluate everything collected and write the documents of the recommendations (for cron)."""
     from usecases.nightly import run_nightly
 
     store = _store(db_url)
-    report = run_nightly(store, out, _rulebook(rules_dir), as_of, templates_dir)
+    report = run_nightly(store, out, _rulebook(rules_dir), as_of, templates_dir, wait=lock_wait)
     _print_run(report.run, store)
-    click.echo(f"文书 {len(report.documents)} 个，写入 {report.folder}")
+    click.echo(f"文书 {len(report.documents)} 个，写入 {literal(report.folder)}")
 
 
 @main.command()
@@ -381,7 +398,7 @@ def recommendations_list(as_json: bool, status: str | None, circumstance: int | 
 
     items = list_recommendations(_store(db_url), status, circumstance, with_explanation=not as_json)
     if as_json:
-        click.echo(json.dumps(items, ensure_ascii=False, indent=1))
+        click.echo(json_literal(json.dumps(items, ensure_ascii=False, indent=1)))
     else:
         table = format_table(items, _rulebook(rules_dir).labels)
         Console(width=None if sys.stdout.isatty() else 200).print(table)
@@ -399,9 +416,9 @@ def recommendations_show(rec_id: str, as_json: bool, rules_dir: Path | None, db_
 
     item = get_recommendation(_store(db_url), rec_id)
     if item is None:
-        raise click.ClickException(f"no recommendation {rec_id}")
+        raise click.ClickException(f"no recommendation {literal(rec_id)}")
     if as_json:
-        click.echo(json.dumps(item, ensure_ascii=False, indent=1))
+        click.echo(json_literal(json.dumps(item, ensure_ascii=False, indent=1)))
     else:
         click.echo(format_detail(item, _rulebook(rules_dir).labels))
 
@@ -416,7 +433,7 @@ def runs(as_json: bool, limit: int, db_url: str | None) -> None:
 
     items = list_runs(_store(db_url), limit)
     if as_json:
-        click.echo(json.dumps(items, ensure_ascii=False, indent=1))
+        click.echo(json_literal(json.dumps(items, ensure_ascii=False, indent=1)))
         return
     for run in items:
         counts = run["counts"]
@@ -425,7 +442,7 @@ def runs(as_json: bool, limit: int, db_url: str | None) -> None:
                    f"(new {counts.get('new', '-')}, withdrawn {counts.get('withdrawn', '-')}, "
                    f"facts changed {counts.get('facts_changed', '-')}, "
                    f"set aside {counts.get('set_aside', '-')})  {run['timings'].get('total_s', '-')} s"
-                   + (f"  error: {counts['error']}" if "error" in counts else ""))
+                   + (f"  error: {literal(counts['error'])}" if "error" in counts else ""))
 
 
 @main.group()
@@ -451,9 +468,9 @@ def rules_test(rules_dir: Path | None) -> None:
     results = run_rule_tests(rules_dir)
     for result in results:
         mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
-        console.print(f"{mark} {result.file}: {result.name}", highlight=False)
+        console.print(f"{mark} {plain(result.file)}: {plain(result.name)}", highlight=False)
         for failure in result.failures:
-            console.print(f"     {failure}", highlight=False)
+            console.print(f"     {plain(failure)}", highlight=False)
     failed = sum(not r.passed for r in results)
     click.echo(f"{len(results) - failed} passed, {failed} failed")
     sys.exit(EXIT_BAD_INPUT if failed else 0)

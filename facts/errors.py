@@ -9,3 +9,7 @@ class StoreVersionError(Exception):
 
 class StoreUnavailable(Exception):
     """The store cannot be reached or opened (server down, file not writable, wrong URL)."""
+
+
+class StoreBusy(Exception):
+    """Another writer (ingest, evaluate, nightly) held the store's lock for longer than the wait."""

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, update
 
 from facts.contract import KINDS, REFERENCES, unchanged_by_additions
+from facts.lock import store_lock
 from facts.readers import FileFormatError, Location, RawRow, read_file, size_of
 from facts.responsibility import load_responsibility_list
 from facts.store import fact_content
@@ -254,6 +255,7 @@ def ingest(
     rejects_path: Path | None = None,
     progress: Callable[[str, int], Callable[[int], None]] | None = None,
     rules_dir: Path | None = None,
+    wait: float | None = None,
 ) -> IngestReport:
     """Load files into the store in one transaction. See the module docstring for the rules.
 
@@ -264,7 +266,7 @@ def ingest(
     task_codes = load_responsibility_list(rules_dir).task_codes
     paths = list(paths)
     report = IngestReport(files=[str(p) for p in paths])
-    with engine.connect() as connection:
+    with store_lock(engine, wait), engine.connect() as connection:  # one writer at a time
         transaction = connection.begin()
         try:
             batch_id = connection.execute(insert(IngestBatch.__table__).values(

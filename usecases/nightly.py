@@ -9,13 +9,14 @@ are checked before the evaluation, so a broken staff template changes nothing. E
 2 the rulebook has errors; 3 the evaluation failed (nothing changed); 4 a template cannot be
 used (nothing evaluated) or some documents could not be written (the recommendations are
 committed, the other documents written; the next run writes what is missing);
-5 another nightly run holds the lock.
+5 another nightly run holds the lock; 7 another writer held the store for longer than the wait.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,7 @@ from documents.recommendation import NotFound, context, render_html
 from engine.errors import EvaluationError
 from engine.rulebook import Rulebook
 from engine.run.evaluate import RunResult, evaluate
+from facts.lock import store_lock
 from facts.recommendation_tables import RecommendationRow
 from usecases.errors import NightlyLocked
 
@@ -234,10 +236,11 @@ def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook
 
 def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date | None = None,
                 templates_dir: Path | None = None,
-                formats: tuple[Format, ...] = FORMATS) -> NightlyReport:
+                formats: tuple[Format, ...] = FORMATS, wait: float | None = None) -> NightlyReport:
     """Evaluate, then write one document per recommendation not yet written, and an index.
 
-    Raises ``NightlyLocked`` (another run holds the lock), ``TemplateProblem`` (a template
+    Raises ``NightlyLocked`` (another run holds the lock), ``StoreBusy`` (another writer held
+    the store's lock for longer than ``wait``: nothing done), ``TemplateProblem`` (a template
     cannot be used: nothing was evaluated), ``EvaluationError`` (nothing was committed) or
     ``DocumentError`` (the run is committed; the documents named are missing, every other
     one was written, and the next run writes the missing ones).
@@ -250,8 +253,10 @@ def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date |
         raise NightlyLocked(f"another nightly run holds {exc.lock_file}") from exc
     except OSError as exc:
         raise EvaluationError(f"cannot use the output folder {out_dir}: {exc}") from exc
+    held = ExitStack()
     try:
         check_templates(templates_dir, rulebook, as_of)  # before anything is committed
+        held.enter_context(store_lock(engine, wait))  # the store's writer lock, whatever the folder
         run = evaluate(engine, as_of, rulebook)
         try:
             return _documents(engine, out_dir, run, rulebook, templates_dir, formats)
@@ -260,4 +265,5 @@ def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date |
         except Exception as exc:
             raise DocumentError(f"{type(exc).__name__}: {exc}") from exc
     finally:
+        held.close()
         lock.release()

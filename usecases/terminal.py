@@ -2,13 +2,50 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.box import SIMPLE_HEAD
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from engine.rulebook.spec import Labels
+if TYPE_CHECKING:  # the CLI imports this module on every command: keep it light
+    from engine.rulebook.spec import Labels
+
+# Data is never read as markup or control: C0 controls but tab and newline, DEL, C1 controls,
+# and the bidi and invisible formatting characters that reorder or hide what is shown.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f"
+                      "\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode control picture: ␛ for ESC, ␀ for NUL
+    if code == 0x7F:
+        return "\u2421"
+    return f"<U+{code:04X}>"
+
+
+def literal(value: object) -> str:
+    """Text as it is, every control and bidi character shown visibly instead of obeyed."""
+    return _CONTROL.sub(_visible, str(value))
+
+
+def plain(value: object) -> str:
+    """Text for ``console.print``: controls shown visibly, Rich markup escaped (printed as is)."""
+    return escape(literal(value))
+
+
+def json_literal(text: str) -> str:
+    """JSON text with the characters above written as ``\\uXXXX`` escapes (the same JSON)."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _cell(value: object) -> Text:
+    return Text(literal(value))
 
 
 def format_table(items: list[dict[str, Any]], labels: Labels) -> Table:
@@ -22,9 +59,10 @@ def format_table(items: list[dict[str, Any]], labels: Labels) -> Table:
             forms += "（移送纪律审查）"
         elif e.get("case_review"):
             forms += "（建议立案审查）"
-        table.add_row(item["id"], item["conduct_date"], str(item["circumstance"]), item["person_name"],
-                      e["post"]["unit_name"], e["degree_label"], forms,
-                      labels.recommendation_status.get(item["status"], item["status"]))
+        table.add_row(*map(_cell, (
+            item["id"], item["conduct_date"], item["circumstance"], item["person_name"],
+            e["post"]["unit_name"], e["degree_label"], forms,
+            labels.recommendation_status.get(item["status"], item["status"]))))
     return table
 
 
@@ -60,7 +98,7 @@ def format_detail(item: dict[str, Any], labels: Labels) -> str:
         changed = item["facts_changed"]
         out.append(f"事实已变化（第{changed['run']}次评估），请复核：{'；'.join(changed['changes'])}")
     out.append(f"规则库哈希：{e['rulebook_hash'][:16]}")
-    return "\n".join(out)
+    return literal("\n".join(out))
 
 
 def run_summary(items: list[dict[str, Any]]) -> str:
@@ -74,5 +112,5 @@ def run_summary(items: list[dict[str, Any]]) -> str:
         more = len(counter) - limit
         return [title, *rows] + ([f"  ……其余 {more} 个"] if more > 0 else [])
 
-    return "\n".join(block("按问责情形：", by_circumstance) + block("按问责方式：", by_form)
-                     + block("按单位：", by_unit))
+    return literal("\n".join(block("按问责情形：", by_circumstance) + block("按问责方式：", by_form)
+                             + block("按单位：", by_unit)))

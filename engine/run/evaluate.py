@@ -19,6 +19,7 @@ from engine.match.reference import ReferenceEvaluator
 from engine.rulebook import Rulebook, load_rulebook
 from engine.run.commit import RunResult, commit, record
 from engine.sanction.recommend import Recommended, recommend
+from facts.lock import store_lock
 from facts.recommendation_tables import EvaluationRun
 
 # the evaluators a user may choose by name (``--evaluator``)
@@ -41,14 +42,23 @@ def find(engine: Engine, rulebook: Rulebook, as_of: date,
 
 
 def evaluate(engine: Engine, as_of: date | None = None, rulebook: Rulebook | None = None,
-             evaluator: Evaluator | None = None) -> RunResult:
+             evaluator: Evaluator | None = None, *, wait: float | None = None) -> RunResult:
     """Evaluate the store and commit the recommendations in one transaction.
 
     Running again with the same facts and rules changes nothing: ids are derived from the
     matter, an unchanged explanation is left as it is, and decided ones are never changed
     (only flagged when their facts change). A failed run is recorded as failed and leaves
     every recommendation as it was.
+
+    The whole run holds the store's writer lock (``facts.lock``): another writer waits up
+    to ``wait`` seconds, then ``StoreBusy`` is raised and no run is recorded.
     """
+    with store_lock(engine, wait):
+        return _evaluate(engine, as_of, rulebook, evaluator)
+
+
+def _evaluate(engine: Engine, as_of: date | None, rulebook: Rulebook | None,
+              evaluator: Evaluator | None) -> RunResult:
     as_of = as_of or date.today()
     rulebook = rulebook or load_rulebook()
     started = datetime.now(UTC)
