@@ -47,8 +47,8 @@ def sample_explanation(rulebook: Rulebook, as_of: date) -> Explanation:
                   {"step": "aggravating", "before": forms[0], "after": forms[-1], "reason": "sample"},
                   {"step": "combined", "before": forms[-1], "after": forms[0], "reason": "sample"}],
         "base_form": forms[0], "forms": forms, "form_labels": [rulebook.labels.forms[f] for f in forms],
-        "proposer": bodies[0], "proposer_label": rulebook.county.bodies[bodies[0]],
-        "decider": bodies[-1], "decider_label": rulebook.county.bodies[bodies[-1]],
+        "proposer": bodies[0], "proposer_label": rulebook.county.bodies[bodies[0]].name,
+        "decider": bodies[-1], "decider_label": rulebook.county.bodies[bodies[-1]].name,
         "proposer_may_impose": False, "route": "discipline_handling", "route_note": "sample",
         "rulebook_hash": "0" * 64,
         "grounds": [{"rule_id": "sample-2", "rule_version": 1, "rule_title": "sample",
@@ -72,10 +72,11 @@ def check_templates(templates_dir: Path | None, rulebook: Rulebook, as_of: date 
                            ) from exc
     fonts = FontSet(body="serif", title="serif", heading="sans-serif", page="serif", files={})
     e = sample_explanation(rulebook, as_of)
-    settings = rulebook.county.documents
-    number = f"{settings.number_prefix} {as_of.year} 1"
+    body = rulebook.county.bodies[e.proposer]
+    number = f"{body.number_prefix} {as_of.year} 1"
     render(RecommendationContext(fonts=fonts, rec_id=SAMPLE_ID, status="pending", e=e,
                                  number=number, issued=as_of, issuer=e.proposer_label,
+                                 addressee=e.decider_label,
                                  labels=rulebook.labels.forms), templates_dir)
     render(IndexContext(fonts=fonts, rows=[IndexRow(id=SAMPLE_ID, number=number, e=e,
                                                     formats=("html", "pdf", "docx"))],
