@@ -43,7 +43,7 @@ def suspicious(value: Any, path: tuple[str, ...] = (), depth: int = 0) -> tuple[
     """(field, reason) for the first value no store should be given, else None: text with
     control characters or longer than ``MAX_FIELD_CHARS``, integers beyond 64 bits,
     NaN/Infinity, nesting deeper than ``MAX_JSON_DEPTH``. Both stores refuse alike."""
-    where = ".".join(path)
+    where = ".".join(path[:6]) + ("..." if len(path) > 6 else "")
     if isinstance(value, str):
         if len(value) > MAX_FIELD_CHARS:
             return where, (f"{len(value):,} characters, at most {MAX_FIELD_CHARS:,}; "

@@ -434,7 +434,7 @@ def read_xlsx(
                                     cells += row
                                     if cells > MAX_XLSX_CELLS:
                                         raise FileFormatError(
-                                            f"{path.name}[{sheet.title}]: more than "
+                                            f"{path.name}, sheet {sheet.title!r}: more than "
                                             f"{MAX_XLSX_CELLS:,} cells in the workbook; split it")
                                     continue
                                 yield row
@@ -442,7 +442,7 @@ def read_xlsx(
                         raise
                     except Exception as exc:  # noqa: BLE001 - a broken sheet part
                         raise FileFormatError(
-                            f"{path.name}[{sheet.title}]: the sheet cannot be read (corrupt or "
+                            f"{path.name}, sheet {sheet.title!r}: cannot be read (corrupt or "
                             f"truncated: {type(exc).__name__}: {str(exc)[:120]}); export the "
                             "workbook again") from None
                 if progress:
