@@ -79,9 +79,12 @@ def detect_encoding(path: Path) -> str:
     """``utf-8-sig`` (BOM), ``utf-8``, or ``gb18030``, looking at the whole file.
 
     GB18030 (a superset of GBK and GB2312) only when the file is not valid UTF-8 as a whole,
-    is valid GB18030 as a whole, and no line with non-ASCII bytes is valid UTF-8: a UTF-8
-    file with a few bad bytes (a Latin-1 row pasted in) is still UTF-8, and its bad lines
-    are reported where they are, never decoded wholesale as GB18030 (张三 -> 寮犱笁).
+    is valid GB18030 as a whole, and shows no sign of being UTF-8: no line that is valid
+    UTF-8 with a character of three or more bytes (CJK; GBK text reads as such by accident
+    almost never, while a few of its lines read as two-byte Latin/Cyrillic letters), and no
+    more lines of valid two-byte UTF-8 than lines that are not UTF-8. So a UTF-8 file with a
+    few bad bytes (a Latin-1 row pasted in) stays UTF-8 and its bad lines are reported where
+    they are, never decoded wholesale as GB18030 (张三 -> 寮犱笁).
     Raises ``FileFormatError`` for UTF-16/32 and for a file that is neither.
     """
     with path.open("rb") as probe:
@@ -91,26 +94,29 @@ def detect_encoding(path: Path) -> str:
     for bom, name in _BOMS:
         if head.startswith(bom):
             raise FileFormatError(f"{path.name}: the file is {name}; save it as UTF-8 (or GB18030)")
-    utf8_ok, utf8_seen = True, False
+    strong = weak = bad = 0  # non-ASCII lines: UTF-8 with CJK, UTF-8 otherwise, not UTF-8
     gb = codecs.getincrementaldecoder("gb18030")()
     gb_error: tuple[int, int] | None = None  # (line, byte offset) of the first non-GB18030 byte
-    offset = 0
+    offset = number = 0
     for number, line in enumerate(_lines_of(path), start=1):
         if not line.isascii():
             try:
-                line.decode("utf-8")
-                utf8_seen = True
+                text = line.decode("utf-8")
+                if any(ord(c) >= 0x800 for c in text):
+                    strong += 1
+                else:
+                    weak += 1
             except UnicodeDecodeError:
-                utf8_ok = False
+                bad += 1
         if gb_error is None:
             try:
                 gb.decode(line)
             except UnicodeDecodeError as exc:
                 gb_error = (number, offset + exc.start)
         offset += len(line)
-        if not utf8_ok and utf8_seen:
+        if bad and strong:
             return "utf-8"  # UTF-8 with bad bytes: the reader reports them line by line
-    if utf8_ok:
+    if not bad or strong or weak > bad:
         return "utf-8"
     if gb_error is None:
         try:
@@ -155,11 +161,11 @@ def _decoded_lines(path: Path, encoding: str, bad: dict[int, str],
                 line, offset = line[3:], 3
             try:
                 text = line.decode("utf-8" if encoding == "utf-8-sig" else encoding)
-            except UnicodeDecodeError as exc:
+            except UnicodeDecodeError as exc:  # only UTF-8: a GB18030 file decodes whole
                 byte = line[exc.start]
-                bad[number] = (f"not {'UTF-8' if encoding.startswith('utf') else encoding.upper()} at "
-                               f"byte offset {offset + exc.start} of the file (0x{byte:02X}); the rest "
-                               "of the file is UTF-8: fix this line, or save the whole file as UTF-8")
+                bad[number] = (f"not UTF-8 at byte offset {offset + exc.start} of the file "
+                               f"(0x{byte:02X}), while other lines are UTF-8: fix this line, or save "
+                               "the whole file as UTF-8")
                 text = line.decode("utf-8", errors="replace")
             offset += len(line)
             yield text

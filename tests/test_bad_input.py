@@ -153,3 +153,30 @@ def test_an_actor_given_by_a_known_name_or_id_loads_and_an_unknown_id_is_refused
     path = write_jsonl(tmp_path / "v.jsonl", [*roster, {**violation, "id": "V1",
                                                         "actors": ["P-1", "李四", "A1 Smith"]}])
     assert _invoke("ingest", str(path), "--db", str(store.url)).exit_code == 0
+
+
+@pytest.mark.parametrize(("content", "encoding"), [
+    ("张三,李四\n".encode() * 50 + "Renée\n".encode("latin-1"), "utf-8"),  # the mojibake case
+    ("José\n".encode() * 50 + "Renée\n".encode("latin-1"), "utf-8"),  # no CJK, still UTF-8
+    ("莫英胜\n石英英\n卢峰镇\n张三\n".encode("gb18030"), "gb18030"),  # lines that read as UTF-8
+    # mixed: one line of UTF-8 CJK in GBK; GB18030 would make it 寮犱笁, so the GBK lines are refused
+    ("卢峰镇\n".encode("gb18030") * 30 + "张三\n".encode(), "utf-8"),
+    ("张三\n".encode("utf-8-sig"), "utf-8-sig"),
+    (b"id\n", "utf-8"),
+])
+def test_the_encoding_is_decided_on_the_whole_file(tmp_path, content, encoding) -> None:
+    path = tmp_path / "unit.csv"
+    path.write_bytes(content)
+    assert readers.detect_encoding(path) == encoding
+
+
+def test_a_bad_byte_far_into_a_file_is_reported_on_its_own_line(tmp_path) -> None:
+    path = tmp_path / "unit.csv"
+    rows = [f"U{i},张三{i},township\n".encode() for i in range(1, 700)]
+    rows[398] = b"U400,Ren\xe9e,township\n"  # line 400 (the header is line 1)
+    rows[3] = "U5,\"多行\n名称\",township\n".encode()  # a quoted cell over two lines
+    path.write_bytes(b"id,name,type\n" + b"".join(rows))
+    errors = [r.error for r in readers.read_csv(path) if r.error]
+    assert len(errors) == 1 and errors[0][1].startswith("not UTF-8 at byte offset")
+    [row] = [r for r in readers.read_csv(path) if r.error]
+    assert row.location.line == 401  # one more: the quoted cell took two lines

@@ -100,6 +100,11 @@ def corpus() -> dict[str, bytes]:
         _jsonl(_dumps(UNIT), _dumps(PERSONS[0])) + _dumps({**PERSONS[1], "name": "Ren\xe9e"})
         .encode("latin-1") + b"\n" + _jsonl(_dumps(PERSONS[2])))
     files["unit-gb18030-accepted.csv"] = (UNIT_HEADER + _unit_rows(3)).encode("gb18030")
+    # GBK names whose bytes happen to be valid two-byte UTF-8 (莫英胜 reads as ĪӢʤ): still GB18030
+    lucky = "U7,莫英胜,township\nU8,石英英,township\n"
+    assert all(line.encode("gb18030").decode("utf-8") for line in lucky.splitlines())
+    files["unit-gb18030-lines-that-read-as-utf8-accepted.csv"] = (
+        UNIT_HEADER + _unit_rows(6) + lucky).encode("gb18030")
     # structure of CSV files
     files["person-duplicate-column-header.csv"] = b"id,name,unit,name\nP1,a,U1,b\n"
     files["person-blank-column-header-with-values.csv"] = b"id,name,unit,\nP1,a,U1,surplus\n"
