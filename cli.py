@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -136,6 +137,10 @@ def ingest(files: tuple[Path, ...], skip_bad: bool, replace: bool, rejects: Path
     """Load JSON Lines, CSV and XLSX exports into the store."""
     from facts.ingest import ingest as run_ingest
 
+    target = (rejects or Path("wenze-rejects.jsonl")).resolve().parent
+    if skip_bad and not (target.is_dir() and os.access(target, os.W_OK)):
+        raise click.BadParameter(f"cannot write the rejects file in {target}; choose another place",
+                                 param_hint="'--rejects'")
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TimeRemainingColumn(), console=console, transient=True) as bar:
         def progress(name: str, total: int):  # noqa: ANN202

@@ -145,7 +145,7 @@ class _Loader:
             return
         model = KINDS.get(row.kind or "")
         if model is None:
-            self._reject(row, "kind", f"unknown kind {row.kind!r}; known: {', '.join(KINDS)}")
+            self._reject(row, "kind", f"unknown kind {row.kind[:60]!r}; known: {', '.join(KINDS)}")
             return
         try:
             fact = model.model_validate(row.data, context={"lenient": row.lenient})

@@ -177,6 +177,8 @@ def _cell(value: str) -> Any:
     if text and (text[0] in "[{-0123456789" or text in ("true", "false")):
         try:
             return parse_json(text)
+        except _DuplicateKey:
+            raise
         except ValueError:
             return text
     return text
@@ -199,7 +201,11 @@ def _fold_attrs(row: dict[str, Any], location: Location) -> RawRow:
                 return RawRow(location, None, row, ("attrs", "not a JSON object"))
             attrs.update(value)
         elif key.startswith("attrs."):
-            attrs[key.removeprefix("attrs.")] = _cell(value) if isinstance(value, str) else _attrs_value(value)
+            try:
+                attrs[key.removeprefix("attrs.")] = (_cell(value) if isinstance(value, str)
+                                                     else _attrs_value(value))
+            except _DuplicateKey as exc:
+                return RawRow(location, None, row, (key, str(exc)))
         else:
             data[key] = value
     if attrs:

@@ -180,3 +180,21 @@ def test_a_bad_byte_far_into_a_file_is_reported_on_its_own_line(tmp_path) -> Non
     assert len(errors) == 1 and errors[0][1].startswith("not UTF-8 at byte offset")
     [row] = [r for r in readers.read_csv(path) if r.error]
     assert row.location.line == 401  # one more: the quoted cell took two lines
+
+
+def test_duplicate_keys_in_a_csv_attrs_cell_are_refused(sqlite_store, tmp_path) -> None:
+    path = tmp_path / "unit.csv"
+    path.write_text('id,name,type,attrs.extra\nU1,卢峰镇,township,"{""a"": 1, ""a"": 2}"\n',
+                    encoding="utf-8")
+    result = _invoke("ingest", str(path), "--db", str(sqlite_store.url))
+    assert result.exit_code == cli.EXIT_BAD_INPUT
+    assert "unit.csv:2: attrs.extra: duplicate key 'a'" in result.output
+
+
+def test_a_rejects_file_that_cannot_be_written_is_refused_before_loading(sqlite_store,
+                                                                        tmp_path) -> None:
+    path = shutil.copy(CORPUS / "unit-utf8-with-one-latin1-row.csv", tmp_path / "unit.csv")
+    result = _invoke("ingest", str(path), "--skip-bad", "--rejects", str(tmp_path / "no" / "r.jsonl"),
+                     "--db", str(sqlite_store.url))
+    assert result.exit_code == cli.EXIT_USAGE and "cannot write the rejects file" in result.output
+    assert _nothing_stored(sqlite_store)
