@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -84,17 +85,26 @@ class _Wenze(click.Group):
 
 
 class IsoDate(click.ParamType):
-    """A date written YYYY-MM-DD; anything else is a one-line usage error."""
+    """A date written YYYY-MM-DD, within the years facts may have; anything else (2026-02-30,
+    0001-01-01) is a one-line usage error."""
 
     name = "YYYY-MM-DD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        from facts.contract import DATE_MAX, DATE_MIN
+
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+            if not isinstance(value, str) or len(value) != 10:
+                raise ValueError
+            parsed = date.fromisoformat(value)
+        except ValueError as exc:
+            detail = f": {exc}" if str(exc).startswith(("day", "month", "year")) else ""
+            self.fail(f"{value!r} is not a date (YYYY-MM-DD){detail}", param, ctx)
+        if not DATE_MIN <= parsed <= DATE_MAX:
+            self.fail(f"{value!r} is out of range; dates run from {DATE_MIN} to {DATE_MAX}", param, ctx)
+        return parsed
 
 
 db_option = click.option(
@@ -133,14 +143,21 @@ def _rulebook(rules_dir: Path | None):  # noqa: ANN202
 @click.option("--replace", is_flag=True, help="Load new versions of stored facts (earlier versions are kept).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where --skip-bad writes rejected rows (default wenze-rejects.jsonl).")
+@click.option("--hidden-sheets", is_flag=True,
+              help="Also load hidden XLSX sheets named after a kind (refused otherwise).")
 @rules_option
 @wait_option
 @db_option
 def ingest(files: tuple[Path, ...], skip_bad: bool, replace: bool, rejects: Path | None,
-           rules_dir: Path | None, lock_wait: float, db_url: str | None) -> None:
+           hidden_sheets: bool, rules_dir: Path | None, lock_wait: float,
+           db_url: str | None) -> None:
     """Load JSON Lines, CSV and XLSX exports into the store."""
     from facts.ingest import ingest as run_ingest
 
+    target = (rejects or Path("wenze-rejects.jsonl")).resolve().parent
+    if skip_bad and not (target.is_dir() and os.access(target, os.W_OK)):
+        raise click.BadParameter(f"cannot write the rejects file in {target}; choose another place",
+                                 param_hint="'--rejects'")
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TimeRemainingColumn(), console=console, transient=True) as bar:
         def progress(name: str, total: int):  # noqa: ANN202
@@ -149,7 +166,7 @@ def ingest(files: tuple[Path, ...], skip_bad: bool, replace: bool, rejects: Path
 
         report = run_ingest(_store(db_url), files, skip_bad=skip_bad, replace=replace,
                             rejects_path=rejects, progress=progress, rules_dir=rules_dir,
-                            wait=lock_wait)
+                            wait=lock_wait, hidden_sheets=hidden_sheets)
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)
     for error in report.errors[:200]:
@@ -227,7 +244,7 @@ def stats(as_json: bool, db_url: str | None) -> None:
 @click.option("--person", default=None)
 @click.option("--since", type=IsoDate(), default=None)
 @click.option("--until", type=IsoDate(), default=None)
-@click.option("--limit", default=100, show_default=True, help="0 for all.")
+@click.option("--limit", default=100, type=click.IntRange(min=0), show_default=True, help="0 for all.")
 @db_option
 def facts_list(kind: str, unit: str | None, person: str | None, since: date | None,
                until: date | None, limit: int, db_url: str | None) -> None:
@@ -237,6 +254,10 @@ def facts_list(kind: str, unit: str | None, person: str | None, since: date | No
 
     if kind not in KINDS:
         raise click.BadParameter(f"unknown kind; one of {', '.join(KINDS)}", param_hint="KIND")
+    for option, value in (("unit", unit), ("person", person)):
+        if value is not None and option not in KINDS[kind].model_fields:
+            raise click.BadParameter(f"a {kind} has no {option}; leave --{option} out",
+                                     param_hint=f"'--{option}'")
     query = fact_query(kind, unit=unit, person=person, since=since, until=until)
     for row in stream(_store(db_url), query.limit(limit or None)):
         fact = {k: v for k, v in row._mapping.items() if k not in PROVENANCE or k == "src"}
@@ -425,7 +446,7 @@ def recommendations_show(rec_id: str, as_json: bool, rules_dir: Path | None, db_
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, type=click.IntRange(min=0), show_default=True)
 @db_option
 def runs(as_json: bool, limit: int, db_url: str | None) -> None:
     """The latest evaluation runs: as-of date, rulebook, status, counts, timings."""

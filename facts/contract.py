@@ -61,6 +61,10 @@ Form = Literal[
 Source = Literal["inspection", "investigation", "ledger", "evaluation", "petition", "other"]
 
 ID_MAX = 255  # longest id (and reference) a fact may have
+# The days a fact (and a command's date option) may name: the engine counts windows of
+# days, months and years from them, which must stay within what a date can hold.
+DATE_MIN = Date(1900, 1, 1)
+DATE_MAX = Date(2199, 12, 31)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # What CSV and XLSX cells from Chinese office software carry, besides ISO dates.
 _LENIENT_DATE = re.compile(
@@ -87,6 +91,13 @@ def _midnight_date(value: DateTime) -> Date:
 
 
 def _iso_date(value: Any, info: ValidationInfo | None) -> Any:
+    parsed = _read_date(value, info)
+    if not DATE_MIN <= parsed <= DATE_MAX:
+        raise ValueError(f"{parsed} is out of range; dates run from {DATE_MIN} to {DATE_MAX}")
+    return parsed
+
+
+def _read_date(value: Any, info: ValidationInfo | None) -> Date:
     """A date. JSON Lines: ISO ``YYYY-MM-DD`` text only. CSV/XLSX (lenient) also take
     ``2026/05/01``, ``2026/5/1``, ``2026.05.01``, ``2026年5月1日`` and date(-time) cells whose time is 00:00."""
     if isinstance(value, DateTime):
@@ -96,7 +107,10 @@ def _iso_date(value: Any, info: ValidationInfo | None) -> Any:
     if isinstance(value, str):
         text = value.strip()
         if _ISO_DATE.match(text):
-            return Date.fromisoformat(text)
+            try:
+                return Date.fromisoformat(text)
+            except ValueError as exc:
+                raise ValueError(f"not a date: {value!r} ({exc})") from None
         match = _LENIENT_DATE.match(text) if _lenient(info) else None
         if match:
             month = match["m0"] or match["m"] or match["m2"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +24,7 @@ from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, 
 
 from facts.contract import KINDS, REFERENCES, unchanged_by_additions
 from facts.lock import store_lock
-from facts.readers import FileFormatError, Location, RawRow, read_file, size_of
+from facts.readers import MAX_JSON_DEPTH, FileFormatError, Location, RawRow, read_file, size_of
 from facts.responsibility import load_responsibility_list
 from facts.store import fact_content
 from facts.tables import TABLES, FactVersion, IngestBatch
@@ -30,6 +32,52 @@ from facts.validation import validation_errors
 
 CHUNK = 2000
 UNKNOWN_FIELD = "not a field of this kind (free data goes under attrs)"
+MAX_FIELD_CHARS = 20_000  # one text value (a 6,000-character description is ordinary)
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls; lone surrogates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# An actor written like an id (ASCII letters, digits and -_.:/, with a digit), not a name.
+_ID_LIKE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9._:/-]*$")
+
+
+def suspicious(value: Any, path: tuple[str, ...] = (), depth: int = 0) -> tuple[str, str] | None:
+    """(field, reason) for the first value no store should be given, else None: text with
+    control characters or longer than ``MAX_FIELD_CHARS``, integers beyond 64 bits,
+    NaN/Infinity, nesting deeper than ``MAX_JSON_DEPTH``. Both stores refuse alike."""
+    where = ".".join(path[:6]) + ("..." if len(path) > 6 else "")
+    if isinstance(value, str):
+        if len(value) > MAX_FIELD_CHARS:
+            return where, (f"{len(value):,} characters, at most {MAX_FIELD_CHARS:,}; "
+                           "shorten it or keep the full text elsewhere")
+        found = _CONTROL.search(value)
+        if found:
+            char = found.group(0)
+            what = "an unpaired surrogate (not Unicode text)" if "\ud800" <= char <= "\udfff" \
+                else "the control character"
+            return where, (f"contains {what} U+{ord(char):04X} at character {found.start() + 1}; "
+                           "remove it (tabs and line breaks are allowed)")
+        return None
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        if not _INT64[0] <= value <= _INT64[1]:
+            return where, f"the integer {str(value)[:24]}... does not fit in 64 bits"
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (where, f"{value} is not a number a store keeps")
+    if isinstance(value, dict | list):
+        if depth >= MAX_JSON_DEPTH:
+            return where, f"nested deeper than {MAX_JSON_DEPTH} levels"
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str):
+                problem = suspicious(key, (*path, "(key)"), depth + 1)
+                if problem:
+                    return ".".join((*path, key[:40])), problem[1]
+            found = suspicious(item, (*path, str(key)), depth + 1)
+            if found:
+                return found
+    return None
 
 
 @dataclass
@@ -42,6 +90,8 @@ class RowError:
 
     def __str__(self) -> str:
         where = f"{self.field}: " if self.field else ""
+        if self.location.line == 0 and self.reason.startswith(self.location.file):
+            return self.reason  # a whole file refused; the reason names the file
         return f"{self.location}: {where}{self.reason}"
 
 
@@ -84,14 +134,19 @@ class _Loader:
             kind: [] for kind in KINDS
         }
         self.task_codes = task_codes
+        self.touched: list[tuple[str, str]] = []  # (kind, id) inserted or replaced, in order
 
     def add(self, row: RawRow) -> None:
         if row.error is not None:
             self._reject(row, *row.error)
             return
+        problem = suspicious(row.data)
+        if problem is not None:
+            self._reject(row, *problem)
+            return
         model = KINDS.get(row.kind or "")
         if model is None:
-            self._reject(row, "kind", f"unknown kind {row.kind!r}; known: {', '.join(KINDS)}")
+            self._reject(row, "kind", f"unknown kind {row.kind[:60]!r}; known: {', '.join(KINDS)}")
             return
         try:
             fact = model.model_validate(row.data, context={"lenient": row.lenient})
@@ -139,6 +194,7 @@ class _Loader:
                 seen[fact_id] = (digest, str(location))
                 inserts.append({**values, "src": str(location), "content_hash": digest,
                                 "ingest_id": self.batch_id})
+                self.touched.append((kind, fact_id))
                 self.report.loaded[kind] += 1
             elif earlier[0] == digest:
                 self.report.unchanged[kind] += 1
@@ -151,6 +207,7 @@ class _Loader:
                             "the new version (the earlier one is kept)", raw, kind)
             else:
                 self._replace(table, kind, fact_id, values, digest, location)
+                self.touched.append((kind, fact_id))
                 seen[fact_id] = (digest, str(location))
         if inserts:
             self.connection.execute(insert(table), inserts)
@@ -170,10 +227,14 @@ class _Loader:
         for kind in KINDS:
             self.flush(kind)
 
+    def drop_pending(self) -> None:
+        for kind in KINDS:
+            self.pending[kind] = []
+
 
 def _dangling_references(connection: Connection, batch_id: int
-                         ) -> Iterator[tuple[str, str, str, str, str, Any]]:
-    """(kind, id, src, field, target kind, target id) for rows of this batch whose reference
+                         ) -> Iterator[tuple[str, str, str, str, str]]:
+    """(kind, id, src, field, reason) for rows of this batch whose reference
     points nowhere (``REFERENCES``, and each ``kind:id`` of ``reminder.basis``)."""
     for kind, refs in REFERENCES.items():
         table: Table = TABLES[kind].__table__
@@ -186,12 +247,38 @@ def _dangling_references(connection: Connection, batch_id: int
                             target.c.id.is_(None)))
             )
             for row in connection.execute(missing):
-                yield kind, row.id, row.src, name, target_kind, row[2]
+                yield (kind, row.id, row.src, name,
+                       f"points nowhere: no {target_kind} with id {row[2]!r}")
     yield from _dangling_basis(connection, batch_id)
+    yield from _unknown_actors(connection, batch_id)
+
+
+def _unknown_actors(connection: Connection, batch_id: int) -> Iterator[tuple[str, str, str, str, str]]:
+    """Actors of this batch's violations written like an id (``P-0042``) that are neither a
+    stored person's id nor a stored person's name. An actor written as a name (张三) that fits
+    no person is allowed: sources without person ids name actors, and the evaluation sets
+    such a name aside. An id-like value matching nothing is a typo or a missing person."""
+    table: Table = TABLES["violation"].__table__
+    person: Table = TABLES["person"].__table__
+    wanted: list[tuple[str, str, str]] = []  # (violation id, src, actor)
+    for row in connection.execute(select(table.c.id, table.c.src, table.c.actors).where(
+            table.c.ingest_id == batch_id)):
+        wanted += [(row.id, row.src, a) for a in row.actors or () if _ID_LIKE.match(a)]
+    values = sorted({actor for _, _, actor in wanted})
+    known: set[str] = set()
+    for start in range(0, len(values), 1000):
+        chunk = values[start:start + 1000]
+        known.update(connection.execute(select(person.c.id).where(person.c.id.in_(chunk))).scalars())
+        known.update(connection.execute(select(person.c.name).where(person.c.name.in_(chunk))).scalars())
+    for fact_id, src, actor in wanted:
+        if actor not in known:
+            yield ("violation", fact_id, src, "actors",
+                   f"{actor!r} is written like a person id but is no stored person's id or name; "
+                   "load that person first, or correct the id")
 
 
 def _dangling_basis(connection: Connection, batch_id: int
-                    ) -> Iterator[tuple[str, str, str, str, str, Any]]:
+                    ) -> Iterator[tuple[str, str, str, str, str]]:
     """Entries ``kind:id`` of this batch's reminders' ``basis`` with no such fact stored."""
     table: Table = TABLES["reminder"].__table__
     wanted: dict[str, list[tuple[str, str, str]]] = {}  # target kind -> (reminder id, src, id)
@@ -209,7 +296,8 @@ def _dangling_basis(connection: Connection, batch_id: int
                 select(target.c.id).where(target.c.id.in_(ids[start:start + 1000]))).scalars())
         for fact_id, src, target_id in entries:
             if target_id not in found:
-                yield "reminder", fact_id, src, "basis", target_kind, target_id
+                yield ("reminder", fact_id, src, "basis",
+                       f"points nowhere: no {target_kind} with id {target_id!r}")
 
 
 def _check_references(connection: Connection, batch_id: int, report: IngestReport,
@@ -217,15 +305,21 @@ def _check_references(connection: Connection, batch_id: int, report: IngestRepor
     """Report dangling references; with ``skip_bad``, drop those rows and check again."""
     while True:
         found = list(_dangling_references(connection, batch_id))
-        for kind, fact_id, src, name, target_kind, target_id in found:
-            file, _, line = src.rpartition(":")
-            report.errors.append(RowError(
-                Location(file, int(line)), name,
-                f"points nowhere: no {target_kind} with id {target_id!r}", {"id": fact_id}, kind))
+        for kind, fact_id, src, name, reason in found:
+            report.errors.append(RowError(_location(src), name, reason, {"id": fact_id}, kind))
         if not found or not skip_bad:
             return
         for kind, fact_id in dict.fromkeys((kind, fact_id) for kind, fact_id, *_ in found):
             _undo(connection, batch_id, kind, fact_id, report)
+
+
+def _location(src: str) -> Location:
+    """A stored ``src`` (``file:line`` or ``file[sheet]:row``) as a Location."""
+    where, _, line = src.rpartition(":")
+    sheet = None
+    if where.endswith("]") and "[" in where:
+        where, _, sheet = where[:-1].partition("[")
+    return Location(where, int(line), sheet)
 
 
 def _undo(connection: Connection, batch_id: int, kind: str, fact_id: str, report: IngestReport) -> None:
@@ -256,12 +350,15 @@ def ingest(
     progress: Callable[[str, int], Callable[[int], None]] | None = None,
     rules_dir: Path | None = None,
     wait: float | None = None,
+    hidden_sheets: bool = False,
 ) -> IngestReport:
     """Load files into the store in one transaction. See the module docstring for the rules.
 
     ``progress(name, total)`` is called per file and returns a callback taking increments.
     Ledger task codes are checked against the responsibility list of ``rules_dir`` (default:
-    the bundled county folder).
+    the bundled county folder). A file that cannot be read to its end (see
+    ``facts.readers``) is refused whole, also with ``skip_bad``: none of its rows stay.
+    ``hidden_sheets`` loads hidden XLSX sheets named after a kind (else they are refused).
     """
     task_codes = load_responsibility_list(rules_dir).task_codes
     paths = list(paths)
@@ -273,12 +370,21 @@ def ingest(
                 started=datetime.now(UTC), files=report.files, loaded={})).inserted_primary_key[0]
             loader = _Loader(connection, batch_id, replace, report, skip_bad, task_codes)
             for path in paths:
-                advance = progress(path.name, size_of(path)) if progress else None
+                touched, unchanged = len(loader.touched), report.unchanged.copy()
                 try:
-                    for row in read_file(path, advance, report.warnings.append):
+                    advance = progress(path.name, size_of(path)) if progress else None
+                    for row in read_file(path, advance, report.warnings.append, hidden_sheets):
                         loader.add(row)
-                except FileFormatError as exc:
-                    report.errors.append(RowError(Location(path.name, 0), "", str(exc)))
+                    loader.flush_all()
+                except (FileFormatError, OSError) as exc:
+                    reason = str(exc) if isinstance(exc, FileFormatError) else \
+                        f"{path.name}: cannot be read ({exc.strerror or exc}); check the file"
+                    loader.drop_pending()
+                    for kind, fact_id in reversed(loader.touched[touched:]):
+                        _undo(connection, batch_id, kind, fact_id, report)
+                    del loader.touched[touched:]
+                    report.unchanged = unchanged
+                    report.errors.append(RowError(Location(path.name, 0), "", reason))
             loader.flush_all()
             _check_references(connection, batch_id, report, skip_bad)
             changed = sum(report.loaded.values()) + sum(report.replaced.values())

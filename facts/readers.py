@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -54,15 +53,122 @@ def kind_from_name(name: str) -> str | None:
     return match.group(0) if match and match.group(0) in KINDS else None
 
 
-def detect_encoding(head: bytes) -> str:
-    """UTF-8 with or without BOM, else GB18030 (a superset of GBK and GB2312)."""
+# What one file may cost (see README, "Bad input"). A county's largest export is a few
+# hundred thousand rows of ten to twenty short cells; these are far above that and far
+# below what takes minutes of CPU or hundreds of MB.
+MAX_LINE_BYTES = 4 << 20  # one line of a JSON Lines or CSV file
+MAX_XLSX_CELLS = 5_000_000  # cells read from one workbook, all sheets together
+MAX_XLSX_SHARED_STRINGS = 32 << 20  # bytes of xl/sharedStrings.xml, uncompressed
+MAX_XLSX_PART = 512 << 20  # bytes of any one part of the workbook, uncompressed
+MAX_JSON_DEPTH = 32  # nesting of objects and lists in one row (attrs)
+
+_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+         (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
+def _lines_of(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as raw:
+        while True:
+            line = raw.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            yield line
+
+
+def detect_encoding(path: Path) -> str:
+    """``utf-8-sig`` (BOM), ``utf-8``, or ``gb18030``, looking at the whole file.
+
+    GB18030 (a superset of GBK and GB2312) only when the file is not valid UTF-8 as a whole,
+    is valid GB18030 as a whole, and shows no sign of being UTF-8: no line that is valid
+    UTF-8 with a character of three or more bytes (CJK; GBK text reads as such by accident
+    almost never, while a few of its lines read as two-byte Latin/Cyrillic letters), and no
+    more lines of valid two-byte UTF-8 than lines that are not UTF-8. So a UTF-8 file with a
+    few bad bytes (a Latin-1 row pasted in) stays UTF-8 and its bad lines are reported where
+    they are, never decoded wholesale as GB18030 (张三 -> 寮犱笁).
+    Raises ``FileFormatError`` for UTF-16/32 and for a file that is neither.
+    """
+    with path.open("rb") as probe:
+        head = probe.read(4)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            raise FileFormatError(f"{path.name}: the file is {name}; save it as UTF-8 (or GB18030)")
+    strong = weak = bad = 0  # non-ASCII lines: UTF-8 with CJK, UTF-8 otherwise, not UTF-8
+    gb = codecs.getincrementaldecoder("gb18030")()
+    gb_error: tuple[int, int] | None = None  # (line, byte offset) of the first non-GB18030 byte
+    offset = number = 0
+    for number, line in enumerate(_lines_of(path), start=1):
+        if not line.isascii():
+            try:
+                text = line.decode("utf-8")
+                if any(ord(c) >= 0x800 for c in text):
+                    strong += 1
+                else:
+                    weak += 1
+            except UnicodeDecodeError:
+                bad += 1
+        if gb_error is None:
+            try:
+                gb.decode(line)
+            except UnicodeDecodeError as exc:
+                gb_error = (number, offset + exc.start)
+        offset += len(line)
+        if bad and strong:
+            return "utf-8"  # UTF-8 with bad bytes: the reader reports them line by line
+    if not bad or strong or weak > bad:
         return "utf-8"
-    except UnicodeDecodeError:
-        return "gb18030"
+    if gb_error is None:
+        try:
+            gb.decode(b"", final=True)
+        except UnicodeDecodeError:
+            gb_error = (number, offset)
+    if gb_error is not None:
+        line_no, at = gb_error
+        raise FileFormatError(
+            f"{path.name}:{line_no}: neither UTF-8 nor GB18030 (byte offset {at}); "
+            "save the file as UTF-8")
+    return "gb18030"
+
+
+def _decoded_lines(path: Path, encoding: str, bad: dict[int, str],
+                   progress: Progress | None) -> Iterator[str]:
+    """The file's lines as text, numbered from 1 as an editor does. A line that does not
+    decode (or is too long) is recorded in ``bad`` (line -> reason naming the byte offset)
+    and yielded with its bad bytes escaped, so the line numbers of what follows stay true."""
+    offset = 0
+    number = 0
+    raw = path.open("rb")
+    with raw:
+        while True:
+            line = raw.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            number += 1
+            if progress:
+                progress(len(line))
+            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                bad[number] = f"line longer than {MAX_LINE_BYTES} bytes; split the row or shorten it"
+                while line and not line.endswith(b"\n"):  # skip the rest of the line
+                    offset += len(line)
+                    line = raw.readline(1 << 20)
+                    if progress and line:
+                        progress(len(line))
+                offset += len(line)
+                yield "\n"
+                continue
+            if number == 1 and encoding == "utf-8-sig" and line.startswith(codecs.BOM_UTF8):
+                line, offset = line[3:], 3
+            try:
+                text = line.decode("utf-8" if encoding == "utf-8-sig" else encoding)
+            except UnicodeDecodeError as exc:  # only UTF-8: a GB18030 file decodes whole
+                byte = line[exc.start]
+                bad[number] = (f"not UTF-8 at byte offset {offset + exc.start} of the file "
+                               f"(0x{byte:02X}), while other lines are UTF-8: fix this line, or save "
+                               "the whole file as UTF-8")
+                text = line.decode("utf-8", errors="replace")
+            offset += len(line)
+            yield text
 
 
 def _cell(value: str) -> Any:
@@ -70,7 +176,9 @@ def _cell(value: str) -> Any:
     text = value.strip()
     if text and (text[0] in "[{-0123456789" or text in ("true", "false")):
         try:
-            return json.loads(text)
+            return parse_json(text)
+        except _DuplicateKey:
+            raise
         except ValueError:
             return text
     return text
@@ -86,14 +194,18 @@ def _fold_attrs(row: dict[str, Any], location: Location) -> RawRow:
         if key == "attrs":
             if isinstance(value, str):
                 try:
-                    value = json.loads(value)
+                    value = parse_json(value)
                 except ValueError as exc:
                     return RawRow(location, None, row, ("attrs", f"not a JSON object: {exc}"))
             if not isinstance(value, dict):
                 return RawRow(location, None, row, ("attrs", "not a JSON object"))
             attrs.update(value)
         elif key.startswith("attrs."):
-            attrs[key.removeprefix("attrs.")] = _cell(value) if isinstance(value, str) else _attrs_value(value)
+            try:
+                attrs[key.removeprefix("attrs.")] = (_cell(value) if isinstance(value, str)
+                                                     else _attrs_value(value))
+            except _DuplicateKey as exc:
+                return RawRow(location, None, row, (key, str(exc)))
         else:
             data[key] = value
     if attrs:
@@ -101,59 +213,80 @@ def _fold_attrs(row: dict[str, Any], location: Location) -> RawRow:
     return RawRow(location, None, data)
 
 
-class _CountingReader(io.RawIOBase):
-    """Passes bytes through and reports how many were read, for a progress bar."""
-
-    def __init__(self, raw: Any, progress: Progress | None) -> None:
-        self._raw = raw
-        self._progress = progress
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        n = self._raw.readinto(buffer)
-        if self._progress and n:
-            self._progress(n)
-        return n
+class _DuplicateKey(ValueError):
+    pass
 
 
-def _open_text(path: Path, progress: Progress | None) -> io.TextIOWrapper:
-    with path.open("rb") as probe:
-        encoding = detect_encoding(probe.read(1 << 20))
-    raw = path.open("rb", buffering=0)
-    counted = io.BufferedReader(_CountingReader(raw, progress), buffer_size=1 << 16)
-    return io.TextIOWrapper(counted, encoding=encoding, newline="")
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _DuplicateKey(f"duplicate key {key!r}; give each field once")
+        obj[key] = value
+    return obj
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads`` that refuses duplicate keys, NaN/Infinity and nesting too deep to read."""
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError(f"nested too deeply (at most {MAX_JSON_DEPTH} levels)") from None
 
 
 def read_jsonl(path: Path, progress: Progress | None = None) -> Iterator[RawRow]:
-    with _open_text(path, progress) as text:
-        line_no = 0
-        while True:
-            line_no += 1
-            try:
-                line = text.readline()
-            except UnicodeDecodeError as exc:
-                yield RawRow(Location(path.name, line_no), None, {}, ("", f"cannot decode: {exc}"))
-                return
-            if not line:
-                return
-            if not line.strip():
-                continue
-            location = Location(path.name, line_no)
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                yield RawRow(location, None, {}, ("", f"not valid JSON: {exc}"))
-                continue
-            if not isinstance(obj, dict):
-                yield RawRow(location, None, {}, ("", "each line must be a JSON object"))
-                continue
-            kind = obj.pop("kind", None)
-            if not kind:
-                yield RawRow(location, None, obj, ("kind", "missing; every line needs a kind"))
-                continue
-            yield RawRow(location, kind, obj)
+    encoding = detect_encoding(path)
+    bad: dict[int, str] = {}
+    for line_no, line in enumerate(_decoded_lines(path, encoding, bad, progress), start=1):
+        location = Location(path.name, line_no)
+        if line_no in bad:
+            yield RawRow(location, None, {}, ("", bad[line_no]))
+            continue
+        if not line.strip():
+            continue
+        try:
+            obj = parse_json(line)
+        except _DuplicateKey as exc:
+            yield RawRow(location, None, {}, ("", str(exc)))
+            continue
+        except ValueError as exc:
+            yield RawRow(location, None, {}, ("", f"not valid JSON: {exc}"))
+            continue
+        if not isinstance(obj, dict):
+            yield RawRow(location, None, {}, ("", "each line must be a JSON object"))
+            continue
+        kind = obj.pop("kind", None)
+        if not kind:
+            yield RawRow(location, None, obj, ("kind", "missing; every line needs a kind"))
+            continue
+        if not isinstance(kind, str):
+            yield RawRow(location, None, obj, ("kind", f"must be a string naming a kind "
+                                                       f"({', '.join(KINDS)}), got {kind!r:.60}"))
+            continue
+        yield RawRow(location, kind, obj)
+
+
+def _header_problem(header: list[str]) -> str | None:
+    """Duplicate column names refuse the file (which column would be the field?)."""
+    seen: dict[str, int] = {}
+    for column, name in enumerate(header, start=1):
+        if name and name in seen:
+            return (f"columns {seen[name]} and {column} are both named {name!r}; "
+                    "keep one column per field")
+        seen.setdefault(name, column)
+    return None
+
+
+def _blank_header_values(header: list[str], values: Any) -> str | None:
+    for column, (name, value) in enumerate(zip(header, values, strict=False), start=1):
+        if not name and value not in (None, "") and not (isinstance(value, str) and not value.strip()):
+            return (f"column {column} has a value but no header; name the column "
+                    "(or delete what is in it)")
+    return None
 
 
 def read_csv(path: Path, progress: Progress | None = None) -> Iterator[RawRow]:
@@ -163,40 +296,65 @@ def read_csv(path: Path, progress: Progress | None = None) -> Iterator[RawRow]:
             f"{path.name}: cannot tell the kind from the file name; name it after a kind "
             f"({', '.join(KINDS)}), e.g. ledger.csv"
         )
-    with _open_text(path, progress) as text:
-        reader = csv.reader(text)
+    encoding = detect_encoding(path)
+    bad: dict[int, str] = {}
+    reader = csv.reader(_decoded_lines(path, encoding, bad, progress))
+
+    def bad_line(first: int, last: int) -> tuple[int, str] | None:
+        for number in range(first, last + 1):
+            if number in bad:
+                return number, bad[number]
+        return None
+
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        yield RawRow(Location(path.name, 1), kind, {}, ("", f"cannot read the header: {exc}"))
+        return
+    problem = bad_line(1, reader.line_num)
+    if problem:
+        yield RawRow(Location(path.name, problem[0]), kind, {}, ("", f"header: {problem[1]}"))
+        return
+    problem_text = _header_problem(header)
+    if problem_text:
+        yield RawRow(Location(path.name, 1), kind, {}, ("", f"header: {problem_text}"))
+        return
+    start = reader.line_num + 1
+    while True:
         try:
-            header = [h.strip() for h in next(reader)]
+            values = next(reader)
         except StopIteration:
             return
-        except UnicodeDecodeError as exc:
-            yield RawRow(Location(path.name, 1), kind, {}, ("", f"cannot decode: {exc}"))
-            return
-        start = reader.line_num + 1
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except (UnicodeDecodeError, csv.Error) as exc:
-                yield RawRow(Location(path.name, start), kind, {}, ("", f"cannot read: {exc}"))
-                return
-            location = Location(path.name, start)
+        except csv.Error as exc:
+            yield RawRow(Location(path.name, start), kind, {}, ("", f"cannot read: {exc}"))
             start = reader.line_num + 1
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) != len(header):
-                yield RawRow(
-                    location,
-                    kind,
-                    dict(zip(header, values, strict=False)),
-                    ("", f"{len(values)} cells where the header has {len(header)}"),
-                )
-                continue
-            row = _fold_attrs(dict(zip(header, values, strict=True)), location)
-            row.kind = row.kind or kind
-            row.lenient = True
-            yield row
+            continue
+        location = Location(path.name, start)
+        problem = bad_line(start, reader.line_num)
+        start = reader.line_num + 1
+        if problem:
+            yield RawRow(Location(path.name, problem[0]), kind, {}, ("", problem[1]))
+            continue
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(header):
+            yield RawRow(
+                location,
+                kind,
+                dict(zip(header, values, strict=False)),
+                ("", f"{len(values)} cells where the header has {len(header)}"),
+            )
+            continue
+        blank = _blank_header_values(header, values)
+        if blank:
+            yield RawRow(location, kind, {}, ("", blank))
+            continue
+        row = _fold_attrs({h: v for h, v in zip(header, values, strict=True) if h}, location)
+        row.kind = row.kind or kind
+        row.lenient = True
+        yield row
 
 
 def _xlsx_value(value: Any) -> Any:
@@ -215,53 +373,128 @@ def _attrs_value(value: Any) -> Any:
     return value
 
 
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted (password-protected) workbooks, .xls
+
+
+def _xlsx_refusal(path: Path, archive: Any) -> str | None:
+    """Why a workbook is not opened at all: what its parts would cost, uncompressed."""
+    for info in archive.infolist():
+        limit = MAX_XLSX_SHARED_STRINGS if info.filename.lower().endswith("sharedstrings.xml") \
+            else MAX_XLSX_PART
+        if info.file_size > limit:
+            what = "shared strings" if limit == MAX_XLSX_SHARED_STRINGS else f"part {info.filename}"
+            return (f"{what} would take {info.file_size:,} bytes uncompressed (at most {limit:,}); "
+                    "split the workbook")
+    return None
+
+
 def read_xlsx(
-    path: Path, progress: Progress | None = None, warn: Callable[[str], None] | None = None
+    path: Path, progress: Progress | None = None, warn: Callable[[str], None] | None = None,
+    hidden_sheets: bool = False,
 ) -> Iterator[RawRow]:
+    """Each sheet named after a kind, row by row. The workbook is opened once; a workbook
+    that cannot be opened (empty, corrupt, truncated, password-protected) is a
+    ``FileFormatError``; a hidden sheet named after a kind is refused unless ``hidden_sheets``."""
+    import zipfile
+
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        for sheet in workbook.worksheets:
-            kind = kind_from_name(sheet.title)
-            if kind is None:
-                if warn:
-                    warn(f"{path.name}[{sheet.title}]: sheet skipped, its name is not a kind")
-                continue
-            rows = sheet.iter_rows(values_only=True)
-            header_row = next(rows, None)
-            if header_row is None:
-                continue
-            header = [str(h).strip() if h is not None else "" for h in header_row]
-            for number, values in enumerate(rows, start=2):
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+        handle.seek(0)
+        if not magic:
+            raise FileFormatError(f"{path.name}: the file is empty; export the workbook again")
+        if magic == _OLE:
+            raise FileFormatError(f"{path.name}: password-protected (encrypted) or an old .xls "
+                                  "workbook; remove the password and save it as .xlsx")
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                refusal = _xlsx_refusal(path, archive)
+            if refusal:
+                raise FileFormatError(f"{path.name}: {refusal}")
+            handle.seek(0)
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except FileFormatError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises anything on a broken file
+            raise FileFormatError(
+                f"{path.name}: not a readable XLSX workbook (corrupt or truncated: "
+                f"{type(exc).__name__}: {str(exc)[:120]}); export it again") from None
+        cells = 0
+        try:
+            sheets = workbook.worksheets
+            for sheet in sheets:
+                kind = kind_from_name(sheet.title)
+                state = getattr(sheet, "sheet_state", "visible")
+                if kind is None:
+                    if warn:
+                        warn(f"{path.name}[{sheet.title}]: sheet skipped, its name is not a kind")
+                elif state != "visible" and not hidden_sheets:
+                    yield RawRow(Location(path.name, 1, sheet.title), kind, {}, (
+                        "", f"the sheet is {state}; unhide it, or pass --hidden-sheets to load "
+                            "hidden sheets"))
+                else:
+                    try:
+                        sheet.reset_dimensions()  # rows as stored, not padded to a claimed size
+                        rows = sheet.iter_rows(values_only=True)
+                        header_row = next(rows, None)
+                        if header_row is not None:
+                            cells += len(header_row)
+                            for row in _sheet_rows(path, sheet.title, kind, header_row, rows):
+                                if isinstance(row, int):
+                                    cells += row
+                                    if cells > MAX_XLSX_CELLS:
+                                        raise FileFormatError(
+                                            f"{path.name}, sheet {sheet.title!r}: more than "
+                                            f"{MAX_XLSX_CELLS:,} cells in the workbook; split it")
+                                    continue
+                                yield row
+                    except FileFormatError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - a broken sheet part
+                        raise FileFormatError(
+                            f"{path.name}, sheet {sheet.title!r}: cannot be read (corrupt or "
+                            f"truncated: {type(exc).__name__}: {str(exc)[:120]}); export the "
+                            "workbook again") from None
                 if progress:
-                    progress(1)
-                if all(v is None or v == "" for v in values):
-                    continue
-                cells = {h: _xlsx_value(v) for h, v in zip(header, values, strict=False) if h}
-                row = _fold_attrs(cells, Location(path.name, number, sheet.title))
-                row.kind = row.kind or kind
-                row.lenient = True
-                yield row
-    finally:
-        workbook.close()
+                    progress(size // len(sheets))
+        finally:
+            workbook.close()
+
+
+def _sheet_rows(path: Path, title: str, kind: str, header_row: tuple[Any, ...],
+                rows: Iterator[tuple[Any, ...]]) -> Iterator[RawRow | int]:
+    """A sheet's rows (and, as ints, how many cells each took, for the limit)."""
+    header = [str(h).strip() if h is not None else "" for h in header_row]
+    problem = _header_problem(header)
+    if problem:
+        yield RawRow(Location(path.name, 1, title), kind, {}, ("", f"header: {problem}"))
+        return
+    for number, values in enumerate(rows, start=2):
+        yield len(values)
+        if all(v is None or v == "" for v in values):
+            continue
+        location = Location(path.name, number, title)
+        blank = _blank_header_values(header + [""] * (len(values) - len(header)), values)
+        if blank:
+            yield RawRow(location, kind, {}, ("", blank))
+            continue
+        cells = {h: _xlsx_value(v) for h, v in zip(header, values, strict=False) if h}
+        row = _fold_attrs(cells, location)
+        row.kind = row.kind or kind
+        row.lenient = True
+        yield row
 
 
 def size_of(path: Path) -> int:
-    """What the progress bar counts to: bytes for text files, rows for workbooks."""
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True)
-        try:
-            return sum(max((s.max_row or 1) - 1, 0) for s in workbook.worksheets)
-        finally:
-            workbook.close()
+    """What the progress bar counts to: the file's bytes (a workbook advances sheet by sheet)."""
     return path.stat().st_size
 
 
 def read_file(
-    path: Path, progress: Progress | None = None, warn: Callable[[str], None] | None = None
+    path: Path, progress: Progress | None = None, warn: Callable[[str], None] | None = None,
+    hidden_sheets: bool = False,
 ) -> Iterator[RawRow]:
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
@@ -269,5 +502,5 @@ def read_file(
     if suffix == ".csv":
         return read_csv(path, progress)
     if suffix == ".xlsx":
-        return read_xlsx(path, progress, warn)
+        return read_xlsx(path, progress, warn, hidden_sheets)
     raise FileFormatError(f"{path.name}: unknown format {suffix!r}; use .jsonl, .csv or .xlsx")
