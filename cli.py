@@ -413,7 +413,8 @@ def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | No
                              workers=jobs, progress=stage)
     _print_run(report.run, store)
     folder = literal(report.folder)
-    click.echo(f"文书 {len(report.documents)} 个，写入 {folder}\n"
+    files = [p for p in report.documents if p.name != "index.html"]
+    click.echo(f"写入问责建议书 {len({p.stem for p in files})} 份（{len(files)} 个文件）：{folder}\n"
                f"打开 {folder}{os.sep}index.html 查看当天全部文书（HTML、PDF、DOCX）\n"
                "下一步：wenze recommendations list 逐条审核；wenze recommendations show 编号或文号 看一条的全部依据；"
                f"wenze report quarterly {last_quarter(report.run.as_of)} 出季度通报")
