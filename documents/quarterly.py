@@ -360,7 +360,7 @@ def draw_charts(data: Quarterly, fonts: FontSet, labels: Any) -> dict[str, str]:
     with plt.rc_context({"font.family": family, "axes.unicode_minus": False, "font.size": 10}):
         shown = [c for c in data.categories if c.tally.total]
         rates = [100 * c.tally.pass_rate for c in shown]
-        fig, ax = plt.subplots(figsize=(6.2, 0.24 * len(shown) + 0.8))
+        fig, ax = plt.subplots(figsize=(6.2, 0.2 * len(shown) + 0.6))
         low = _floor(rates + [100 * data.overall.pass_rate])
         ax.barh([c.label for c in shown][::-1], [r - low for r in rates][::-1], left=low,
                 color="#b22222")
