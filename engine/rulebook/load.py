@@ -22,6 +22,7 @@ import rules
 from engine.errors import RulebookError, RuleError
 from engine.rulebook.partition import partition_fields
 from engine.rulebook.spec import (
+    DATED,
     PARTY_SANCTIONS,
     PROPOSERS,
     Clause,
@@ -29,8 +30,10 @@ from engine.rulebook.spec import (
     Labels,
     RuleFile,
     Sanctions,
+    SanctionValues,
     VersionSpec,
     Wording,
+    is_dated,
 )
 from engine.rulebook.terms import Ref, Term, parse_condition, parse_operand, parse_ref
 from engine.rulebook.wording import GROUPS, Sayings, syntax_error
@@ -124,6 +127,9 @@ class _FileChecker:
 
     def pydantic(self, exc: ValidationError) -> None:
         for path, message in validation_errors(exc):
+            if len(path) >= 3 and path[0] in DATED and path[1:3] == (0, "value") \
+                    and isinstance(self.tree, dict) and not is_dated(self.tree.get(path[0])):
+                path = (path[0], *path[3:])  # a sanctions entry written as one undated value
             where = ".".join(str(p) for p in path)
             self.error(path, f"{where}: {message}" if where else message)
 
@@ -315,47 +321,69 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVer
                        tuple(parsed), absent, partitions, tuple(evidence))
 
 
+def _value_path(tree: Any, name: str, index: int) -> tuple[Any, ...]:
+    """Where the index-th value of a sanctions entry is written: in its dated list, or the
+    entry itself when it is written as one undated value."""
+    return (name, index, "value") if is_dated(tree.get(name)) else (name,)
+
+
 def _check_sanctions(checker: _FileChecker, sanctions: Sanctions, bodies: dict[str, Any]) -> None:
-    """What the schema cannot see: every form, body and circumstance the engine will look up."""
-    ladder = set(sanctions.ladder)
-    for circumstance in (1, 2, 3, 4):
-        if circumstance not in sanctions.base:
-            checker.error(("base",), f"base: no base forms for circumstance {circumstance}")
-            continue
-        for severity in ("minor", "serious", "grave"):
-            form = sanctions.base[circumstance].get(severity)
-            if form is None:
-                checker.error(("base", circumstance), f"base: circumstance {circumstance} has no "
-                                                      f"form for severity {severity}")
-            elif form not in ladder:
-                checker.error(("base", circumstance, severity), f"base: {form} is not on the ladder "
-                                                                f"({', '.join(sanctions.ladder)})")
-    for i, combined in enumerate(sanctions.combined):
-        if "add" not in combined:
-            checker.error(("combined", i), "combined: each entry needs add: <form>")
-        elif combined["add"] in PARTY_SANCTIONS:
-            checker.error(("combined", i, "add"), f"combined: {combined['add']} is a party sanction; "
-                          "it rests on the person's own violation and follows the disciplinary "
-                          "procedure — write the grounds under case_review instead")
-    for name in ("steps", "reasons"):
-        for responsibility in ("leadership", "supervisory", "principal"):
-            if responsibility not in getattr(sanctions.responsibility, name):
-                checker.error(("responsibility", name),
-                              f"responsibility.{name}: nothing for {responsibility}")
-    forms = ladder | {c.get("add") for c in sanctions.combined}
-    for form in sorted(f for f in forms if f):
-        if form not in sanctions.decider:
-            checker.error(("decider",), f"decider: no deciding body for {form}")
-    for body in sorted({*PROPOSERS, *sanctions.decider.values()}):
-        if body not in bodies:
-            checker.error(("decider",), f"{body}: no such body in county.yaml (bodies: "
-                                        f"{', '.join(bodies)})")
+    """What the schema cannot see: every form, body and circumstance the engine will look up,
+    in each set of values in force over time (the dates themselves: ``engine.rulebook.lint``)."""
+    tree = checker.tree
+    for day in sanctions.boundaries():
+        try:
+            values = sanctions.at(day)
+        except LookupError:
+            continue  # a gap in the dates: reported by the date checks
+        paths = {name: _value_path(tree, name, i) for name, i in values.sources.items()}
+        _check_sanction_values(checker, sanctions, values, paths)
     for proposer, forms in sanctions.impose.items():
         decides_self = any(sanctions.decider.get(f) == proposer for f in forms)
         if forms and decides_self and proposer in bodies and not bodies[proposer].decides_in:
             checker.error(("impose", proposer), f"impose: {proposer} decides what it proposes; "
                           "county.yaml must say where (bodies: decides_in), since a document "
                           "is never addressed to its own issuer")
+    for name in ("steps", "reasons"):
+        for responsibility in ("leadership", "supervisory", "principal"):
+            if responsibility not in getattr(sanctions.responsibility, name):
+                checker.error(("responsibility", name),
+                              f"responsibility.{name}: nothing for {responsibility}")
+    for body in sorted({*PROPOSERS, *sanctions.decider.values()}):
+        if body not in bodies:
+            checker.error(("decider",), f"{body}: no such body in county.yaml (bodies: "
+                                        f"{', '.join(bodies)})")
+    checker.errors[:] = list(dict.fromkeys(checker.errors))  # one report per value, not per day
+
+
+def _check_sanction_values(checker: _FileChecker, sanctions: Sanctions, values: SanctionValues,
+                           at: dict[str, tuple[Any, ...]]) -> None:
+    ladder = set(values.ladder)
+    for circumstance in (1, 2, 3, 4):
+        if circumstance not in values.base:
+            checker.error(at["base"], f"base: no base form for circumstance {circumstance}: "
+                                      f"write its forms for minor, serious and grave")
+            continue
+        for severity in ("minor", "serious", "grave"):
+            form = values.base[circumstance].get(severity)
+            if form is None:
+                checker.error(at["base"] + (circumstance,),
+                              f"base: circumstance {circumstance} has no form for severity "
+                              f"{severity}")
+            elif form not in ladder:
+                checker.error(at["base"] + (circumstance, severity),
+                              f"base: {form} is not on the ladder ({', '.join(values.ladder)})")
+    for i, combined in enumerate(values.combined):
+        if "add" not in combined:
+            checker.error(at["combined"] + (i,), "combined: each entry needs add: <form>")
+        elif combined["add"] in PARTY_SANCTIONS:
+            checker.error(at["combined"] + (i, "add"), f"combined: {combined['add']} is a party "
+                          "sanction; it rests on the person's own violation and follows the "
+                          "disciplinary procedure — write the grounds under case_review instead")
+    forms = ladder | {c.get("add") for c in values.combined}
+    for form in sorted(f for f in forms if f):
+        if form not in sanctions.decider:
+            checker.error(("decider",), f"decider: no deciding body for {form}")
 
 
 def _check_labels(checker: _FileChecker, labels: Labels) -> None:
@@ -391,7 +419,8 @@ def _check_wording(checker: _FileChecker, wording: Wording) -> None:
         if kind not in wording.evidence:
             checker.error(("evidence",), f"evidence: no summary for {kind} facts")
     needed = ("base", "degree", "prior_accountability", "prior_recommendation", "aggravating",
-              "mitigating", "cap_heaviest", "cap_lightest", "combined", "lighter_current_version")
+              "mitigating", "cap_heaviest", "cap_lightest", "combined", "lighter_current_version",
+              "sanctions")
     for key in needed:
         if key not in wording.steps:
             checker.error(("steps",), f"steps: no sentence for {key}")
