@@ -471,13 +471,39 @@ def rules() -> None:
     """The rulebook (the county folder)."""
 
 
+def _folder(folder: Path | None, rules_dir: Path | None) -> Path | None:
+    if folder is not None and rules_dir is not None and folder.resolve() != rules_dir.resolve():
+        raise click.UsageError(f"two county folders given: {folder} and --rules {rules_dir}")
+    return folder or rules_dir
+
+
+folder_argument = click.argument(
+    "folder", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+
+
 @rules.command("check")
+@folder_argument
 @rules_option
-def rules_check(rules_dir: Path | None) -> None:
-    """Check every file of the county folder; every error with file, line and column."""
-    rulebook = _rulebook(rules_dir)
-    click.echo(f"{len(rulebook.versions)} rule versions, sanctions, labels, wording and "
-               f"responsibility list ok, hash {rulebook.hash[:12]}")
+@click.option("--strict", is_flag=True, help="Fail on warnings too (exit 2).")
+def rules_check(folder: Path | None, rules_dir: Path | None, strict: bool) -> None:
+    """Check every file of the county folder (FOLDER or --rules; default the bundled one): every
+    error and warning at once, each as file:line:column: message."""
+    from engine.rulebook import check_rulebook
+
+    report = check_rulebook(_folder(folder, rules_dir))
+    for error in report.errors:
+        console.print(f"[red]rule error:[/] {plain(error)}", highlight=False)
+    for warning in report.warnings:
+        console.print(f"[yellow]rule warning:[/] {plain(warning)}", highlight=False)
+    if report.rulebook is not None:
+        click.echo(f"{len(report.rulebook.versions)} rule versions, sanctions, labels, wording and "
+                   f"responsibility list ok, hash {report.rulebook.hash[:12]}")
+    click.echo(f"{len(report.errors)} errors, {len(report.warnings)} warnings"
+               + (" (--strict: warnings fail)" if strict and report.warnings else ""))
+    if report.errors:
+        click.echo("the rulebook has errors: it will not be used to evaluate anything")
+    if report.errors or (strict and report.warnings):
+        sys.exit(EXIT_RULEBOOK)
 
 
 @rules.command("test")

@@ -20,6 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 import rules
 from engine.errors import RulebookError, RuleError
+from engine.rulebook import lint
 from engine.rulebook.partition import partition_fields
 from engine.rulebook.spec import (
     DATED,
@@ -82,6 +83,16 @@ class RuleVersion:
         return eff.from_ <= day and (eff.to is None or day <= eff.to)
 
 
+@dataclass
+class CheckReport:
+    """What ``wenze rules check`` reports: the rulebook when it has no error, every error,
+    and the warnings (``--strict`` refuses those too)."""
+
+    rulebook: Rulebook | None
+    errors: list[RuleError]
+    warnings: list[RuleError]
+
+
 @dataclass(frozen=True)
 class Rulebook:
     """The whole county folder, checked: loaded once per command and handed down."""
@@ -120,10 +131,15 @@ class _FileChecker:
         self.file = file
         self.tree = tree
         self.errors: list[RuleError] = []
+        self.warnings: list[RuleError] = []
 
     def error(self, path: tuple[Any, ...], message: str) -> None:
         line, col = _position(self.tree, path)
         self.errors.append(RuleError(self.file, line, col, message))
+
+    def warning(self, path: tuple[Any, ...], message: str) -> None:
+        line, col = _position(self.tree, path)
+        self.warnings.append(RuleError(self.file, line, col, message))
 
     def pydantic(self, exc: ValidationError) -> None:
         for path, message in validation_errors(exc):
@@ -490,6 +506,42 @@ def rulebook_hash(directory: Path) -> str:
 
 def load_rulebook(directory: Path | None = None) -> Rulebook:
     """Load and check the whole county folder; raise ``RulebookError`` with every error."""
+    report = check_rulebook(directory)
+    if report.rulebook is None:
+        raise RulebookError(report.errors)
+    return report.rulebook
+
+
+def _lint_version(checker: _FileChecker, index: int, version: RuleVersion) -> None:
+    base = ("versions", index)
+    for i, (clause, terms) in enumerate(version.clauses):
+        lint.check_clause(checker, base + ("match", i), clause.alias, clause.kinds, terms)
+    if version.absent is not None:
+        lint.check_clause(checker, base + ("absent",), version.absent[0].alias,
+                          version.absent[0].kinds, version.absent[1])
+    for i, (clause, terms) in enumerate(version.evidence):
+        lint.check_clause(checker, base + ("evidence", i), clause.alias, clause.kinds, terms)
+
+
+def _lint_subsumed(versions: list[RuleVersion], checkers: dict[str, _FileChecker]) -> None:
+    for narrow in versions:
+        for broad in versions:
+            if (broad.rule_id != narrow.rule_id and broad.circumstance == narrow.circumstance
+                    and lint.subsumes(broad, narrow)):
+                index = next(i for i, v in enumerate(checkers[narrow.file].tree["versions"])
+                             if v.get("version") == narrow.version)
+                checkers[narrow.file].warning(
+                    ("versions", index, "match"),
+                    f"every matter version {narrow.version} of this rule finds is also found by "
+                    f"{broad.rule_id} version {broad.version} ({Path(broad.file).name}), of the "
+                    f"same circumstance {broad.circumstance}: it adds nothing but a second ground "
+                    f"for the same recommendation — remove it, or add the condition that sets it "
+                    f"apart")
+
+
+def check_rulebook(directory: Path | None = None) -> CheckReport:
+    """Every error and warning of the county folder in one pass, with the rulebook when there
+    is no error."""
     directory = directory or rules.FOLDER
     errors: list[RuleError] = []
     loaded: dict[str, Any] = {}
@@ -506,25 +558,36 @@ def load_rulebook(directory: Path | None = None) -> Rulebook:
         _check_labels(checkers["labels.yaml"], labels)
     if wording is not None:
         _check_wording(checkers["wording.yaml"], wording)
-    errors.extend(e for checker in checkers.values() for e in checker.errors)
     rule_paths = sorted((directory / "circumstances").glob("*.yaml"))
     if not rule_paths:
         errors.append(RuleError(str(directory / "circumstances"), 1, 1, "no rule files (*.yaml)"))
     versions: list[RuleVersion] = []
     seen: dict[str, str] = {}
+    rule_checkers: dict[str, _FileChecker] = {}
     for path in rule_paths:
         rule, checker = _load_file(path, RuleFile, errors)
         if rule is None or checker is None:
             continue
+        rule_checkers[checker.file] = checker
         if rule.id in seen:
             checker.error(("id",), f"rule id {rule.id!r} is also used by {seen[rule.id]}")
         seen[rule.id] = str(path)
+        lint.check_version_dates(checker, rule)
         for index in range(len(rule.versions)):
             version = _check_version(checker, rule, index)
             if version is not None:
+                _lint_version(checker, index, version)
                 versions.append(version)
-        errors.extend(checker.errors)
+    if sanctions is not None:
+        starts = [v.spec.effective.from_ for v in versions]
+        lint.check_sanction_dates(checkers["sanctions.yaml"], checkers["sanctions.yaml"].tree,
+                                  sanctions, min(starts) if starts else None)
+    _lint_subsumed(versions, rule_checkers)
+    every = [*checkers.values(), *rule_checkers.values()]
+    errors.extend(e for checker in every for e in checker.errors)
+    warnings = [w for checker in every for w in checker.warnings]
     if errors:
-        raise RulebookError(errors)
-    return Rulebook(directory, versions, sanctions, labels, county, wording,
-                    loaded[RESPONSIBILITY_FILE], rulebook_hash(directory))
+        return CheckReport(None, errors, warnings)
+    rulebook = Rulebook(directory, versions, sanctions, labels, county, wording,
+                        loaded[RESPONSIBILITY_FILE], rulebook_hash(directory))
+    return CheckReport(rulebook, errors, warnings)
