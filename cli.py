@@ -507,20 +507,37 @@ def rules_check(folder: Path | None, rules_dir: Path | None, strict: bool) -> No
 
 
 @rules.command("test")
+@folder_argument
 @rules_option
-def rules_test(rules_dir: Path | None) -> None:
-    """Run the rule tests in <rules>/tests/*.yaml with both evaluators."""
+@click.option("--run", "run", metavar="NAME", default=None,
+              help="Only the cases whose name or file name contains NAME.")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="N",
+              help="Fail (exit 1) when rule, condition, sanctions or provision coverage is below N%.")
+@click.option("--json", "as_json", is_flag=True, help="Results and coverage as JSON.")
+def rules_test(folder: Path | None, rules_dir: Path | None, run: str | None,
+               min_coverage: float | None, as_json: bool) -> None:
+    """Run the rule tests in <rules>/tests/*.yaml with both evaluators, and report what they
+    cover: rules, conditions (each held and failed), sanctions entries, quoted provisions."""
     from usecases.rule_tests import run_rule_tests
 
-    results = run_rule_tests(rules_dir)
-    for result in results:
-        mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
-        console.print(f"{mark} {plain(result.file)}: {plain(result.name)}", highlight=False)
-        for failure in result.failures:
-            console.print(f"     {plain(failure)}", highlight=False)
-    failed = sum(not r.passed for r in results)
-    click.echo(f"{len(results) - failed} passed, {failed} failed")
-    sys.exit(EXIT_BAD_INPUT if failed else 0)
+    outcome = run_rule_tests(_folder(folder, rules_dir), run)
+    failed = sum(not r.passed for r in outcome.results)
+    below = outcome.below(min_coverage) if min_coverage is not None else []
+    if as_json:
+        click.echo(json_literal(json.dumps(outcome.to_json() | {"below_threshold": below},
+                                           ensure_ascii=False, indent=2, default=str)))
+    else:
+        for result in outcome.results:
+            mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
+            console.print(f"{mark} {plain(result.file)}: {plain(result.name)}", highlight=False)
+            for failure in result.failures:
+                console.print(f"     {plain(failure)}", highlight=False)
+        click.echo(f"{len(outcome.results) - failed} passed, {failed} failed")
+        for line in outcome.coverage.lines():
+            click.echo(line)
+        if below:
+            click.echo(f"coverage below {min_coverage:g}%: {', '.join(below)}")
+    sys.exit(EXIT_BAD_INPUT if failed or below else 0)
 
 
 if __name__ == "__main__":

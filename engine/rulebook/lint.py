@@ -43,6 +43,8 @@ def describe(term: Term) -> str:
                            if value.offset.amount else "")
     elif isinstance(value, tuple):
         value = "[" + ", ".join(map(str, value)) + "]"
+    elif isinstance(value, bool):
+        value = "true" if value else "false"  # as written in YAML
     return f"{term.field} {_WORDS[term.op]} {value}"
 
 

@@ -111,7 +111,12 @@ class Rulebook:
         return Sayings(self.wording, self.labels)
 
 
-def _position(node: Any, path: tuple[Any, ...]) -> tuple[int, int]:
+def read_tree(file: Path) -> Any:
+    """A county file as ruamel's round-trip tree, which keeps every node's line and column."""
+    return YAML(typ="rt").load(file.read_text(encoding="utf-8"))
+
+
+def position(node: Any, path: tuple[Any, ...]) -> tuple[int, int]:
     """Line and column (1-based) of the deepest node of ``path`` found in the YAML tree."""
     line, col = 0, 0
     for part in path:
@@ -134,11 +139,11 @@ class _FileChecker:
         self.warnings: list[RuleError] = []
 
     def error(self, path: tuple[Any, ...], message: str) -> None:
-        line, col = _position(self.tree, path)
+        line, col = position(self.tree, path)
         self.errors.append(RuleError(self.file, line, col, message))
 
     def warning(self, path: tuple[Any, ...], message: str) -> None:
-        line, col = _position(self.tree, path)
+        line, col = position(self.tree, path)
         self.warnings.append(RuleError(self.file, line, col, message))
 
     def pydantic(self, exc: ValidationError) -> None:
