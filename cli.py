@@ -498,7 +498,8 @@ def rules_check(folder: Path | None, rules_dir: Path | None, strict: bool) -> No
     if report.rulebook is not None:
         click.echo(f"{len(report.rulebook.versions)} rule versions, sanctions, labels, wording and "
                    f"responsibility list ok, hash {report.rulebook.hash[:12]}")
-    click.echo(f"{len(report.errors)} errors, {len(report.warnings)} warnings"
+    errors, warnings = len(report.errors), len(report.warnings)
+    click.echo(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
                + (" (--strict: warnings fail)" if strict and report.warnings else ""))
     if report.errors:
         click.echo("the rulebook has errors: it will not be used to evaluate anything")

@@ -81,7 +81,7 @@ def test_a_gap_between_rule_versions_is_a_warning_and_strict_fails_on_it(tmp_pat
     rule.write_text(rule.read_text(encoding="utf-8") + v1.replace("version: 1", "version: 2")
                     .replace("from: 2016-03-01", "from: 2021-02-01"), encoding="utf-8")
     result = _check(folder)
-    assert result.exit_code == 0 and "0 errors, 1 warnings" in result.output
+    assert result.exit_code == 0 and "0 errors, 1 warning" in result.output
     assert re.search(r"rule warning: .*c4_leader_proposal\.yaml:\d+:\d+: effective: version 1 "
                      r"ends on 2020-12-31 and version 2 starts on 2021-02-01; conduct from "
                      r"2021-01-01 to 2021-01-31 is judged by no version", result.output)
