@@ -43,9 +43,11 @@ def all_hold(where: tuple[str, str, str], terms: tuple[Any, ...], fact: dict[str
              values: list[Any] | None = None) -> bool:
     """Whether ``fact`` meets every term (joins against ``values``). While coverage is
     recorded, every term is evaluated and its outcome noted under ``where`` + its position."""
-    values = values if values is not None else [None] * len(terms)
     if not coverage.active():
+        if values is None:
+            return all(holds(t, fact) for t in terms)
         return all(holds(t, fact, v) for t, v in zip(terms, values, strict=True))
+    values = values if values is not None else [None] * len(terms)
     outcomes = [holds(t, fact, v) for t, v in zip(terms, values, strict=True)]
     for i, held in enumerate(outcomes):
         coverage.condition((*where, i), held)

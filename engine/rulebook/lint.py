@@ -161,6 +161,8 @@ def _empty_range(low: Term, high: Term) -> bool:
             return False
         a, b = low.ref.offset_days, high.ref.offset_days  # days: integers
         return (a + (low.op == "gt")) > (b - (high.op == "lt"))
+    if isinstance(low.value, AsOf) != isinstance(high.value, AsOf):
+        return False  # a fixed date against as_of: empty on some evaluation dates only
     lows, highs = _resolved(low.value), _resolved(high.value)
     if lows is None or highs is None:
         return False
@@ -262,6 +264,8 @@ def _implies(a: Term, b: Term) -> bool:
     if b.op == "size_ge":
         return a.op == "size_ge" and a.value >= b.value
     if b.op in ("ge", "gt", "le", "lt") and a.op in ("ge", "gt", "le", "lt", "eq"):
+        if isinstance(a.value, AsOf) != isinstance(b.value, AsOf):
+            return False
         lows, highs = _resolved(a.value), _resolved(b.value)
         if lows is None or highs is None or any(type(x) is not type(y) for x, y in zip(
                 lows, highs, strict=True)):
