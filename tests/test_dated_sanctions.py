@@ -68,8 +68,8 @@ def test_lighter_current_values_apply_and_the_explanation_names_both(store, tmp_
     assert choice["now_from"] == {"lookback": "2026-07-01"}
     last = e["steps"][-1]
     assert last["step"] == "sanctions" and last["reason"] == choice["reason"]
-    for words in ("从旧兼从轻", "2026年6月1日", "回溯期（24个月）（2016年3月1日起施行）",
-                  "回溯期（12个月）（2026年7月1日起施行）", "通报批评", "诫勉谈话",
+    for words in ("从旧兼从轻", "2026年6月1日", "回溯期24个月（2016年3月1日起施行）",
+                  "回溯期12个月（2026年7月1日起施行）", "通报批评", "诫勉谈话",
                   "现行规定处理较轻，适用现行规定"):
         assert words in last["reason"], (words, last["reason"])
 
