@@ -35,6 +35,8 @@ demo: $(SYSTEM_STAMP) $(STAMP)
 
 test: $(SYSTEM_STAMP) $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/wenze rules check --strict
+	$(BIN)/wenze rules test --min-coverage 100
 	$(BIN)/pytest -n 2 -q
 
 bench: $(STAMP)

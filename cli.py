@@ -539,30 +539,74 @@ def rules() -> None:
     """The rulebook (the county folder)."""
 
 
+def _folder(folder: Path | None, rules_dir: Path | None) -> Path | None:
+    if folder is not None and rules_dir is not None and folder.resolve() != rules_dir.resolve():
+        raise click.UsageError(f"two county folders given: {folder} and --rules {rules_dir}")
+    return folder or rules_dir
+
+
+folder_argument = click.argument(
+    "folder", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+
+
 @rules.command("check")
+@folder_argument
 @rules_option
-def rules_check(rules_dir: Path | None) -> None:
-    """Check every file of the county folder; every error with file, line and column."""
-    rulebook = _rulebook(rules_dir)
-    click.echo(f"{len(rulebook.versions)} rule versions, sanctions, labels, wording and "
-               f"responsibility list ok, hash {rulebook.hash[:12]}")
+@click.option("--strict", is_flag=True, help="Fail on warnings too (exit 2).")
+def rules_check(folder: Path | None, rules_dir: Path | None, strict: bool) -> None:
+    """Check every file of the county folder (FOLDER or --rules; default the bundled one): every
+    error and warning at once, each as file:line:column: message."""
+    from engine.rulebook import check_rulebook
+
+    report = check_rulebook(_folder(folder, rules_dir))
+    for error in report.errors:
+        console.print(f"[red]rule error:[/] {plain(error)}", highlight=False)
+    for warning in report.warnings:
+        console.print(f"[yellow]rule warning:[/] {plain(warning)}", highlight=False)
+    if report.rulebook is not None:
+        click.echo(f"{len(report.rulebook.versions)} rule versions, sanctions, labels, wording and "
+                   f"responsibility list ok, hash {report.rulebook.hash[:12]}")
+    errors, warnings = len(report.errors), len(report.warnings)
+    click.echo(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+               + (" (--strict: warnings fail)" if strict and report.warnings else ""))
+    if report.errors:
+        click.echo("the rulebook has errors: it will not be used to evaluate anything")
+    if report.errors or (strict and report.warnings):
+        sys.exit(EXIT_RULEBOOK)
 
 
 @rules.command("test")
+@folder_argument
 @rules_option
-def rules_test(rules_dir: Path | None) -> None:
-    """Run the rule tests in <rules>/tests/*.yaml with both evaluators."""
+@click.option("--run", "run", metavar="NAME", default=None,
+              help="Only the cases whose name or file name contains NAME.")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="N",
+              help="Fail (exit 1) when rule, condition, sanctions or provision coverage is below N%.")
+@click.option("--json", "as_json", is_flag=True, help="Results and coverage as JSON.")
+def rules_test(folder: Path | None, rules_dir: Path | None, run: str | None,
+               min_coverage: float | None, as_json: bool) -> None:
+    """Run the rule tests in <rules>/tests/*.yaml with both evaluators, and report what they
+    cover: rules, conditions (each held and failed), sanctions entries, quoted provisions."""
     from usecases.rule_tests import run_rule_tests
 
-    results = run_rule_tests(rules_dir)
-    for result in results:
-        mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
-        console.print(f"{mark} {plain(result.file)}: {plain(result.name)}", highlight=False)
-        for failure in result.failures:
-            console.print(f"     {plain(failure)}", highlight=False)
-    failed = sum(not r.passed for r in results)
-    click.echo(f"{len(results) - failed} passed, {failed} failed")
-    sys.exit(EXIT_BAD_INPUT if failed else 0)
+    outcome = run_rule_tests(_folder(folder, rules_dir), run)
+    failed = sum(not r.passed for r in outcome.results)
+    below = outcome.below(min_coverage) if min_coverage is not None else []
+    if as_json:
+        click.echo(json_literal(json.dumps(outcome.to_json() | {"below_threshold": below},
+                                           ensure_ascii=False, indent=2, default=str)))
+    else:
+        for result in outcome.results:
+            mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
+            console.print(f"{mark} {plain(result.file)}: {plain(result.name)}", highlight=False)
+            for failure in result.failures:
+                console.print(f"     {plain(failure)}", highlight=False)
+        click.echo(f"{len(outcome.results) - failed} passed, {failed} failed")
+        for line in outcome.coverage.lines():
+            click.echo(line)
+        if below:
+            click.echo(f"coverage below {min_coverage:g}%: {', '.join(below)}")
+    sys.exit(EXIT_BAD_INPUT if failed or below else 0)
 
 
 if __name__ == "__main__":
