@@ -466,6 +466,30 @@ def runs(as_json: bool, limit: int, db_url: str | None) -> None:
                    + (f"  error: {literal(counts['error'])}" if "error" in counts else ""))
 
 
+@main.command()
+@click.argument("person")
+@click.option("--as-of", "as_of", type=IsoDate(), default=None,
+              help="Explain as on this date (default: the last run's as-of date).")
+@click.option("--rule", "rule_id", default=None, help="Only this rule (its id).")
+@click.option("--json", "as_json", is_flag=True, help="Everything, as one JSON object.")
+@rules_option
+@db_option
+def explain(person: str, as_of: date | None, rule_id: str | None, as_json: bool,
+            rules_dir: Path | None, db_url: str | None) -> None:
+    """Why each rule fired or did not fire for PERSON: the clause that failed, the values
+    compared, the facts looked at with their source."""
+    from usecases.explain import Explainer, UnknownPerson, format_explained
+
+    rulebook = _rulebook(rules_dir)
+    if rule_id is not None and rule_id not in {v.rule_id for v in rulebook.versions}:
+        raise click.BadParameter(f"no rule {literal(rule_id)} in the rulebook", param_hint="'--rule'")
+    try:
+        result = Explainer(_store(db_url), rulebook, as_of).explain(person, rule_id)
+    except UnknownPerson as exc:
+        raise click.ClickException(f"no person {literal(person)} in the store") from exc
+    click.echo(json_literal(result.as_json()) if as_json else format_explained(result))
+
+
 @main.group()
 def rules() -> None:
     """The rulebook (the county folder)."""
