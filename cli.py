@@ -521,5 +521,67 @@ def rules_test(rules_dir: Path | None) -> None:
     sys.exit(EXIT_BAD_INPUT if failed else 0)
 
 
+class PeriodParam(click.ParamType):
+    """A period such as 1m, 14d or 1y (the rule files' way of writing one)."""
+
+    name = "PERIOD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from engine.rulebook.terms import Period, parse_period
+
+        if isinstance(value, Period):
+            return value
+        try:
+            return parse_period(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+@rules.command("impact")
+@click.option("--rules", "rules_dir", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The edited county folder.")
+@click.option("--against", default=None, metavar="DIR|GIT_REV",
+              help="The rulebook to compare with: a folder, or a git revision whose rules/ "
+                   "folder is read (default: the bundled county folder).")
+@click.option("--from", "start", type=IsoDate(), default=None,
+              help="First as-of date (default: 11 months before --to).")
+@click.option("--to", "end", type=IsoDate(), default=None,
+              help="Last as-of date (default: the last run's as-of date, or today).")
+@click.option("--every", type=PeriodParam(), default="1m", show_default=True,
+              help="Between as-of dates, counted back from --to (1m, 14d, 1y).")
+@click.option("--json", "as_json", is_flag=True, help="Every case, date and total as JSON.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the one-page report (Chinese, with a chart) here.")
+@templates_option
+@db_option
+def rules_impact(rules_dir: Path, against: str | None, start: date | None, end: date | None,
+                 every: Any, as_json: bool, html_path: Path | None, templates_dir: Path | None,
+                 db_url: str | None) -> None:
+    """Replay the stored facts under both rulebooks and show every case that would change;
+    writes nothing to the store."""
+    from usecases.impact import (
+        BadRevision,
+        format_impact,
+        impact_html,
+        impact_json,
+        impact_of_folders,
+    )
+
+    store = _store(db_url)
+    with Progress("[progress.description]{task.description}", console=console,
+                  transient=True) as bar:
+        task = bar.add_task("replaying")
+        try:
+            result = impact_of_folders(store, rules_dir, against, start, end, every,
+                                       lambda day: bar.update(task, description=f"replayed {day}"))
+        except BadRevision as exc:
+            raise click.BadParameter(str(exc), param_hint="'--against'") from exc
+    if html_path is not None:
+        html_path.write_text(impact_html(result, templates_dir), encoding="utf-8")
+        console.print(f"written {literal(html_path)}", highlight=False)
+    click.echo(json_literal(impact_json(result)) if as_json else format_impact(result))
+
+
 if __name__ == "__main__":
     main()
