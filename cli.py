@@ -30,6 +30,7 @@ EXIT_DOCUMENTS = 4  # documents could not be written (the run is committed), or 
 EXIT_LOCKED = 5  # another nightly run holds the lock
 EXIT_STORE = 6  # the store cannot be opened: unreachable, or a newer wenze wrote it
 EXIT_BUSY = 7  # another writer (ingest, evaluate, nightly) held the store past --wait
+EXIT_REFUSED_EDIT = 8  # nightly: the county folder's edit has errors; the last good rulebook ran
 EXIT_USAGE = 64  # the command line itself is wrong (sysexits EX_USAGE)
 
 
@@ -343,12 +344,24 @@ templates_option = click.option("--templates", "templates_dir", default=None,
 def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | None, out: Path,
             lock_wait: float, db_url: str | None) -> None:
     """Evaluate everything collected and write the documents of the recommendations (for cron)."""
+    from engine.run.rulebooks import load_in_force
     from usecases.nightly import run_nightly
 
     store = _store(db_url)
-    report = run_nightly(store, out, _rulebook(rules_dir), as_of, templates_dir, wait=lock_wait)
+    in_force = load_in_force(store, rules_dir)  # a broken edit leaves the last good one in force
+    refused = [str(e) for e in in_force.refused.errors] if in_force.refused else None
+    for error in refused or ():
+        console.print(f"[red]rule error:[/] {plain(error)}", highlight=False)
+    if refused:
+        console.print(f"[red]the county folder's edit is refused;[/] the last good rulebook "
+                      f"{in_force.rulebook.hash[:12]} stays in force (wenze rules show "
+                      f"{in_force.rulebook.hash[:12]})", highlight=False)
+    report = run_nightly(store, out, in_force.rulebook, as_of, templates_dir, wait=lock_wait,
+                         refused=refused)
     _print_run(report.run, store)
     click.echo(f"文书 {len(report.documents)} 个，写入 {literal(report.folder)}")
+    if refused:
+        sys.exit(EXIT_REFUSED_EDIT)
 
 
 @main.command()
@@ -519,6 +532,53 @@ def rules_test(rules_dir: Path | None) -> None:
     failed = sum(not r.passed for r in results)
     click.echo(f"{len(results) - failed} passed, {failed} failed")
     sys.exit(EXIT_BAD_INPUT if failed else 0)
+
+
+@rules.command("history")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+def rules_history(as_json: bool, db_url: str | None) -> None:
+    """The rulebooks that made the stored recommendations: runs, dates, counts."""
+    from engine.run.rulebooks import history
+
+    items = history(_store(db_url))
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=1))
+        return
+    for item in items:
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(item["by_status"].items()))
+        click.echo(f"{item['hash'][:12]}  runs {item['runs']} (as-of {item['first_as_of'] or '-'}"
+                   f"..{item['last_as_of'] or '-'}, last {item['last_run'] or '-'})  "
+                   f"recommendations {item['recommendations']}"
+                   + (f" ({statuses})" if statuses else "")
+                   + ("" if item["stored_copy"] else "  (no stored copy)"))
+    if not items:
+        click.echo("no rulebook has made a recommendation in this store yet")
+
+
+@rules.command("show")
+@click.argument("rulebook_hash", metavar="HASH")
+@click.option("--file", "only", default=None, help="Only this file, e.g. sanctions.yaml.")
+@db_option
+def rules_show(rulebook_hash: str, only: str | None, db_url: str | None) -> None:
+    """Print what a stored rulebook said (HASH, or its first characters)."""
+    from engine.run.rulebooks import stored_copy
+
+    try:
+        found = stored_copy(_store(db_url), rulebook_hash)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if found is None:
+        raise click.ClickException(f"no stored rulebook {literal(rulebook_hash)} (wenze rules history)")
+    full, files = found
+    if only is not None and only not in files:
+        raise click.ClickException(f"rulebook {full[:12]} has no {literal(only)}; it has "
+                                   + ", ".join(files))
+    click.echo(f"# rulebook {full}")
+    for name, text in files.items():
+        if only is None or name == only:
+            click.echo(f"# ---- {name}")
+            click.echo(literal(text), nl=not text.endswith("\n"))
 
 
 class PeriodParam(click.ParamType):

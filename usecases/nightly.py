@@ -204,7 +204,8 @@ class NightlyReport:
 
 
 def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook,
-               templates_dir: Path | None, formats: tuple[Format, ...]) -> NightlyReport:
+               templates_dir: Path | None, formats: tuple[Format, ...],
+               refused: list[str]) -> NightlyReport:
     """Every recommendation but the withdrawn ones gets a complete document: all ``formats``
     in one dated folder. New, changed and reinstated ones are written anew into today's
     folder; any other one missing some format (a killed run, a failed night) is completed
@@ -228,7 +229,8 @@ def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook
         "withdrawn": run.withdrawn, "facts_changed": run.flagged, "set_aside": run.set_aside,
         "documents": [str(p.relative_to(out_dir)) if p.parent != folder else p.name
                       for p in done.written],
-        "not_written": [{"id": f.rec_id, "reason": f.reason} for f in done.failed]},
+        "not_written": [{"id": f.rec_id, "reason": f.reason} for f in done.failed],
+        "rulebook_refused": refused},
         ensure_ascii=False, indent=1).encode("utf-8"))
     _raise_failures(done)
     return NightlyReport(run, folder, done.written)
@@ -236,8 +238,12 @@ def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook
 
 def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date | None = None,
                 templates_dir: Path | None = None,
-                formats: tuple[Format, ...] = FORMATS, wait: float | None = None) -> NightlyReport:
+                formats: tuple[Format, ...] = FORMATS, wait: float | None = None,
+                refused: list[str] | None = None) -> NightlyReport:
     """Evaluate, then write one document per recommendation not yet written, and an index.
+
+    ``rulebook`` is the one in force (``engine.run.rulebooks.load_in_force``); ``refused``
+    lists the errors of a county-folder edit that was refused, for ``run.json``.
 
     Raises ``NightlyLocked`` (another run holds the lock), ``StoreBusy`` (another writer held
     the store's lock for longer than ``wait``: nothing done), ``TemplateProblem`` (a template
@@ -259,7 +265,8 @@ def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date |
         held.enter_context(store_lock(engine, wait))  # the store's writer lock, whatever the folder
         run = evaluate(engine, as_of, rulebook)
         try:
-            return _documents(engine, out_dir, run, rulebook, templates_dir, formats)
+            return _documents(engine, out_dir, run, rulebook, templates_dir, formats,
+                              refused or [])
         except DocumentError:
             raise
         except Exception as exc:

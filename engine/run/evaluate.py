@@ -18,6 +18,7 @@ from engine.match.reference import ReferenceEvaluator
 from engine.rulebook import Rulebook, load_rulebook
 from engine.run.commit import RunResult, commit, record
 from engine.run.replay import find_all
+from engine.run.rulebooks import keep_copy
 from engine.sanction.recommend import Recommended, recommend
 from facts.lock import store_lock
 from facts.recommendation_tables import EvaluationRun
@@ -83,6 +84,7 @@ def _commit(engine: Engine, recommended: Recommended, rulebook: Rulebook, as_of:
             counts={}, timings={}, set_aside=[])).inserted_primary_key[0]
         result = RunResult(run_id, as_of, rulebook.hash, {}, timings)
         commit(connection, run_id, recommended, rulebook, result)
+        keep_copy(connection, rulebook)  # what this rulebook said, kept with what it made
         timings["total_s"] = round(time.perf_counter() - clock, 3)
         record(connection, result, counts, recommended.chosen)
     return result
