@@ -6,7 +6,7 @@ On a copy of the demo store (built once and cached by ``evaluate_bench.build_sto
 evaluated once on its as-of date, the look-back window is moved from 24 to 36 months
 (``sanctions.yaml``) and both rulebooks are replayed over ``--months`` monthly as-of dates
 ending there — the issue's worked example. Prints the time per date and in all, the cases
-found, and checks that the store is byte-for-byte unchanged. Asserts nothing on time.
+found, and checks that every row of every table is unchanged. Asserts nothing on time.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -28,7 +29,13 @@ AS_OF = date(2026, 11, 25)
 
 
 def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """Of every row of every table (the file's own bytes change when SQLite switches to WAL)."""
+    digest = hashlib.sha256()
+    connection = sqlite3.connect(path)
+    for line in connection.iterdump():
+        digest.update(line.encode())
+    connection.close()
+    return digest.hexdigest()
 
 
 def main() -> None:
@@ -65,7 +72,6 @@ def main() -> None:
         result = impact(store, load_rulebook(), load_rulebook(rules), dates)
         total = time.perf_counter() - clock
         store.dispose()
-        _checkpoint(db)
         unchanged = _digest(db) == before_digest
     facts = sum(meta["counts"].values())
     kinds = {k: sum(c.kind == k for c in result.cases) for k in ("added", "removed", "changed")}
@@ -75,7 +81,7 @@ def main() -> None:
           f"(two rulebooks, matched once)")
     print(f"  cases: {len(result.cases)} ({', '.join(f'{k} {n}' for k, n in kinds.items())}); "
           f"recommendations on {dates[-1]}: {result.dates[-1].before} -> {result.dates[-1].after}")
-    print(f"  store unchanged (sha256 of the database file): {unchanged}")
+    print(f"  store unchanged (sha256 of every row of every table): {unchanged}")
 
 
 if __name__ == "__main__":
