@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
+import resource
 import shutil
 import sqlite3
 import sys
@@ -36,6 +38,14 @@ def _digest(path: Path) -> str:
         digest.update(line.encode())
     connection.close()
     return digest.hexdigest()
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the forked durable workers):
+    what the work costs, whatever else the machine is doing."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -68,9 +78,9 @@ def main() -> None:
         before_digest = _digest(db)
         store = open_store(f"sqlite:///{db}")
         dates = as_of_dates(Period(-(args.months - 1), "m").add_to(AS_OF), AS_OF)
-        clock = time.perf_counter()
+        clock, cpu = time.perf_counter(), _cpu()
         result = impact(store, load_rulebook(), load_rulebook(rules), dates)
-        total = time.perf_counter() - clock
+        total, cpu = time.perf_counter() - clock, _cpu() - cpu
         store.dispose()
         unchanged = _digest(db) == before_digest
     facts = sum(meta["counts"].values())
@@ -78,7 +88,8 @@ def main() -> None:
     print(f"demo county seed {args.seed} scale {args.scale:g}: {facts:,} facts")
     print(f"rules impact, look-back 24 -> 36 months, {len(dates)} monthly as-of dates "
           f"{dates[0]}..{dates[-1]}: {total:.1f} s in all, {total / len(dates):.2f} s per date "
-          f"(two rulebooks, matched once)")
+          f"(two rulebooks, matched once); {cpu:.1f} CPU s; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs")
     print(f"  cases: {len(result.cases)} ({', '.join(f'{k} {n}' for k, n in kinds.items())}); "
           f"recommendations on {dates[-1]}: {result.dates[-1].before} -> {result.dates[-1].after}")
     print(f"  store unchanged (sha256 of every row of every table): {unchanged}")

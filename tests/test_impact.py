@@ -116,6 +116,14 @@ def test_added_and_removed_cases_say_why(store: Engine, tmp_path: Path) -> None:
     assert (case.kind, case.person, case.after) == ("removed", "P1", None)
     (case,) = impact(store, load_rulebook(new), load_rulebook(), [AS_OF]).cases
     assert (case.kind, case.before) == ("added", None)
+    # a condition changed in the same version number: matched apart, not mixed up
+    other = copy_county(tmp_path / "r2")
+    rule = other / "circumstances" / "c2_reminder_ineffective.yaml"
+    rule.write_text(rule.read_text(encoding="utf-8").replace(
+        "due: {exists: true, before: as_of}", "due: {exists: true, before: as_of - 365d}"),
+        encoding="utf-8")
+    (case,) = impact(store, load_rulebook(), load_rulebook(other), [AS_OF]).cases
+    assert (case.kind, case.person, case.before.rule) == ("removed", "P1", "c2-reminder-ineffective")
 
 
 def test_against_a_git_revision_reads_its_rules_folder(sqlite_store: Engine, tmp_path: Path,

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from engine.match.findings import Finding
 from engine.match.plan import plan_rule
 from engine.match.why import Path, Step, TermCheck, VersionWhy, subject_ref, why
 from engine.rulebook import Rulebook
@@ -94,6 +95,19 @@ def _stored(engine: Engine, person: str) -> dict[str, list[str]]:
     return found
 
 
+def _not_recommended(finding: Finding, replayed: Replayed) -> str:
+    """Why a finding about the person or their unit made no recommendation for them."""
+    version = finding.rule.version
+    said = f"第{version.version}版认定{finding.subject}于{finding.conduct_date}的事实"
+    current = {v.rule_id: v.version for v in replayed.rulebook.versions
+               if v.in_force(replayed.as_of)}
+    if not version.in_force(finding.conduct_date) and current.get(version.rule_id) != version.version:
+        return f"{said}，但该版本在行为发生时未生效"
+    if finding.subject_kind == "unit":
+        return f"{said}，但行为发生时本人未在该单位担任承担此项责任的职务"
+    return f"{said}，但未对本人提出问责建议"
+
+
 def _verdict(rule_id: str, person: str, units: list[str], replayed: Replayed,
              versions: list[VersionWhy]) -> tuple[str, list[str], list[str]]:
     recommended = replayed.recommended
@@ -111,9 +125,7 @@ def _verdict(rule_id: str, person: str, units: list[str], replayed: Replayed,
     found = [f for f in replayed.found.findings
              if f.rule.version.rule_id == rule_id and f.subject in mine]
     if found:
-        return "not_recommended", [], [
-            f"{f.rule.version.rule_id} v{f.rule.version.version} {f.subject} {f.conduct_date}"
-            for f in found]
+        return "not_recommended", [], [_not_recommended(f, replayed) for f in found]
     if any(v.matched for v in versions):
         return "no_finding", [], []
     if not any(v.scope for v in versions):
