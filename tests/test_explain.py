@@ -104,3 +104,12 @@ def test_cli_explains_in_chinese_and_as_json(demo_store: Engine) -> None:
     bad_rule = subprocess.run([*wenze, "--rule", "no-such-rule"], capture_output=True,
                               text=True, cwd=ROOT)
     assert bad_rule.returncode == 64
+
+
+def test_the_coal_bureau_secretary_one_rule_fired_one_short_of_its_count(demo_store: Engine) -> None:
+    result = Explainer(demo_store, load_rulebook()).explain("P-COAL-01")
+    verdicts = {r.rule_id: r.verdict for r in result.rules}
+    assert verdicts["c3-several-staff-violation"] == "fired"  # three staff gambling, one case
+    frequent = next(r for r in result.rules if r.rule_id == "c3-frequent-problems")
+    assert frequent.verdict == "no_finding" and "至少 3 次" in frequent.reasons[0]
+    assert result.units == ["U-COAL"]

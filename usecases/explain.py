@@ -108,6 +108,21 @@ def _not_recommended(finding: Finding, replayed: Replayed) -> str:
     return f"{said}，但未对本人提出问责建议"
 
 
+def _no_finding(walk: VersionWhy, replayed: Replayed) -> str:
+    """What a version asks beyond its conditions: a count, and how far back it looks."""
+    version = next(v for v in replayed.rulebook.versions
+                   if (v.rule_id, v.version) == (walk.rule_id, walk.version))
+    spec = version.spec
+    said = [f"第{version.version}版条件成立 {walk.matched} 次"]
+    if spec.count is not None:
+        within = spec.count.within or f"{spec.count.within_days}d"
+        said.append(f"但须按 {spec.count.per} 计、{within} 内至少 {spec.count.at_least} 次"
+                    + ("（同一问题只计一次）" if spec.count.same_problem else ""))
+    if spec.finding.since:
+        said.append(f"且只认定行为日期在 {spec.finding.since} 以后的")
+    return "，".join(said)
+
+
 def _verdict(rule_id: str, person: str, units: list[str], replayed: Replayed,
              versions: list[VersionWhy]) -> tuple[str, list[str], list[str]]:
     recommended = replayed.recommended
@@ -127,7 +142,7 @@ def _verdict(rule_id: str, person: str, units: list[str], replayed: Replayed,
     if found:
         return "not_recommended", [], [_not_recommended(f, replayed) for f in found]
     if any(v.matched for v in versions):
-        return "no_finding", [], []
+        return "no_finding", [], [_no_finding(v, replayed) for v in versions if v.matched]
     if not any(v.scope for v in versions):
         return "no_unit", [], []
     if any(p.steps[-1].status == "blocked" for v in versions for p in v.paths):
