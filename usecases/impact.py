@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from documents.contexts import ImpactContext, render
+from documents.environment import environment
 from documents.fonts import find_fonts
 from engine.rulebook import Rulebook, load_rulebook
 from engine.rulebook.terms import Period
@@ -130,48 +131,7 @@ def impact_html(result: Impact, templates_dir: Path | None = None) -> str:
                                 generated=date.today()), templates_dir)
 
 
-# ---- what the terminal prints (Chinese, for policy staff) ----
-
-_KIND = {"added": "新增", "removed": "不再建议", "changed": "变化"}
-_FIELD = {"forms": "问责方式", "responsibility": "责任", "degree": "责任程度", "proposer": "提议",
-          "route": "处理途径"}
-
-
-def format_impact(result: Impact, limit: int = 200) -> str:
-    out = [f"规则库 {result.before_hash[:12]}（{result.before_source}）→ "
-           f"{result.after_hash[:12]}（{result.after_source}）",
-           f"评估日期 {result.start} 至 {result.end}，共 {len(result.dates)} 个；用时 {result.seconds} 秒；"
-           "未写入任何数据"]
-    for point in result.dates:
-        out.append(f"  {point.as_of}：{point.before} → {point.after} 条（新增 {point.added}，"
-                   f"不再建议 {point.removed}，变化 {point.changed}）")
-    kinds = {k: sum(c.kind == k for c in result.cases) for k in _KIND}
-    out.append(f"涉及 {len(result.cases)} 件：" + "，".join(f"{_KIND[k]} {n}" for k, n in kinds.items()))
-    for case in result.cases[:limit]:
-        b, a = case.before, case.after
-        what = ("、".join(_FIELD[f] for f in case.changed) or "同一事项，编号不同") \
-            if case.kind == "changed" else ""
-        out.append(f"[{_KIND[case.kind]}] {case.id} {case.person_name}（{case.person}）"
-                   f"{case.unit_name} 情形{case.circumstance} 行为日期 {case.conduct_date}"
-                   + (f"　{what}" if what else ""))
-        if b:
-            out.append(f"    原：{'＋'.join(b.form_labels)}，{b.degree_label}，{b.proposer_label}"
-                       f"（{b.rule} 第{b.rule_version}版）")
-        if a:
-            out.append(f"    新：{'＋'.join(a.form_labels)}，{a.degree_label}，{a.proposer_label}"
-                       f"（{a.rule} 第{a.rule_version}版）")
-        for reason in case.reasons:
-            out.append(f"    {'新规则' if reason.side == 'after' else '原规则'}：{reason.text}")
-        if case.decided:
-            out.append(f"    已决定（{case.decided}）的问责建议 {case.stored_id} 将不同")
-        out.append(f"    评估日期：{'、'.join(map(str, case.as_of))}")
-    if len(result.cases) > limit:
-        out.append(f"……另有 {len(result.cases) - limit} 件（--json 或 --html 查看全部）")
-    for by, title in (("circumstance", "按问责情形"), ("unit", "按单位"), ("form", "按问责方式")):
-        out.append(f"{title}：")
-        for key, counts in list(result.totals(by).items())[:15]:
-            out.append(f"  {key}：" + "，".join(f"{_KIND[k]} {n}" for k, n in counts.items()))
-    decided = result.decided
-    out.append(f"已决定的问责建议将不同：{len(decided)} 件"
-               + (f"（{'、'.join(c.stored_id or c.id for c in decided)}）" if decided else ""))
-    return literal("\n".join(out))
+def format_impact(result: Impact, limit: int = 200, templates_dir: Path | None = None) -> str:
+    """The impact as plain Chinese text (``templates/impact.txt``), at most ``limit`` cases."""
+    text = environment(templates_dir).get_template("impact.txt").render(r=result, limit=limit)
+    return literal(text)
