@@ -99,7 +99,8 @@ def load_in_force(engine: Engine, directory: Path | None = None) -> InForce:
 
 
 def history(engine: Engine) -> list[dict[str, Any]]:
-    """Every rulebook that made stored recommendations or committed runs, newest first:
+    """Every rulebook that made stored recommendations or committed runs, the one of the
+    latest run first:
     its runs (count, first and last as-of date), its recommendations by status, and whether
     its copy is stored."""
     runs, recs, copies = (EvaluationRun.__table__, RecommendationRow.__table__,
@@ -109,18 +110,19 @@ def history(engine: Engine) -> list[dict[str, Any]]:
     def entry(rulebook_hash: str) -> dict[str, Any]:
         return found.setdefault(rulebook_hash, {
             "hash": rulebook_hash, "runs": 0, "first_as_of": None, "last_as_of": None,
-            "first_run": None, "last_run": None, "recommendations": 0, "by_status": {},
-            "stored_copy": False})
+            "first_run": None, "last_run": None, "last_run_id": 0, "recommendations": 0,
+            "by_status": {}, "stored_copy": False})
 
     with engine.connect() as connection:
         for row in connection.execute(
                 select(runs.c.rulebook_hash, func.count(), func.min(runs.c.as_of),
-                       func.max(runs.c.as_of), func.min(runs.c.started), func.max(runs.c.started))
+                       func.max(runs.c.as_of), func.min(runs.c.started), func.max(runs.c.started),
+                       func.max(runs.c.id))
                 .where(runs.c.status == "committed").group_by(runs.c.rulebook_hash)):
             item = entry(row[0])
             item.update(runs=row[1], first_as_of=row[2].isoformat(), last_as_of=row[3].isoformat(),
                         first_run=row[4].isoformat(timespec="seconds"),
-                        last_run=row[5].isoformat(timespec="seconds"))
+                        last_run=row[5].isoformat(timespec="seconds"), last_run_id=row[6])
         for row in connection.execute(select(recs.c.rulebook_hash, recs.c.status, func.count())
                                       .group_by(recs.c.rulebook_hash, recs.c.status)):
             item = entry(row[0])
@@ -129,4 +131,4 @@ def history(engine: Engine) -> list[dict[str, Any]]:
         for rulebook_hash in connection.execute(select(copies.c.hash)).scalars():
             if rulebook_hash in found:
                 found[rulebook_hash]["stored_copy"] = True
-    return sorted(found.values(), key=lambda i: (i["last_run"] or "", i["hash"]), reverse=True)
+    return sorted(found.values(), key=lambda i: (i["last_run_id"], i["hash"]), reverse=True)
