@@ -40,6 +40,7 @@ EXIT_DOCUMENTS = 4  # documents could not be written (the run is committed), or 
 EXIT_LOCKED = 5  # another nightly run holds the lock
 EXIT_STORE = 6  # the store cannot be opened: unreachable, or a newer wenze wrote it
 EXIT_BUSY = 7  # another writer (ingest, evaluate, nightly) held the store past --wait
+EXIT_REFUSED_EDIT = 8  # nightly: the county folder's edit has errors; the last good rulebook ran
 EXIT_USAGE = 64  # the command line itself is wrong (sysexits EX_USAGE)
 
 
@@ -405,12 +406,21 @@ def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | No
             jobs: int | None, lock_wait: float, db_url: str | None) -> None:
     """Evaluate everything collected and write the documents of the recommendations (for cron)."""
     from documents.quarterly import last_quarter
+    from engine.run.rulebooks import load_in_force
     from usecases.nightly import run_nightly
 
     store = _store(db_url)
+    in_force = load_in_force(store, rules_dir)  # a broken edit leaves the last good one in force
+    refused = [str(e) for e in in_force.refused.errors] if in_force.refused else None
+    for error in refused or ():
+        console.print(f"[red]rule error:[/] {plain(error)}", highlight=False)
+    if refused:
+        console.print(f"[red]the county folder's edit is refused;[/] the last good rulebook "
+                      f"{in_force.rulebook.hash[:12]} stays in force (wenze rules show "
+                      f"{in_force.rulebook.hash[:12]})", highlight=False)
     with _stages() as stage:
-        report = run_nightly(store, out, _rulebook(rules_dir), as_of, templates_dir, wait=lock_wait,
-                             workers=jobs, progress=stage)
+        report = run_nightly(store, out, in_force.rulebook, as_of, templates_dir, wait=lock_wait,
+                             workers=jobs, progress=stage, refused=refused)
     _print_run(report.run, store)
     folder = literal(report.folder)
     files = [p for p in report.documents if p.name != "index.html"]
@@ -418,6 +428,8 @@ def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | No
                f"打开 {folder}{os.sep}index.html 查看当天全部文书（HTML、PDF、DOCX）\n"
                "下一步：wenze recommendations list 逐条审核；wenze recommendations show 编号或文号 看一条的全部依据；"
                f"wenze report quarterly {last_quarter(report.run.as_of)} 出季度通报")
+    if refused:
+        sys.exit(EXIT_REFUSED_EDIT)
 
 
 @main.command()
@@ -534,6 +546,30 @@ def runs(as_json: bool, limit: int, db_url: str | None) -> None:
                    + (f"  error: {literal(counts['error'])}" if "error" in counts else ""))
 
 
+@main.command()
+@click.argument("person")
+@click.option("--as-of", "as_of", type=IsoDate(), default=None,
+              help="Explain as on this date (default: the last run's as-of date).")
+@click.option("--rule", "rule_id", default=None, help="Only this rule (its id).")
+@click.option("--json", "as_json", is_flag=True, help="Everything, as one JSON object.")
+@rules_option
+@db_option
+def explain(person: str, as_of: date | None, rule_id: str | None, as_json: bool,
+            rules_dir: Path | None, db_url: str | None) -> None:
+    """Why each rule fired or did not fire for PERSON: the clause that failed, the values
+    compared, the facts looked at with their source."""
+    from usecases.explain import Explainer, UnknownPerson, format_explained
+
+    rulebook = _rulebook(rules_dir)
+    if rule_id is not None and rule_id not in {v.rule_id for v in rulebook.versions}:
+        raise click.BadParameter(f"no rule {literal(rule_id)} in the rulebook", param_hint="'--rule'")
+    try:
+        result = Explainer(_store(db_url), rulebook, as_of).explain(person, rule_id)
+    except UnknownPerson as exc:
+        raise click.ClickException(f"no person {literal(person)} in the store") from exc
+    click.echo(json_literal(result.as_json()) if as_json else format_explained(result))
+
+
 @main.group()
 def rules() -> None:
     """The rulebook (the county folder)."""
@@ -607,6 +643,115 @@ def rules_test(folder: Path | None, rules_dir: Path | None, run: str | None,
         if below:
             click.echo(f"coverage below {min_coverage:g}%: {', '.join(below)}")
     sys.exit(EXIT_BAD_INPUT if failed or below else 0)
+
+
+@rules.command("history")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+def rules_history(as_json: bool, db_url: str | None) -> None:
+    """The rulebooks that made the stored recommendations: runs, dates, counts."""
+    from engine.run.rulebooks import history
+
+    items = history(_store(db_url))
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=1))
+        return
+    for item in items:
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(item["by_status"].items()))
+        click.echo(f"{item['hash'][:12]}  runs {item['runs']} (as-of {item['first_as_of'] or '-'}"
+                   f"..{item['last_as_of'] or '-'}, last {item['last_run'] or '-'})  "
+                   f"recommendations {item['recommendations']}"
+                   + (f" ({statuses})" if statuses else "")
+                   + ("" if item["stored_copy"] else "  (no stored copy)"))
+    if not items:
+        click.echo("no rulebook has made a recommendation in this store yet")
+
+
+@rules.command("show")
+@click.argument("rulebook_hash", metavar="HASH")
+@click.option("--file", "only", default=None, help="Only this file, e.g. sanctions.yaml.")
+@db_option
+def rules_show(rulebook_hash: str, only: str | None, db_url: str | None) -> None:
+    """Print what a stored rulebook said (HASH, or its first characters)."""
+    from engine.run.rulebooks import stored_copy
+
+    try:
+        found = stored_copy(_store(db_url), rulebook_hash)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if found is None:
+        raise click.ClickException(f"no stored rulebook {literal(rulebook_hash)} (wenze rules history)")
+    full, files = found
+    if only is not None and only not in files:
+        raise click.ClickException(f"rulebook {full[:12]} has no {literal(only)}; it has "
+                                   + ", ".join(files))
+    click.echo(f"# rulebook {full}")
+    for name, text in files.items():
+        if only is None or name == only:
+            click.echo(f"# ---- {name}")
+            click.echo(literal(text), nl=not text.endswith("\n"))
+
+
+class PeriodParam(click.ParamType):
+    """A period such as 1m, 14d or 1y (the rule files' way of writing one)."""
+
+    name = "PERIOD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from engine.rulebook.terms import Period, parse_period
+
+        if isinstance(value, Period):
+            return value
+        try:
+            return parse_period(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+@rules.command("impact")
+@click.option("--rules", "rules_dir", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The edited county folder.")
+@click.option("--against", default=None, metavar="DIR|GIT_REV",
+              help="The rulebook to compare with: a folder, or a git revision whose rules/ "
+                   "folder is read (default: the bundled county folder).")
+@click.option("--from", "start", type=IsoDate(), default=None,
+              help="First as-of date (default: 11 months before --to).")
+@click.option("--to", "end", type=IsoDate(), default=None,
+              help="Last as-of date (default: the last run's as-of date, or today).")
+@click.option("--every", type=PeriodParam(), default="1m", show_default=True,
+              help="Between as-of dates, counted back from --to (1m, 14d, 1y).")
+@click.option("--json", "as_json", is_flag=True, help="Every case, date and total as JSON.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the one-page report (Chinese, with a chart) here.")
+@templates_option
+@db_option
+def rules_impact(rules_dir: Path, against: str | None, start: date | None, end: date | None,
+                 every: Any, as_json: bool, html_path: Path | None, templates_dir: Path | None,
+                 db_url: str | None) -> None:
+    """Replay the stored facts under both rulebooks and show every case that would change;
+    writes nothing to the store."""
+    from usecases.impact import (
+        BadRevision,
+        format_impact,
+        impact_html,
+        impact_json,
+        impact_of_folders,
+    )
+
+    store = _store(db_url)
+    with Progress("[progress.description]{task.description}", console=console,
+                  transient=True) as bar:
+        task = bar.add_task("replaying")
+        try:
+            result = impact_of_folders(store, rules_dir, against, start, end, every,
+                                       lambda day: bar.update(task, description=f"replayed {day}"))
+        except BadRevision as exc:
+            raise click.BadParameter(str(exc), param_hint="'--against'") from exc
+    if html_path is not None:
+        html_path.write_text(impact_html(result, templates_dir), encoding="utf-8")
+        console.print(f"written {literal(html_path)}", highlight=False)
+    click.echo(json_literal(impact_json(result)) if as_json else format_impact(result))
 
 
 if __name__ == "__main__":
