@@ -372,6 +372,26 @@ def render(rec_id: str, fmt: str, output: Path, rules_dir: Path | None, template
     click.echo(f"written {output}")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (keep 127.0.0.1 behind a proxy on this machine).")
+@click.option("--port", default=8000, type=click.IntRange(1, 65535), show_default=True)
+@click.option("--secure-cookies", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True,
+              help="Mark the session cookie Secure: auto when the request came over https.")
+@rules_option
+@templates_option
+@db_option
+def serve(host: str, port: int, secure_cookies: str, rules_dir: Path | None,
+          templates_dir: Path | None, db_url: str | None) -> None:
+    """Serve the review web application (问责建议审核) for discipline staff."""
+    from web.config import WebConfig
+    from web.serve import serve as run_server
+
+    run_server(_store(db_url), host, port, WebConfig(secure_cookies=secure_cookies,  # type: ignore[arg-type]
+                                                    rules_dir=rules_dir, templates_dir=templates_dir))
+
+
 @main.group()
 def report() -> None:
     """Periodic reports."""
