@@ -27,6 +27,7 @@ from engine.rulebook.spec import (
     Clause,
     County,
     Labels,
+    Review,
     RuleFile,
     Sanctions,
     VersionSpec,
@@ -42,6 +43,13 @@ from facts.validation import validation_errors
 # the sentences wording.yaml must have for what the engine reports
 SET_ASIDE_REASONS = ("direct_wrongdoer", "exempt", "no_post", "ambiguous_actor", "self_proposer",
                      "unauthorised_proposer", "unverified_report", "lighter_current_version")
+REVIEW_SAYINGS = ("not_found", "not_in_scope", "role", "own_unit", "state", "steps_missing",
+                  "step_requires", "step_before_decision", "step_after_decision", "step_unknown",
+                  "field_required", "field_unknown", "field_bad", "reason_required", "four_eyes",
+                  "authority", "body_unknown", "form_unknown", "forms_unchanged", "appeal_late",
+                  "day_future", "conflict", "user_exists", "user_unknown", "unit_unknown",
+                  "units_required", "password_short", "name_bad", "not_decided", "type_text",
+                  "type_date", "type_bool", "type_list", "yes", "no")
 CHANGES = ("not_found", "fact_gone", "fact_corrected", "evidence_added", "evidence_removed",
            "forms", "rule_version", "reinstated", "merged")
 
@@ -53,6 +61,9 @@ COUNTY_FILES: dict[str, type[BaseModel]] = {
     "wording.yaml": Wording,
     RESPONSIBILITY_FILE: ResponsibilityList,
 }
+# How people review and decide: checked with the rest, but not in the rulebook's hash, since it
+# changes no recommendation.
+REVIEW_FILE = "review.yaml"
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,7 @@ class Rulebook:
     wording: Wording
     responsibility: ResponsibilityList
     hash: str  # of every county file: each recommendation records it
+    review: Review
 
     @cached_property
     def say(self) -> Sayings:
@@ -358,6 +370,44 @@ def _check_sanctions(checker: _FileChecker, sanctions: Sanctions, bodies: dict[s
                           "is never addressed to its own issuer")
 
 
+def _check_review(checker: _FileChecker, review: Review, sanctions: Sanctions,
+                  bodies: dict[str, Any]) -> None:
+    """Steps named in ``requires`` exist and come in an order; bodies and forms are known."""
+    for code, step in review.steps.items():
+        for i, needed in enumerate(step.requires):
+            if needed not in review.steps:
+                checker.error(("steps", code, "requires", i), f"requires: no step {needed!r} "
+                              f"(steps: {', '.join(review.steps)})")
+            elif review.steps[needed].phase == "after_decision" and step.phase == "before_decision":
+                checker.error(("steps", code, "requires", i), f"requires: {needed} comes after the "
+                              f"decision, {code} before it")
+        seen: set[str] = set()
+        todo = list(step.requires)
+        while todo:  # a step that (through others) requires itself could never be recorded
+            needed = todo.pop()
+            if needed == code:
+                checker.error(("steps", code, "requires"), f"requires: {code} requires itself")
+                break
+            if needed in review.steps and needed not in seen:
+                seen.add(needed)
+                todo.extend(review.steps[needed].requires)
+    if review.four_eyes_above not in sanctions.ladder:
+        checker.error(("four_eyes_above",), f"four_eyes_above: {review.four_eyes_above} is not on "
+                      f"the ladder ({', '.join(sanctions.ladder)})")
+    if review.appeal.body != "deciding" and review.appeal.body not in bodies:
+        checker.error(("appeal", "body"), f"appeal.body: write deciding or a body of county.yaml "
+                      f"({', '.join(bodies)})")
+    deciders = {*sanctions.decider.values(), *(b for b, forms in sanctions.impose.items() if forms)}
+    for body in sorted(deciders):
+        if body not in review.decision_numbers:
+            checker.error(("decision_numbers",), f"decision_numbers: no prefix for {body}, which "
+                          "decides forms (sanctions.yaml)")
+    for body in review.decision_numbers:
+        if body not in bodies:
+            checker.error(("decision_numbers", body), f"decision_numbers: {body} is no body of "
+                          f"county.yaml ({', '.join(bodies)})")
+
+
 def _check_labels(checker: _FileChecker, labels: Labels) -> None:
     """Every code a reader may see has its Chinese name (a missing one would show as code)."""
     for name, info in Labels.model_fields.items():
@@ -398,7 +448,8 @@ def _check_wording(checker: _FileChecker, wording: Wording) -> None:
     for key in ("role", "none"):
         if key not in wording.posts:
             checker.error(("posts",), f"posts: no wording for {key}")
-    for group, keys in (("set_aside", SET_ASIDE_REASONS), ("changes", CHANGES)):
+    for group, keys in (("set_aside", SET_ASIDE_REASONS), ("changes", CHANGES),
+                        ("review", REVIEW_SAYINGS)):
         for key in keys:
             if key not in getattr(wording, group):
                 checker.error((group,), f"{group}: no sentence for {key}")
@@ -477,6 +528,11 @@ def load_rulebook(directory: Path | None = None) -> Rulebook:
         _check_labels(checkers["labels.yaml"], labels)
     if wording is not None:
         _check_wording(checkers["wording.yaml"], wording)
+    review, review_checker = _load_file(directory / REVIEW_FILE, Review, errors)
+    if review_checker is not None:
+        checkers[REVIEW_FILE] = review_checker
+        if sanctions is not None and county is not None:
+            _check_review(review_checker, review, sanctions, county.bodies)
     errors.extend(e for checker in checkers.values() for e in checker.errors)
     rule_paths = sorted((directory / "circumstances").glob("*.yaml"))
     if not rule_paths:
@@ -498,4 +554,4 @@ def load_rulebook(directory: Path | None = None) -> Rulebook:
     if errors:
         raise RulebookError(errors)
     return Rulebook(directory, versions, sanctions, labels, county, wording,
-                    loaded[RESPONSIBILITY_FILE], rulebook_hash(directory))
+                    loaded[RESPONSIBILITY_FILE], rulebook_hash(directory), review)
