@@ -21,7 +21,7 @@ from starlette.types import Scope
 
 from documents.fonts import find_fonts
 from engine.rulebook import load_rulebook
-from web import auth
+from web import auth, detail, downloads, queue
 from web.config import WebConfig
 from web.contexts import ErrorContext
 from web.csrf import CSRFMiddleware, Refused
@@ -68,6 +68,12 @@ def create_app(store: Engine, config: WebConfig | None = None,
         Route("/login", auth.login_page, methods=["GET"]),
         Route("/login", auth.login, methods=["POST"]),
         Route("/logout", auth.logout, methods=["POST"]),
+        Route("/queue", queue.queue_page),
+        Route("/api/recommendations", queue.queue_api),
+        Route("/api/recommendations/{rec_id}", detail.detail_api),
+        Route("/recommendations/{rec_id}", detail.detail_page),
+        Route("/recommendations/{rec_id}/{action}", detail.act, methods=["POST"]),
+        Route("/recommendations/{rec_id}/document.{fmt}", downloads.recommendation_document),
     ]
     app = Starlette(
         routes=routes,

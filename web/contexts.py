@@ -6,8 +6,8 @@ As for documents (``documents.contexts``), a template may read exactly its conte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from documents.contexts import PageContext

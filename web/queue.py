@@ -125,7 +125,8 @@ async def queue_page(request: Request, user: User) -> Response:
         sorts[key] = (link(sort=key if mark == "desc" else f"-{key}", page=1), mark)
     book = state.rulebook
     ctx = QueueContext(
-        **layout(request, user, session_of(request).csrf, _notice(request), ()),
+        **layout(request, user, session_of(request).csrf, _notice(request),
+                 tuple(u.name for u in units if u.id in user.units)),
         filter=flt, bad_fields=bad, page=result,
         units=units,
         statuses=dict(book.labels.recommendation_status),

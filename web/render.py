@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 from documents.contexts import PageContext
 from documents.environment import environment, visible_controls
 
+
 class Pages:
     def __init__(self, templates_dir: Path | None = None):
         self.env: SandboxedEnvironment = environment(templates_dir)
