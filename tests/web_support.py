@@ -7,7 +7,9 @@ water bureau's violation description carries markup, which every page must show 
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import socket
 import threading
@@ -16,10 +18,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 from sqlalchemy import Engine
+from starlette.testclient import TestClient
 
 from engine.run.evaluate import evaluate
 from review.users import add_user
@@ -67,6 +71,7 @@ USERS = {
     "lead2": ("approver", ["U-COUNTY"], "U-DISC"),
     "policy": ("policy", ["U-COUNTY"], "U-DISC"),
     "admin": ("admin", ["U-COUNTY"], "U-DISC"),
+    "insider": ("approver", ["U-COUNTY"], "U-COAL"),  # sees the county, works in the coal bureau
 }
 
 
@@ -109,3 +114,62 @@ def served(app: object) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+_SEEN = re.compile(r'name="seen" value="([^"]+)"')
+
+
+class Client:
+    """A browser as the HTTP tests need it: cookies, and the hidden fields of the last page seen
+    (the CSRF token; ``seen``, the version of the recommendation the page showed)."""
+
+    def __init__(self, app: Any, *, https: bool = False):
+        self.http = TestClient(app, base_url=f"{'https' if https else 'http'}://testserver")
+        self.csrf = ""
+        self.seen = ""
+
+    def _seen(self, response: Any) -> Any:
+        found = _TOKEN.search(response.text) if "html" in response.headers.get("content-type", "") else None
+        if found:
+            self.csrf = html.unescape(found.group(1))
+            seen = _SEEN.search(response.text)
+            self.seen = seen.group(1) if seen else ""
+        return response
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self._seen(self.http.get(path, **kw))
+
+    def post(self, path: str, data: Any = None, *, token: bool = True, **kw: Any) -> Any:
+        data = dict(data or {})
+        if token:
+            data.setdefault("csrf_token", self.csrf)
+        if self.seen and path.startswith("/recommendations/"):
+            data.setdefault("seen", self.seen)
+        return self._seen(self.http.post(path, data=data, **kw))
+
+    def login(self, name: str, password: str = PASSWORD) -> Any:
+        self.get("/login")
+        return self.post("/login", {"name": name, "password": password, "next": "/queue"})
+
+
+def client(app: Any, name: str | None = None, **kw: Any) -> Client:
+    c = Client(app, **kw)
+    if name:
+        assert c.login(name).url.path == "/queue"
+    return c
+
+
+@contextmanager
+def cheap_passwords() -> Iterator[None]:
+    """argon2 at its cheapest while a test module builds accounts and signs in dozens of
+    times (the real parameters cost most of a second per hash on this machine); the
+    application verifies whatever parameters a stored hash names, so nothing else changes."""
+    import review.users
+    from argon2 import PasswordHasher, profiles
+
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(review.users, "_HASHER", cheap)
+        patch.setattr(review.users, "_DUMMY", cheap.hash("not a password of anyone"))
+        yield

@@ -77,7 +77,8 @@ def parse_filter(query: Mapping[str, str], book: Rulebook, units: set[str],
         page=number("page", 1),
         per_page=number("per_page", per_page, PER_PAGE),
     )
-    return flt, bad
+    order = [f.name for f in dataclasses.fields(QueueFilter)]
+    return flt, sorted(bad, key=order.index)
 
 
 def query_of(flt: QueueFilter, default_per_page: int, **changes: Any) -> str:
