@@ -165,8 +165,9 @@ def cheap_passwords() -> Iterator[None]:
     """argon2 at its cheapest while a test module builds accounts and signs in dozens of
     times (the real parameters cost most of a second per hash on this machine); the
     application verifies whatever parameters a stored hash names, so nothing else changes."""
-    import review.users
     from argon2 import PasswordHasher, profiles
+
+    import review.users
 
     cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
     with pytest.MonkeyPatch.context() as patch:
