@@ -118,7 +118,7 @@ def _detail(connection: Connection, book: Rulebook, user: User, state: State) ->
     steps = []
     for code, spec in book.review.steps.items():
         records = [StepRecord(code, spec.label, s["day"], [
-            (f.label, _shown(book, s["data"][name])) for name, f in spec.fields.items()
+            (f.label, _shown(book, f.options, s["data"][name])) for name, f in spec.fields.items()
             if name in s["data"]], s["actor"], s["at"]) for s in state.recorded(code)]
         steps.append(StepState(code, spec.label, spec.phase, spec.required, records,
                                recordable(book, state, code), spec.model_dump()["fields"]))
@@ -164,9 +164,10 @@ def _detail(connection: Connection, book: Rulebook, user: User, state: State) ->
         appeal_last_day=appeal_last, decided_on=state.decided_on() if state.status in FINAL else None)
 
 
-def _shown(book: Rulebook, value: Any) -> str:
+def _shown(book: Rulebook, options: dict[str, str], value: Any) -> str:
+    """A recorded value as read: yes/no, a list joined, a choice by its label."""
     if isinstance(value, bool):
         return book.say.text("review", "yes" if value else "no")
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
-    return str(value)
+    return options.get(str(value), str(value))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from engine.match.reference import ReferenceEvaluator
 from engine.run.evaluate import evaluate
 from engine.run.read import list_recommendations
 from review.users import User, add_user
@@ -25,7 +26,7 @@ def county_cases(store: Engine, folder: Path, as_of: date = AS_OF) -> dict[str, 
         if fact["kind"] == "unit" and fact["id"] == "U1":
             fact["parent"] = "U-COUNTY"
     load(store, coal() + town, folder)
-    evaluate(store, as_of)
+    evaluate(store, as_of, evaluator=ReferenceEvaluator())  # the engine's own tests use both
     ids = {item["person"]: item["id"] for item in list_recommendations(store)}
     assert set(ids) == {"P-SEC", "P-DIS", "P1"}, ids
     return ids
@@ -46,3 +47,28 @@ def accounts(store: Engine) -> dict[str, User]:
     ]
     return {name: add_user(store, name, role, units, PASSWORD, home=home)
             for name, role, units, home in made}
+
+
+def decide_through_review(store: Engine, rec_id: str, day: date, forms: list[str] | None = None
+                          ) -> str:
+    """Approve a recommendation as the county would: the steps before the decision, then one
+    approver (two where four-eyes applies), all on ``day``; the new status."""
+    from engine.run.read import get_recommendation
+    from review.decide import amend, approve, record_step
+    from review.users import get_user
+
+    unit = get_recommendation(store, rec_id)["unit"]
+    users = []
+    for name in ("first-approver", "second-approver"):
+        users.append(get_user(store, name) or add_user(store, name, "approver", [unit], PASSWORD))
+    first, second = users
+    record_step(store, first, rec_id, "investigation", day, {"investigators": ["甲", "乙"]})
+    record_step(store, first, rec_id, "statement", day, {"text": "无异议", "adopted": False})
+    record_step(store, first, rec_id, "collective_decision", day,
+                {"attendees": ["甲", "乙", "丙"], "outcome": "同意"})
+    if forms:
+        amend(store, first, rec_id, forms, "情节较重", day=day)
+    status = approve(store, first, rec_id, day=day)
+    if status == "awaiting_second":
+        status = approve(store, second, rec_id, day=day)
+    return status

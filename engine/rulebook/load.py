@@ -440,7 +440,7 @@ def _check_wording(checker: _FileChecker, wording: Wording) -> None:
     for kind in KINDS:
         if kind not in wording.evidence:
             checker.error(("evidence",), f"evidence: no summary for {kind} facts")
-    needed = ("base", "degree", "prior_accountability", "prior_recommendation", "aggravating",
+    needed = ("base", "degree", "prior_accountability", "aggravating",
               "mitigating", "cap_heaviest", "cap_lightest", "combined", "lighter_current_version")
     for key in needed:
         if key not in wording.steps:

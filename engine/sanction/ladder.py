@@ -11,24 +11,6 @@ from engine.rulebook.wording import Sayings
 from engine.sanction.explanation import EscalationStep, Factor
 
 
-@dataclass(frozen=True)
-class Prior:
-    """An approved recommendation: a prior for escalation, unless it is about the same matter."""
-
-    id: str
-    conduct_date: date
-    form: str
-    evidence: frozenset[str]  # "kind:id" of its facts
-
-
-@dataclass
-class Priors:
-    """Earlier accountability of the person: stored facts and approved recommendations."""
-
-    facts: list[dict[str, Any]]  # accountability facts
-    approved: list[Prior]
-
-
 @dataclass
 class Outcome:
     base_form: str
@@ -66,7 +48,7 @@ def read_factors(sanctions: Sanctions, say: Sayings, person: dict[str, Any],
 
 
 def decide_forms(sanctions: Sanctions, say: Sayings, *, circumstance: int, severity: str,
-                 responsibility: str, degree: str, conduct_date: date, priors: Priors,
+                 responsibility: str, degree: str, conduct_date: date, priors: list[dict[str, Any]],
                  factors: list[Factor], rule_id: str) -> Outcome:
     """Base form, then responsibility and degree, priors in the look-back window, factors;
     clamped to the ladder. A party sanction is never among the forms: where the county's
@@ -94,17 +76,11 @@ def decide_forms(sanctions: Sanctions, say: Sayings, *, circumstance: int, sever
     if delta:
         move("degree", delta, say.step("degree", degree=degree, delta=delta))
     window_start = conduct_date - timedelta(days=sanctions.lookback_days)
-    for fact in sorted(priors.facts, key=lambda f: (f["date"], f["id"])):
+    for fact in sorted(priors, key=lambda f: (f["date"], f["id"])):
         if window_start <= fact["date"] < conduct_date:
             move("prior", 1, say.step("prior_accountability", date=fact["date"], form=fact["form"],
                                       id=fact["id"], lookback_days=sanctions.lookback_days),
                  f"accountability:{fact['id']}")
-    for prior in sorted(priors.approved, key=lambda p: (p.conduct_date, p.id)):
-        if window_start <= prior.conduct_date < conduct_date:
-            move("prior", 1, say.step("prior_recommendation", date=prior.conduct_date,
-                                      form=prior.form, id=prior.id,
-                                      lookback_days=sanctions.lookback_days),
-                 f"recommendation:{prior.id}")
     for factor in factors:
         if factor.type == "aggravating":
             move("aggravating", 1, say.step("aggravating", label=factor.label), factor.source)

@@ -93,6 +93,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_recommendation_review_step'), ['review_step'], unique=False)
 
     # ### end Alembic commands ###
+    _approved_to_facts()
+
+
+def _approved_to_facts() -> None:
+    """Recommendations approved before review existed (status set in the database) become the
+    accountability facts escalation now counts, dated at their conduct as they were counted,
+    naming their matter so it is never its own prior."""
+    rec = sa.table("recommendation", sa.column("id"), sa.column("person"), sa.column("form"),
+                   sa.column("status"), sa.column("conduct_date"), sa.column("evidence", sa.JSON))
+    acc = sa.table("accountability", sa.column("id"), sa.column("person"), sa.column("date"),
+                   sa.column("form"), sa.column("attrs", sa.JSON), sa.column("src"),
+                   sa.column("content_hash"), sa.column("ingest_id"))
+    bind = op.get_bind()
+    rows = bind.execute(sa.select(rec).where(rec.c.status.in_(["approved", "amended"]))).all()
+    taken = set(bind.execute(sa.select(acc.c.id)).scalars())
+    for row in rows:
+        if row.id not in taken:
+            bind.execute(sa.insert(acc).values(
+                id=row.id, person=row.person, date=row.conduct_date, form=row.form,
+                attrs={"recommendation": row.id, "evidence": list(row.evidence)},
+                src=f"review:{row.id}", content_hash="", ingest_id=0))
 
 
 def downgrade() -> None:
