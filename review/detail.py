@@ -85,7 +85,8 @@ class RecommendationDetail:
     posts: list[dict[str, Any]]  # every post of the person: unit, unit_name, role_label, start, end
     past: list[dict[str, Any]]  # earlier accountability of the person: id, date, form, form_label
     needs_check: list[str]  # what a person must look at first (facts changed under it, why withdrawn)
-    allowed: list[str]  # the acts the user may try now
+    allowed: list[str]  # the acts the user may try now (step, amend, return, approve, reject)
+    allowed_labels: list[str]  # the same, named as labels.yaml review_action names them
     four_eyes: bool  # its forms need two approvers
     first_approver: str | None
     deciding_body: str  # the body an approval would record by default
@@ -145,6 +146,7 @@ def _detail(connection: Connection, book: Rulebook, user: User, state: State) ->
         body = deciding_body(book, state.forms, state.first_body)
     except ReviewError:
         body = book.sanctions.decider[state.forms[0]]
+    allowed = allowed_actions(connection, book, user, state)
     served = [s["day"] for s in state.recorded("served")]
     appeal_last = book.review.appeal.last_day.add_to(max(served)) if served else None
     return RecommendationDetail(
@@ -158,7 +160,7 @@ def _detail(connection: Connection, book: Rulebook, user: User, state: State) ->
         engine_forms=state.engine_forms, engine_form_labels=forms(state.engine_forms),
         decided_forms=state.decided_forms, decided_form_labels=forms(state.decided_forms),
         steps=steps, decisions=decisions, posts=posts, past=past, needs_check=needs_check,
-        allowed=allowed_actions(connection, book, user, state),
+        allowed=allowed, allowed_labels=[labels.review_action[a] for a in allowed],
         four_eyes=needs_two(book, state.forms), first_approver=state.first_approver,
         deciding_body=body, deciding_body_name=bodies[body].name if body in bodies else body,
         appeal_last_day=appeal_last, decided_on=state.decided_on() if state.status in FINAL else None)

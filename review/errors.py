@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.rulebook import Rulebook
+if TYPE_CHECKING:  # the CLI imports this module on every command: keep it light
+    from engine.rulebook import Rulebook
 
 
 class ReviewError(Exception):
@@ -60,3 +61,9 @@ class Conflict(ReviewError):
     """The recommendation changed under the act (another reviewer, a nightly run)."""
 
     key = "conflict"
+
+
+class NotDecided(ReviewError):
+    """A decision document is asked for before the recommendation is approved."""
+
+    key = "not_decided"

@@ -264,3 +264,30 @@ def test_an_approved_recommendation_counts_later_but_never_for_its_own_matter(
     priors = [s for s in item["explanation"]["steps"] if s["step"] == "prior"]
     assert [s["ref"] for s in priors] == [f"accountability:{rec}"]
     assert item["form"] == "circulated_criticism"  # one step up from 诫勉谈话
+
+
+def test_a_decision_committed_while_a_run_commits_is_never_overwritten(pg_store, tmp_path,
+                                                                       monkeypatch) -> None:
+    """The run reads the recommendation as pending, a reviewer rejects it, then the run, which
+    would withdraw it (its re-check was corrected), leaves the decision as it is."""
+    import engine.run.commit as run_commit
+    from facts.ingest import ingest
+    from tests.conftest import write_jsonl
+
+    ids = county_cases(pg_store, tmp_path)
+    users = accounts(pg_store)
+    rec = ids["P1"]
+    report = ingest(pg_store, [write_jsonl(tmp_path / "fix.jsonl", [
+        {"kind": "rectification", "id": "RC1", "reminder": "RM1", "person": "P1",
+         "date": "2026-05-09", "effective": True}])], replace=True)
+    assert not report.errors
+    read_stored = run_commit._current_facts
+
+    def decide_meanwhile(connection, refs):  # after the run read the rows, before it writes
+        reject(pg_store, users["county"], rec, "提醒人并非主管领导")
+        return read_stored(connection, refs)
+
+    monkeypatch.setattr(run_commit, "_current_facts", decide_meanwhile)
+    result = evaluate(pg_store, AS_OF)
+    assert rec not in result.withdrawn and rec in result.unchanged
+    assert get_recommendation(pg_store, rec)["status"] == "rejected"

@@ -140,12 +140,12 @@ def _decided(status: str) -> bool:
     return status not in FOLLOWS and status != "withdrawn"
 
 
-def _update(connection: Connection, rec_id: str, status: str, done: list[str],
+def _update(connection: Connection, rec_id: str, was: str, done: list[str],
             untouched: list[str], **values: Any) -> None:
     """Update the row only if its status is still the one the run read (see the docstring)."""
     table = RecommendationRow.__table__
     changed = connection.execute(update(table).where(
-        table.c.id == rec_id, table.c.status == status).values(**values)).rowcount
+        table.c.id == rec_id, table.c.status == was).values(**values)).rowcount
     (done if changed else untouched).append(rec_id)
 
 
