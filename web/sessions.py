@@ -73,12 +73,6 @@ class SessionStore:
         with self._lock:
             self._sessions.pop(session_id, None)
 
-    def end_user(self, name: str) -> None:
-        """Sign a user out everywhere (the account was removed or changed)."""
-        with self._lock:
-            for sid in [s.id for s in self._sessions.values() if s.user == name]:
-                del self._sessions[sid]
-
     def _expired(self, session: Session, now: float) -> bool:
         c = self.config
         if session.user is None:
