@@ -114,6 +114,10 @@ def test_two_approvers_decide_a_suspension_in_the_browser(site, browser) -> None
     expect(page.get_by_role("heading", name=re.compile("张建国"))).to_be_visible()
     expect(page.locator("table.evidence td", has_text="工作时间在办公室打牌赌博").first).to_be_visible()
     _shot(page, "03-detail")
+    preview = page.locator("iframe.preview")
+    preview.scroll_into_view_if_needed()
+    expect(page.frame_locator("iframe.preview").get_by_text("关于对张建国同志问责的建议")).to_be_visible()
+    _shot(page, "03-document-preview")
 
     _record(page, "investigation", {"调查人员（多人用顿号分隔）": "刘调查、孙调查"})
     _record(page, "statement", {"陈述申辩内容（必填）": "本人对班子管理不严负有责任，请求从轻处理",

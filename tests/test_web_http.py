@@ -410,9 +410,10 @@ def test_queue_filters_live_in_the_url(county) -> None:
     assert _persons(c, "step=none") == set(COAL + WATER)
     assert _persons(c, "step=statement") == set()
     assert _persons(c, "proposer=organization_department") == set()
-    page = c.get("/queue?unit=U-COAL&status=pending&sort=person")
+    page = c.get("/queue?unit=U-COAL&status=pending&sort=person&per_page=20")
     assert "共 <strong id=\"total\">2</strong> 条" in page.text
     assert '<option value="U-COAL" selected>' in page.text
+    assert '<option value="20" selected>' in page.text
     # a link in the page keeps the filters
     assert "unit=U-COAL" in page.text and "status=pending" in page.text
 
