@@ -215,6 +215,14 @@ def test_every_post_without_the_sessions_token_is_refused_and_changes_nothing(fr
                          token=False).status_code == 403
 
 
+def test_an_oversized_post_is_refused_before_any_route(county) -> None:
+    app, ids = county
+    c = client(app, "lead1")
+    c.get(f"/recommendations/{ids['P-SEC']}")
+    response = c.post(f"/recommendations/{ids['P-SEC']}/reject", {"reason": "长" * 200_000})
+    assert response.status_code == 413 and "提交的内容过大" in response.text
+
+
 def test_the_token_is_accepted_in_a_header(fresh) -> None:
     app, store, ids = fresh
     c = client(app, "lead1")
@@ -244,7 +252,9 @@ def test_each_user_sees_reaches_and_downloads_only_their_units_cases(county, nam
             assert api.json()["person"] == person
         else:
             assert names[person] not in queue
-            for response in (page, api, document):
+            downloads = [c.get(f"/recommendations/{rec}/{doc}.{fmt}")
+                         for doc in ("document", "decision") for fmt in ("pdf", "docx")]
+            for response in (page, api, document, *downloads):
                 assert response.status_code == 404, (name, person, response.url)
                 assert names[person] not in response.text and rec not in response.text
             assert "没有找到该页面，或您无权查看" in page.text

@@ -15,6 +15,8 @@ from starlette.responses import Response
 
 from documents.formats import FORMATS
 from documents.recommendation import render_recommendation
+from review.decision import render_decision
+from review.errors import NotDecided, NotFound, NotInScope
 from review.scope import can_see
 from review.users import User
 from web.auth import signed_in
@@ -58,3 +60,16 @@ async def recommendation_document(request: Request, user: User) -> Response:
     data = await run_in_threadpool(render_recommendation, state.store, rec_id, fmt, state.rulebook,
                                    state.config.templates_dir)
     return _send(data, fmt, rec_id)
+
+
+@signed_in
+async def decision_document(request: Request, user: User) -> Response:
+    """The decision document (问责决定书), once approved; before that, not found."""
+    rec_id, fmt = await _scoped(request, user)
+    state = request.app.state
+    try:
+        data = await run_in_threadpool(render_decision, state.store, rec_id, fmt, state.rulebook,
+                                       state.config.templates_dir, user=user)
+    except (NotFound, NotInScope, NotDecided) as exc:
+        raise HTTPException(404) from exc
+    return _send(data, fmt, f"{rec_id}-decision")
