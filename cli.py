@@ -17,7 +17,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from documents.errors import DocumentError, TemplateProblem
 from engine.errors import EvaluationError, RulebookError
 from facts.errors import StoreBusy, StoreUnavailable, StoreVersionError
-from review.errors import BadInput, NotFound, ReviewError
+from review.errors import BadInput, NotDecided, NotFound, ReviewError
 from usecases.errors import NightlyLocked
 from usecases.terminal import json_literal, literal, plain
 
@@ -63,7 +63,7 @@ def _report(exc: Exception) -> int:
         return EXIT_BUSY
     if isinstance(exc, ReviewError):
         console.print(f"[red]refused:[/] {plain(exc)}", highlight=False)
-        return EXIT_BAD_INPUT if isinstance(exc, BadInput | NotFound) else EXIT_REFUSED
+        return EXIT_BAD_INPUT if isinstance(exc, BadInput | NotFound | NotDecided) else EXIT_REFUSED
     assert isinstance(exc, NightlyLocked)
     console.print(f"[red]{plain(exc)}[/]", highlight=False)
     return EXIT_LOCKED
@@ -361,17 +361,27 @@ def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | No
 @click.argument("rec_id")
 @click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "html"]), required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--document", type=click.Choice(["recommendation", "decision"]),
+              default="recommendation", show_default=True,
+              help="The recommendation (问责建议书) or, once approved, the decision (问责决定书).")
 @rules_option
 @templates_option
 @db_option
-def render(rec_id: str, fmt: str, output: Path, rules_dir: Path | None, templates_dir: Path | None,
-           db_url: str | None) -> None:
-    """Write the recommendation document (问责建议书) of one recommendation."""
+def render(rec_id: str, fmt: str, output: Path, document: str, rules_dir: Path | None,
+           templates_dir: Path | None, db_url: str | None) -> None:
+    """Write the recommendation document (问责建议书) or the decision (问责决定书) of one
+    recommendation."""
     from documents.fonts import MissingDependency
     from documents.recommendation import NotFound, render_recommendation
 
     try:
-        data = render_recommendation(_store(db_url), rec_id, fmt, _rulebook(rules_dir), templates_dir)
+        if document == "decision":
+            from review.decision import render_decision
+
+            data = render_decision(_store(db_url), rec_id, fmt, _rulebook(rules_dir), templates_dir)
+        else:
+            data = render_recommendation(_store(db_url), rec_id, fmt, _rulebook(rules_dir),
+                                         templates_dir)
     except (NotFound, MissingDependency) as exc:
         raise click.ClickException(str(exc)) from exc
     output.write_bytes(data)

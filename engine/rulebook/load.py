@@ -64,6 +64,10 @@ COUNTY_FILES: dict[str, type[BaseModel]] = {
 # How people review and decide: checked with the rest, but not in the rulebook's hash, since it
 # changes no recommendation.
 REVIEW_FILE = "review.yaml"
+# steps review reads by name, with the fields it reads: the decision document quotes the
+# statement and dates the meeting; an appeal is counted from the day the decision was served
+READ_STEPS = {"statement": ("text", "adopted"), "collective_decision": (), "served": (),
+              "appeal": ()}
 
 
 @dataclass(frozen=True)
@@ -391,6 +395,13 @@ def _check_review(checker: _FileChecker, review: Review, sanctions: Sanctions,
             if needed in review.steps and needed not in seen:
                 seen.add(needed)
                 todo.extend(review.steps[needed].requires)
+    for code, fields in READ_STEPS.items():  # steps review itself reads, by name
+        if code not in review.steps:
+            checker.error(("steps",), f"steps: {code} is missing (review reads it)")
+        for name in fields:
+            if code in review.steps and name not in review.steps[code].fields:
+                checker.error(("steps", code, "fields"), f"fields: {code} needs {name} "
+                              "(the decision document reads it)")
     if review.four_eyes_above not in sanctions.ladder:
         checker.error(("four_eyes_above",), f"four_eyes_above: {review.four_eyes_above} is not on "
                       f"the ladder ({', '.join(sanctions.ladder)})")
