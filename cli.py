@@ -27,6 +27,7 @@ from rich.progress import (
 from documents.errors import DocumentError, TemplateProblem
 from engine.errors import EvaluationError, RulebookError
 from facts.errors import StoreBusy, StoreUnavailable, StoreVersionError
+from review.errors import BadInput, NotDecided, NotFound, ReviewError
 from usecases.errors import NightlyLocked
 from usecases.terminal import json_literal, literal, plain
 
@@ -40,7 +41,9 @@ EXIT_DOCUMENTS = 4  # documents could not be written (the run is committed), or 
 EXIT_LOCKED = 5  # another nightly run holds the lock
 EXIT_STORE = 6  # the store cannot be opened: unreachable, or a newer wenze wrote it
 EXIT_BUSY = 7  # another writer (ingest, evaluate, nightly) held the store past --wait
-EXIT_REFUSED_EDIT = 8  # nightly: the county folder's edit has errors; the last good rulebook ran
+EXIT_REFUSED = 8  # review refused the act: login, role, scope, own unit, state, steps, authority, four-eyes
+EXIT_AUDIT = 9  # the audit log does not verify: an entry altered, removed or cut off
+EXIT_REFUSED_EDIT = 10  # nightly: the county folder's edit has errors; the last good rulebook ran
 EXIT_USAGE = 64  # the command line itself is wrong (sysexits EX_USAGE)
 
 
@@ -69,6 +72,9 @@ def _report(exc: Exception) -> int:
     if isinstance(exc, StoreBusy):
         console.print(f"[red]{plain(exc)}[/]", highlight=False)
         return EXIT_BUSY
+    if isinstance(exc, ReviewError):
+        console.print(f"[red]refused:[/] {plain(exc)}", highlight=False)
+        return EXIT_BAD_INPUT if isinstance(exc, BadInput | NotFound | NotDecided) else EXIT_REFUSED
     assert isinstance(exc, NightlyLocked)
     console.print(f"[red]{plain(exc)}[/]", highlight=False)
     return EXIT_LOCKED
@@ -91,7 +97,7 @@ class _Wenze(click.Group):
             click.echo("Aborted!", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except (RulebookError, EvaluationError, DocumentError, NightlyLocked, StoreBusy,
-                StoreVersionError, StoreUnavailable) as exc:
+                StoreVersionError, StoreUnavailable, ReviewError) as exc:
             sys.exit(_report(exc))
 
 
@@ -436,21 +442,51 @@ def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | No
 @click.argument("rec_id")
 @click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "html"]), required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--document", type=click.Choice(["recommendation", "decision"]),
+              default="recommendation", show_default=True,
+              help="The recommendation (问责建议书) or, once approved, the decision (问责决定书).")
 @rules_option
 @templates_option
 @db_option
-def render(rec_id: str, fmt: str, output: Path, rules_dir: Path | None, templates_dir: Path | None,
-           db_url: str | None) -> None:
-    """Write the recommendation document (问责建议书) of one recommendation."""
+def render(rec_id: str, fmt: str, output: Path, document: str, rules_dir: Path | None,
+           templates_dir: Path | None, db_url: str | None) -> None:
+    """Write the recommendation document (问责建议书) or the decision (问责决定书) of one
+    recommendation."""
     from documents.fonts import MissingDependency
     from documents.recommendation import NotFound, render_recommendation
 
     try:
-        data = render_recommendation(_store(db_url), rec_id, fmt, _rulebook(rules_dir), templates_dir)
+        if document == "decision":
+            from review.decision import render_decision
+
+            data = render_decision(_store(db_url), rec_id, fmt, _rulebook(rules_dir), templates_dir)
+        else:
+            data = render_recommendation(_store(db_url), rec_id, fmt, _rulebook(rules_dir),
+                                         templates_dir)
     except (NotFound, MissingDependency) as exc:
         raise click.ClickException(str(exc)) from exc
     output.write_bytes(data)
     click.echo(f"written {output}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (keep 127.0.0.1 behind a proxy on this machine).")
+@click.option("--port", default=8000, type=click.IntRange(1, 65535), show_default=True)
+@click.option("--secure-cookies", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True,
+              help="Mark the session cookie Secure: auto when the request came over https.")
+@rules_option
+@templates_option
+@db_option
+def serve(host: str, port: int, secure_cookies: str, rules_dir: Path | None,
+          templates_dir: Path | None, db_url: str | None) -> None:
+    """Serve the review web application (问责建议审核) for discipline staff."""
+    from web.config import WebConfig
+    from web.serve import serve as run_server
+
+    run_server(_store(db_url), host, port, WebConfig(secure_cookies=secure_cookies,  # type: ignore[arg-type]
+                                                    rules_dir=rules_dir, templates_dir=templates_dir))
 
 
 @main.group()
@@ -752,6 +788,277 @@ def rules_impact(rules_dir: Path, against: str | None, start: date | None, end: 
         html_path.write_text(impact_html(result, templates_dir), encoding="utf-8")
         console.print(f"written {literal(html_path)}", highlight=False)
     click.echo(json_literal(impact_json(result)) if as_json else format_impact(result))
+
+
+# ---------------------------------------------------------------- review: accounts, decisions, audit
+
+user_option = click.option("--user", "user_name", required=True, metavar="NAME",
+                           help="Who acts (password from WENZE_PASSWORD, else a prompt).")
+seen_option = click.option("--seen", default=None, metavar="VERSION",
+                           help="Refuse if the recommendation changed since `review show` gave "
+                                "this version.")
+day_option = click.option("--date", "day", type=IsoDate(), default=None,
+                          help="When it took place (default today; never later).")
+
+
+def _password(confirm: bool = False) -> str:
+    return os.environ.get("WENZE_PASSWORD") or click.prompt(
+        "password", hide_input=True, confirmation_prompt=confirm)
+
+
+def _login(store, name: str):  # noqa: ANN001, ANN202
+    from review.users import authenticate
+
+    user = authenticate(store, name, _password())
+    if user is None:
+        console.print("[red]refused:[/] wrong user name or password", highlight=False)
+        sys.exit(EXIT_REFUSED)
+    return user
+
+
+@main.group()
+def users() -> None:
+    """Accounts of the people who review and decide."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["reviewer", "approver", "policy", "admin"]), required=True)
+@click.option("--units", "units", multiple=True, required=True, metavar="UNIT",
+              help="A unit whose subtree the user sees (repeat, or separate by commas).")
+@click.option("--home", default=None, metavar="UNIT",
+              help="The unit the user works in: never decides its own cases.")
+@rules_option
+@db_option
+def users_add(name: str, role: str, units: tuple[str, ...], home: str | None,
+              rules_dir: Path | None, db_url: str | None) -> None:
+    """Add an account (password from WENZE_PASSWORD, else asked twice)."""
+    from review.users import add_user
+
+    units = tuple(u.strip() for value in units for u in value.split(",") if u.strip())
+    user = add_user(_store(db_url), name, role, units, _password(confirm=True), home=home,
+                    rulebook=_rulebook(rules_dir))
+    click.echo(f"added {literal(user.name)} ({user.role}) for {literal(', '.join(user.units))}")
+
+
+@users.command("list")
+@db_option
+def users_list(db_url: str | None) -> None:
+    """The accounts: name, role, units, home unit."""
+    from review.users import list_users
+
+    for user in list_users(_store(db_url)):
+        click.echo(literal(f"{user.name}\t{user.role}\t{','.join(user.units)}\t{user.home or '-'}"))
+
+
+@main.group()
+def review() -> None:
+    """Read and decide recommendations (the same rules as the web app)."""
+
+
+@review.command("list")
+@user_option
+@click.option("--status", default=None)
+@click.option("--unit", default=None, help="This unit and its subtree.")
+@click.option("--circumstance", type=click.IntRange(1, 4), default=None)
+@click.option("--form", default=None, help="The current form (as amended, else as proposed).")
+@click.option("--proposer", default=None)
+@click.option("--from", "date_from", type=IsoDate(), default=None, help="Conduct on or after.")
+@click.option("--to", "date_to", type=IsoDate(), default=None, help="Conduct on or before.")
+@click.option("--step", default=None, help="The last step recorded (none: no step yet).")
+@click.option("--sort", default="-conduct_date", show_default=True,
+              type=click.Choice([f"{d}{k}" for k in ("conduct_date", "person", "unit", "form",
+                                                     "status", "circumstance", "id")
+                                 for d in ("", "-")]))
+@click.option("--page", type=click.IntRange(min=1), default=1)
+@click.option("--per-page", type=click.IntRange(1, 200), default=50)
+@click.option("--json", "as_json", is_flag=True)
+@rules_option
+@db_option
+def review_list(user_name: str, as_json: bool, rules_dir: Path | None, db_url: str | None,
+                **filters: Any) -> None:
+    """The queue: the recommendations in your units' subtree, filtered, sorted, paged."""
+    from review.queue import QueueFilter, list_queue
+    from usecases.review_terminal import queue_json, queue_table
+
+    store = _store(db_url)
+    page = list_queue(store, _login(store, user_name), QueueFilter(**filters),
+                      rulebook=_rulebook(rules_dir))
+    if as_json:
+        click.echo(json_literal(json.dumps(queue_json(page), ensure_ascii=False, indent=1,
+                                           default=str)))
+    else:
+        Console(width=None if sys.stdout.isatty() else 200).print(queue_table(page))
+
+
+@review.command("show")
+@click.argument("rec_id")
+@user_option
+@click.option("--json", "as_json", is_flag=True)
+@rules_option
+@db_option
+def review_show(rec_id: str, user_name: str, as_json: bool, rules_dir: Path | None,
+                db_url: str | None) -> None:
+    """One recommendation: evidence, steps done and pending, decisions, what you may do."""
+    from dataclasses import asdict
+
+    from review.detail import recommendation_detail
+    from usecases.review_terminal import detail_text
+
+    store = _store(db_url)
+    detail = recommendation_detail(store, _login(store, user_name), rec_id,
+                                   rulebook=_rulebook(rules_dir))
+    if as_json:
+        click.echo(json_literal(json.dumps(asdict(detail), ensure_ascii=False, indent=1,
+                                           default=str)))
+    else:
+        click.echo(detail_text(detail), nl=False)
+        click.echo(f"version {detail.version}")
+
+
+@review.command("approve")
+@click.argument("rec_id")
+@user_option
+@click.option("--body", default=None, metavar="CODE",
+              help="The deciding body (county.yaml code); default: the one sanctions.yaml names.")
+@click.option("--reason", default=None)
+@day_option
+@seen_option
+@rules_option
+@db_option
+def review_approve(rec_id: str, user_name: str, body: str | None, reason: str | None,
+                   day: date | None, seen: str | None, rules_dir: Path | None,
+                   db_url: str | None) -> None:
+    """Approve (a form above 通报批评 needs a second approver who is not the first)."""
+    from review.decide import approve
+
+    store = _store(db_url)
+    status = approve(store, _login(store, user_name), rec_id, deciding_body_code=body, day=day,
+                     reason=reason, seen=seen, rulebook=_rulebook(rules_dir))
+    click.echo(f"{rec_id}: {status}")
+
+
+@review.command("amend")
+@click.argument("rec_id")
+@user_option
+@click.option("--form", "forms", multiple=True, required=True, metavar="FORM",
+              help="The form(s) decided on, e.g. suspension (repeat for several).")
+@click.option("--reason", required=True)
+@day_option
+@seen_option
+@rules_option
+@db_option
+def review_amend(rec_id: str, user_name: str, forms: tuple[str, ...], reason: str,
+                 day: date | None, seen: str | None, rules_dir: Path | None,
+                 db_url: str | None) -> None:
+    """Change or add a form (the engine's proposal is kept beside it)."""
+    from review.decide import amend
+
+    store = _store(db_url)
+    decided = amend(store, _login(store, user_name), rec_id, list(forms), reason, day=day,
+                    seen=seen, rulebook=_rulebook(rules_dir))
+    click.echo(f"{rec_id}: {', '.join(decided)}")
+
+
+@review.command("reject")
+@click.argument("rec_id")
+@user_option
+@click.option("--reason", required=True)
+@day_option
+@seen_option
+@rules_option
+@db_option
+def review_reject(rec_id: str, user_name: str, reason: str, day: date | None, seen: str | None,
+                  rules_dir: Path | None, db_url: str | None) -> None:
+    """No accountability (reason required)."""
+    from review.decide import reject
+
+    store = _store(db_url)
+    click.echo(f"{rec_id}: " + reject(store, _login(store, user_name), rec_id, reason, day=day,
+                                      seen=seen, rulebook=_rulebook(rules_dir)))
+
+
+@review.command("return")
+@click.argument("rec_id")
+@user_option
+@click.option("--reason", required=True)
+@day_option
+@seen_option
+@rules_option
+@db_option
+def review_return(rec_id: str, user_name: str, reason: str, day: date | None, seen: str | None,
+                  rules_dir: Path | None, db_url: str | None) -> None:
+    """Back for more evidence (reason required); recording a step reopens it."""
+    from review.decide import return_for_evidence
+
+    store = _store(db_url)
+    click.echo(f"{rec_id}: " + return_for_evidence(store, _login(store, user_name), rec_id,
+                                                   reason, day=day, seen=seen,
+                                                   rulebook=_rulebook(rules_dir)))
+
+
+@review.command("step")
+@click.argument("rec_id")
+@click.argument("step")
+@user_option
+@click.option("--set", "values", multiple=True, metavar="FIELD=VALUE",
+              help="A field of the step (rules/review.yaml), e.g. --set adopted=否.")
+@day_option
+@seen_option
+@rules_option
+@db_option
+def review_step(rec_id: str, step: str, user_name: str, values: tuple[str, ...],
+                day: date | None, seen: str | None, rules_dir: Path | None,
+                db_url: str | None) -> None:
+    """Record a due-process step (investigation, statement, collective_decision, served,
+    appeal, execution — as rules/review.yaml names them)."""
+    from review.decide import record_step
+
+    data: dict[str, str] = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{literal(value)!r}: write FIELD=VALUE", param_hint="'--set'")
+        data[name.strip()] = text
+    store = _store(db_url)
+    record_step(store, _login(store, user_name), rec_id, step, day, data, seen=seen,
+                rulebook=_rulebook(rules_dir))
+    click.echo(f"{rec_id}: {step} recorded")
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident log of every decision, step and account change."""
+
+
+@audit.command("verify")
+@db_option
+def audit_verify(db_url: str | None) -> None:
+    """Check the chain; exit 9 naming the first entry altered, removed or cut off."""
+    from review.audit import verify
+
+    bad = verify(_store(db_url))
+    if bad is not None:
+        console.print(f"[red]audit log broken:[/] {plain(bad)}", highlight=False)
+        sys.exit(EXIT_AUDIT)
+    click.echo("audit log ok")
+
+
+@audit.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Default: standard output.")
+@db_option
+def audit_export(output: Path | None, db_url: str | None) -> None:
+    """The whole log as JSON Lines, for an outside archive."""
+    from review.audit import export
+
+    store = _store(db_url)
+    if output is None:
+        export(store, sys.stdout)
+        return
+    with output.open("w", encoding="utf-8") as out:
+        count = export(store, out)
+    click.echo(f"{count} entries written to {output}", err=True)
 
 
 if __name__ == "__main__":

@@ -34,8 +34,15 @@ class RecommendationRow(SQLModel, table=True):
     rule: str = Field(index=True)
     rule_version: int
     conduct_date: date = Field(index=True)
-    # pending | approved | amended | rejected | withdrawn (a run no longer found it)
+    # pending | returned (for more evidence) | awaiting_second (approved once, a second approver
+    # needed) | approved | amended (approved with a changed form) | rejected | withdrawn (a run
+    # no longer found it); review.decide moves it, a run only between pending and withdrawn
     status: str = Field(default="pending", index=True)
+    # set by review: the forms as amended (the engine's stay in ``form`` and the explanation),
+    # the heaviest of them, and the last due-process step recorded
+    decided_forms: list[str] | None = Field(default=None, sa_type=JSON)
+    decided_form: str | None = Field(default=None, index=True)
+    review_step: str | None = Field(default=None, index=True)
     status_reason: str | None = None  # why the status last changed, when a run changed it
     status_run: int | None = None  # the run that last changed the status
     # set by a run when the facts under a decided recommendation changed: what changed, when

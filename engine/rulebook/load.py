@@ -29,6 +29,7 @@ from engine.rulebook.spec import (
     Clause,
     County,
     Labels,
+    Review,
     RuleFile,
     Sanctions,
     SanctionValues,
@@ -46,6 +47,13 @@ from facts.validation import validation_errors
 # the sentences wording.yaml must have for what the engine reports
 SET_ASIDE_REASONS = ("direct_wrongdoer", "exempt", "no_post", "ambiguous_actor", "self_proposer",
                      "unauthorised_proposer", "unverified_report", "lighter_current_version")
+REVIEW_SAYINGS = ("not_found", "not_in_scope", "role", "own_unit", "state", "steps_missing",
+                  "step_requires", "step_before_decision", "step_after_decision", "step_unknown",
+                  "field_required", "field_unknown", "field_bad", "reason_required", "four_eyes",
+                  "authority", "body_unknown", "form_unknown", "forms_unchanged", "appeal_late",
+                  "day_future", "conflict", "user_exists", "user_unknown", "unit_unknown",
+                  "units_required", "password_short", "name_bad", "not_decided", "type_text",
+                  "type_date", "type_bool", "type_list", "yes", "no")
 CHANGES = ("not_found", "fact_gone", "fact_corrected", "evidence_added", "evidence_removed",
            "forms", "rule_version", "reinstated", "merged")
 
@@ -57,6 +65,13 @@ COUNTY_FILES: dict[str, type[BaseModel]] = {
     "wording.yaml": Wording,
     RESPONSIBILITY_FILE: ResponsibilityList,
 }
+# How people review and decide: checked with the rest, but not in the rulebook's hash, since it
+# changes no recommendation.
+REVIEW_FILE = "review.yaml"
+# steps review reads by name, with the fields it reads: the decision document quotes the
+# statement and dates the meeting; an appeal is counted from the day the decision was served
+READ_STEPS = {"statement": ("text", "adopted"), "collective_decision": (), "served": (),
+              "appeal": ()}
 
 
 @dataclass(frozen=True)
@@ -105,6 +120,7 @@ class Rulebook:
     wording: Wording
     responsibility: ResponsibilityList
     hash: str  # of every county file: each recommendation records it
+    review: Review
 
     @cached_property
     def say(self) -> Sayings:
@@ -407,6 +423,52 @@ def _check_sanction_values(checker: _FileChecker, sanctions: Sanctions, values: 
             checker.error(("decider",), f"decider: no deciding body for {form}")
 
 
+def _check_review(checker: _FileChecker, review: Review, sanctions: Sanctions,
+                  bodies: dict[str, Any]) -> None:
+    """Steps named in ``requires`` exist and come in an order; bodies and forms are known."""
+    for code, step in review.steps.items():
+        for i, needed in enumerate(step.requires):
+            if needed not in review.steps:
+                checker.error(("steps", code, "requires", i), f"requires: no step {needed!r} "
+                              f"(steps: {', '.join(review.steps)})")
+            elif review.steps[needed].phase == "after_decision" and step.phase == "before_decision":
+                checker.error(("steps", code, "requires", i), f"requires: {needed} comes after the "
+                              f"decision, {code} before it")
+        seen: set[str] = set()
+        todo = list(step.requires)
+        while todo:  # a step that (through others) requires itself could never be recorded
+            needed = todo.pop()
+            if needed == code:
+                checker.error(("steps", code, "requires"), f"requires: {code} requires itself")
+                break
+            if needed in review.steps and needed not in seen:
+                seen.add(needed)
+                todo.extend(review.steps[needed].requires)
+    for code, fields in READ_STEPS.items():  # steps review itself reads, by name
+        if code not in review.steps:
+            checker.error(("steps",), f"steps: {code} is missing (review reads it)")
+        for name in fields:
+            if code in review.steps and name not in review.steps[code].fields:
+                checker.error(("steps", code, "fields"), f"fields: {code} needs {name} "
+                              "(the decision document reads it)")
+    for entry in sanctions.ladder:
+        if review.four_eyes_above not in entry.value:
+            checker.error(("four_eyes_above",), f"four_eyes_above: {review.four_eyes_above} is not "
+                          f"on the ladder ({', '.join(entry.value)})")
+    if review.appeal.body != "deciding" and review.appeal.body not in bodies:
+        checker.error(("appeal", "body"), f"appeal.body: write deciding or a body of county.yaml "
+                      f"({', '.join(bodies)})")
+    deciders = {*sanctions.decider.values(), *(b for b, forms in sanctions.impose.items() if forms)}
+    for body in sorted(deciders):
+        if body not in review.decision_numbers:
+            checker.error(("decision_numbers",), f"decision_numbers: no prefix for {body}, which "
+                          "decides forms (sanctions.yaml)")
+    for body in review.decision_numbers:
+        if body not in bodies:
+            checker.error(("decision_numbers", body), f"decision_numbers: {body} is no body of "
+                          f"county.yaml ({', '.join(bodies)})")
+
+
 def _check_labels(checker: _FileChecker, labels: Labels) -> None:
     """Every code a reader may see has its Chinese name (a missing one would show as code)."""
     for name, info in Labels.model_fields.items():
@@ -439,7 +501,7 @@ def _check_wording(checker: _FileChecker, wording: Wording) -> None:
     for kind in KINDS:
         if kind not in wording.evidence:
             checker.error(("evidence",), f"evidence: no summary for {kind} facts")
-    needed = ("base", "degree", "prior_accountability", "prior_recommendation", "aggravating",
+    needed = ("base", "degree", "prior_accountability", "aggravating",
               "mitigating", "cap_heaviest", "cap_lightest", "combined", "lighter_current_version",
               "sanctions")
     for key in needed:
@@ -448,7 +510,8 @@ def _check_wording(checker: _FileChecker, wording: Wording) -> None:
     for key in ("role", "none"):
         if key not in wording.posts:
             checker.error(("posts",), f"posts: no wording for {key}")
-    for group, keys in (("set_aside", SET_ASIDE_REASONS), ("changes", CHANGES)):
+    for group, keys in (("set_aside", SET_ASIDE_REASONS), ("changes", CHANGES),
+                        ("review", REVIEW_SAYINGS)):
         for key in keys:
             if key not in getattr(wording, group):
                 checker.error((group,), f"{group}: no sentence for {key}")
@@ -573,6 +636,11 @@ def check_rulebook(directory: Path | None = None) -> CheckReport:
         _check_labels(checkers["labels.yaml"], labels)
     if wording is not None:
         _check_wording(checkers["wording.yaml"], wording)
+    review, review_checker = _load_file(directory / REVIEW_FILE, Review, errors)
+    if review_checker is not None:
+        checkers[REVIEW_FILE] = review_checker
+        if sanctions is not None and county is not None:
+            _check_review(review_checker, review, sanctions, county.bodies)
     rule_paths = sorted((directory / "circumstances").glob("*.yaml"))
     if not rule_paths:
         errors.append(RuleError(str(directory / "circumstances"), 1, 1, "no rule files (*.yaml)"))
@@ -604,5 +672,5 @@ def check_rulebook(directory: Path | None = None) -> CheckReport:
     if errors:
         return CheckReport(None, errors, warnings)
     rulebook = Rulebook(directory, versions, sanctions, labels, county, wording,
-                        loaded[RESPONSIBILITY_FILE], rulebook_hash(directory))
+                        loaded[RESPONSIBILITY_FILE], rulebook_hash(directory), review)
     return CheckReport(rulebook, errors, warnings)

@@ -34,7 +34,10 @@ PROPOSERS: tuple[str, ...] = Proposer.__args__  # type: ignore[attr-defined]
 Responsibility = Literal["leadership", "supervisory", "principal"]
 Degree = Literal["main", "important", "overall"]
 Source = Literal["inspection", "investigation", "ledger", "evaluation", "petition", "other"]
-RecommendationStatus = Literal["pending", "approved", "amended", "rejected", "withdrawn"]
+ReviewRole = Literal["reviewer", "approver", "policy", "admin"]
+ReviewAction = Literal["see", "step", "amend", "return", "approve", "reject"]
+RecommendationStatus = Literal["pending", "returned", "awaiting_second", "approved", "amended",
+                               "rejected", "withdrawn"]
 
 
 # ---------------------------------------------------------------- rule files
@@ -299,6 +302,13 @@ class Sanctions(StrictModel):
     def dated(self, name: str) -> list[Dated[Any]]:
         return getattr(self, name)
 
+    def ladder_on(self, day: date | None = None) -> list[str]:
+        """The ladder in force on ``day`` (today by default): what a reviewer may choose from
+        and how heavy each form is when a decision is taken."""
+        day = day or date.today()
+        entry = next((d for d in self.ladder if d.in_force(day)), self.ladder[-1])
+        return list(entry.value)
+
     def at(self, day: date) -> SanctionValues:
         """The values in force on ``day``; ``LookupError`` names an entry with none."""
         values: dict[str, Any] = {}
@@ -339,6 +349,8 @@ class Labels(StrictModel):
     role: dict[Role, str]
     unit_type: dict[UnitType, str]
     recommendation_status: dict[RecommendationStatus, str]
+    review_role: dict[ReviewRole, str]
+    review_action: dict[ReviewAction, str]
     ledger_status: dict[LedgerStatus, str]
     verdict: dict[Verdict, str]
     inspection_mode: dict[InspectionMode, str]
@@ -382,6 +394,66 @@ class Wording(StrictModel):
     evidence: dict[str, str]  # fact kind -> one-line summary of such a fact
     set_aside: dict[str, str]  # why a finding made no recommendation
     changes: dict[str, str]  # what changed under a recommendation since it was made
+    review: dict[str, str]  # what review says when it refuses an act
     case_review_note: str
     dissent_label: str
     proposer_with_leader: str
+
+
+# ---------------------------------------------------------------- review.yaml
+
+class StepField(StrictModel):
+    """One thing a due-process step records (its date and who recorded it are always kept)."""
+
+    label: str = Field(min_length=1)
+    type: Literal["text", "date", "bool", "list", "choice"]
+    required: bool = True
+    options: dict[str, str] = Field(default_factory=dict)  # choice: code -> label
+
+    @model_validator(mode="after")
+    def _options_for_choice(self) -> StepField:
+        if (self.type == "choice") != bool(self.options):
+            raise ValueError("options: give them for type choice, and only for it")
+        return self
+
+
+class StepSpec(StrictModel):
+    """A due-process step: before or after the decision, whether approval waits for it, and
+    which steps must come first."""
+
+    label: str = Field(min_length=1)
+    phase: Literal["before_decision", "after_decision"]
+    required: bool = False
+    requires: list[str] = Field(default_factory=list)
+    fields: dict[str, StepField]
+
+    @model_validator(mode="after")
+    def _required_before(self) -> StepSpec:
+        if self.required and self.phase != "before_decision":
+            raise ValueError("required: only a before_decision step can be required before approval")
+        return self
+
+
+class AppealSpec(StrictModel):
+    period: str  # from the day the decision is served: 1m, 15d (《民法典》 periods)
+    body: str  # deciding (the body that made the decision) or a body code of county.yaml
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        parse_period(value)
+        return value
+
+    @property
+    def last_day(self) -> Period:
+        return parse_period(self.period)
+
+
+class Review(StrictModel):
+    """Who may do what, the due-process steps, four-eyes, the appeal and decision numbers."""
+
+    roles: dict[ReviewRole, list[ReviewAction]]
+    steps: dict[str, StepSpec]
+    four_eyes_above: Form
+    appeal: AppealSpec
+    decision_numbers: dict[str, str]  # deciding body -> prefix of its decision documents

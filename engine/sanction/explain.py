@@ -18,7 +18,7 @@ from engine.sanction.explanation import (
     PostAtTime,
     SubjectPerson,
 )
-from engine.sanction.ladder import Prior, Priors, authority, judge
+from engine.sanction.ladder import authority, judge
 from engine.sanction.roster import Roster
 from facts.store import fact_content
 
@@ -63,8 +63,9 @@ def _fact_date(fact: dict[str, Any]) -> date | None:
 
 
 def explain(finding: Finding, who: Accountable, rulebook: Rulebook, roster: Roster, facts: Facts,
-            as_of: date, approved: list[Prior]) -> Explanation | None:
-    """The whole explanation of one recommendation; None when the person is exempt."""
+            as_of: date, priors: list[dict[str, Any]]) -> Explanation | None:
+    """The whole explanation of one recommendation; None when the person is exempt.
+    ``priors``: the person's accountability facts that may count (none of this matter)."""
     sanctions, labels, say = rulebook.sanctions, rulebook.labels, rulebook.say
     version = finding.rule.version
     spec = version.spec.finding
@@ -75,7 +76,7 @@ def explain(finding: Finding, who: Accountable, rulebook: Rulebook, roster: Rost
         sanctions, say, person=person, evidence=evidence_facts, conduct_date=finding.conduct_date,
         as_of=as_of, circumstance=version.circumstance, severity=finding.severity,
         responsibility=who.responsibility, degree=who.degree,
-        priors=Priors(roster.accountability.get(who.person, []), approved),
+        priors=priors,
         rule_id=version.rule_id)
     if outcome.exempt:
         return None

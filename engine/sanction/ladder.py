@@ -13,24 +13,6 @@ from engine.rulebook.wording import Sayings
 from engine.sanction.explanation import EscalationStep, Factor, SanctionsChoice
 
 
-@dataclass(frozen=True)
-class Prior:
-    """An approved recommendation: a prior for escalation, unless it is about the same matter."""
-
-    id: str
-    conduct_date: date
-    form: str
-    evidence: frozenset[str]  # "kind:id" of its facts
-
-
-@dataclass
-class Priors:
-    """Earlier accountability of the person: stored facts and approved recommendations."""
-
-    facts: list[dict[str, Any]]  # accountability facts
-    approved: list[Prior]
-
-
 @dataclass
 class Outcome:
     base_form: str
@@ -77,7 +59,7 @@ def lookback_start(lookback: Period, conduct_date: date) -> date:
 
 def decide_forms(sanctions: Sanctions, values: SanctionValues, say: Sayings, *,
                  circumstance: int, severity: str, responsibility: str, degree: str,
-                 conduct_date: date, priors: Priors, factors: list[Factor], rule_id: str
+                 conduct_date: date, priors: list[dict[str, Any]], factors: list[Factor], rule_id: str
                  ) -> Outcome:
     """Base form, then responsibility and degree, priors in the look-back window, factors;
     clamped to the ladder — all as ``values`` say. A party sanction is never among the forms:
@@ -114,7 +96,7 @@ def decide_forms(sanctions: Sanctions, values: SanctionValues, say: Sayings, *,
         move("degree", delta, say.step("degree", degree=degree, delta=delta))
     window_start = lookback_start(values.lookback, conduct_date)
     lookback = say.period(values.lookback)
-    for fact in sorted(priors.facts, key=lambda f: (f["date"], f["id"])):
+    for fact in sorted(priors, key=lambda f: (f["date"], f["id"])):
         if fact["date"] < conduct_date:
             held = window_start <= fact["date"]
             record(f"lookback:{values.sources['lookback']}:{'held' if held else 'failed'}")
@@ -122,14 +104,6 @@ def decide_forms(sanctions: Sanctions, values: SanctionValues, say: Sayings, *,
                 move("prior", 1, say.step("prior_accountability", date=fact["date"],
                                           form=fact["form"], id=fact["id"], lookback=lookback),
                      f"accountability:{fact['id']}")
-    for prior in sorted(priors.approved, key=lambda p: (p.conduct_date, p.id)):
-        if prior.conduct_date < conduct_date:
-            held = window_start <= prior.conduct_date
-            record(f"lookback:{values.sources['lookback']}:{'held' if held else 'failed'}")
-            if held:
-                move("prior", 1, say.step("prior_recommendation", date=prior.conduct_date,
-                                          form=prior.form, id=prior.id, lookback=lookback),
-                     f"recommendation:{prior.id}")
     for factor in factors:
         if factor.type == "aggravating":
             move("aggravating", 1, say.step("aggravating", label=factor.label), factor.source)
