@@ -58,16 +58,17 @@ CHANGES = ("not_found", "fact_gone", "fact_corrected", "evidence_added", "eviden
            "forms", "rule_version", "reinstated", "merged")
 
 # The county files besides the rules in circumstances/; each is required.
+REVIEW_FILE = "review.yaml"
 COUNTY_FILES: dict[str, type[BaseModel]] = {
     "sanctions.yaml": Sanctions,
     "labels.yaml": Labels,
     "county.yaml": County,
     "wording.yaml": Wording,
     RESPONSIBILITY_FILE: ResponsibilityList,
+    # How people review and decide. It changes no recommendation, but it is in the hash and the
+    # stored copy all the same: a decision is replayed under the procedure it was taken under.
+    REVIEW_FILE: Review,
 }
-# How people review and decide: checked with the rest, but not in the rulebook's hash, since it
-# changes no recommendation.
-REVIEW_FILE = "review.yaml"
 # steps review reads by name, with the fields it reads: the decision document quotes the
 # statement and dates the meeting; an appeal is counted from the day the decision was served
 READ_STEPS = {"statement": ("text", "adopted"), "collective_decision": (), "served": (),
@@ -636,11 +637,9 @@ def check_rulebook(directory: Path | None = None) -> CheckReport:
         _check_labels(checkers["labels.yaml"], labels)
     if wording is not None:
         _check_wording(checkers["wording.yaml"], wording)
-    review, review_checker = _load_file(directory / REVIEW_FILE, Review, errors)
-    if review_checker is not None:
-        checkers[REVIEW_FILE] = review_checker
-        if sanctions is not None and county is not None:
-            _check_review(review_checker, review, sanctions, county.bodies)
+    review = loaded.get(REVIEW_FILE)
+    if review is not None and sanctions is not None and county is not None:
+        _check_review(checkers[REVIEW_FILE], review, sanctions, county.bodies)
     rule_paths = sorted((directory / "circumstances").glob("*.yaml"))
     if not rule_paths:
         errors.append(RuleError(str(directory / "circumstances"), 1, 1, "no rule files (*.yaml)"))
