@@ -36,8 +36,7 @@ class Recommended:
 
 
 def _weight(rulebook: Rulebook, explanation: Explanation) -> tuple[int, int]:
-    ladder = rulebook.sanctions.ladder
-    return (ladder.index(explanation.forms[0]), len(explanation.forms))
+    return rulebook.sanctions.at(explanation.as_of).weight(explanation.forms)
 
 
 def _approved(engine: Engine) -> dict[str, list[Prior]]:
@@ -95,9 +94,12 @@ def recommend(engine: Engine, rulebook: Rulebook, found: list[Finding], facts: F
             priors = [p for p in approved.get(who.person, []) if not p.evidence & matter]
             explanation = explain(finding, who, rulebook, roster, facts, as_of, priors)
             if explanation is None:
-                exempt = [f.label for f in read_factors(
-                    rulebook.sanctions, rulebook.say, roster.persons[who.person],
-                    [(k[0], facts[k]) for _, k in finding.evidence]) if f.type == "exempt"]
+                exempt = list(dict.fromkeys(
+                    f.label for day in (finding.conduct_date, as_of)
+                    for f in read_factors(rulebook.sanctions, rulebook.sanctions.at(day),
+                                          rulebook.say, roster.persons[who.person],
+                                          [(k[0], facts[k]) for _, k in finding.evidence])
+                    if f.type == "exempt"))
                 aside.append(set_aside(finding, rulebook, "skipped", "exempt", who.person,
                                        name=roster.persons[who.person]["name"],
                                        factors="；".join(exempt)))
