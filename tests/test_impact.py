@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 import shutil
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +31,16 @@ def lookback_36_months(folder: Path) -> Path:
     copy_county(folder)
     sanctions = folder / "sanctions.yaml"
     text = sanctions.read_text(encoding="utf-8")
-    assert "\nlookback_days: 730\n" in text
-    sanctions.write_text(text.replace("\nlookback_days: 730\n", "\nlookback_days: 1095\n"),
+    assert "\nlookback: 24m\n" in text
+    sanctions.write_text(text.replace("\nlookback: 24m\n", "\nlookback: 36m\n"),
                          encoding="utf-8")
     return folder
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` earlier, or that month's last day when it has none."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def dump(store: Engine, whole: set[str] | None = None) -> dict[str, Any]:
@@ -54,7 +61,7 @@ def test_look_back_24_to_36_months_shows_exactly_which_demo_recommendations_chan
                     [AS_OF])
     assert dump(demo_store, {"recommendation", "evaluation_run", "document_number"}) == before
     # independently: stored recommendations of persons with an earlier accountability between
-    # 730 and 1095 days before the conduct, whose form can still go up
+    # 36 and 24 months before the conduct, whose form can still go up
     table = RecommendationRow.__table__
     with demo_store.connect() as connection:
         priors: dict[str, list[date]] = {}
@@ -62,17 +69,17 @@ def test_look_back_24_to_36_months_shows_exactly_which_demo_recommendations_chan
             priors.setdefault(row.person, []).append(row.date)
         expected = {row.id for row in connection.execute(select(table))
                     if row.form != "removal" and any(
-                        row.conduct_date - timedelta(days=1095) <= day
-                        < row.conduct_date - timedelta(days=730)
+                        months_before(row.conduct_date, 36) <= day
+                        < months_before(row.conduct_date, 24)
                         for day in priors.get(row.person, []))}
     assert expected, "the demo county has a case the longer window reaches"
     assert {c.id for c in result.cases} == expected
-    ladder = load_rulebook().sanctions.ladder
+    ladder = load_rulebook().sanctions.ladder[0].value  # one ladder, in force always
     for case in result.cases:
         assert case.kind == "changed" and case.changed == ["forms"]
         assert case.before and case.after
         assert ladder.index(case.after.forms[0]) == ladder.index(case.before.forms[0]) + 1
-        assert [r.side for r in case.reasons] == ["after"] and "1095" in case.reasons[0].text
+        assert [r.side for r in case.reasons] == ["after"] and "36个月" in case.reasons[0].text
         assert case.as_of == [AS_OF] and case.decided is None
     assert result.dates[0].before == result.dates[0].after  # changed, none added or removed
 
@@ -102,7 +109,7 @@ def test_nothing_is_written_and_a_decided_recommendation_that_would_differ_is_na
     assert back.before.forms == ["circulated_criticism"] and back.reasons[0].side == "before"
     html = impact_html(result)
     assert "<svg" in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert "已批准" in html and "通报批评" in html and "1095日" in html
+    assert "已批准" in html and "通报批评" in html and "36个月" in html
 
 
 def test_added_and_removed_cases_say_why(store: Engine, tmp_path: Path) -> None:
