@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 import shutil
 import subprocess
@@ -15,9 +16,7 @@ from sqlalchemy import Engine, select, update
 from sqlmodel import SQLModel
 
 from engine.rulebook import load_rulebook
-from engine.rulebook.terms import Period
 from engine.run.evaluate import evaluate
-from engine.sanction.ladder import lookback_start
 from facts.recommendation_tables import RecommendationRow
 from facts.tables import AccountabilityRow
 from tests.conftest import copy_county, load
@@ -38,6 +37,12 @@ def lookback_36_months(folder: Path) -> Path:
     return folder
 
 
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` earlier, or that month's last day when it has none."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
 def dump(store: Engine, whole: set[str] | None = None) -> dict[str, Any]:
     """Every row of every table (or of the tables in ``whole``; the others by count)."""
     found: dict[str, Any] = {}
@@ -56,8 +61,7 @@ def test_look_back_24_to_36_months_shows_exactly_which_demo_recommendations_chan
                     [AS_OF])
     assert dump(demo_store, {"recommendation", "evaluation_run", "document_number"}) == before
     # independently: stored recommendations of persons with an earlier accountability between
-    # 36 and 24 months before the conduct (counted as the Civil Code counts), whose form can
-    # still go up
+    # 36 and 24 months before the conduct, whose form can still go up
     table = RecommendationRow.__table__
     with demo_store.connect() as connection:
         priors: dict[str, list[date]] = {}
@@ -65,12 +69,12 @@ def test_look_back_24_to_36_months_shows_exactly_which_demo_recommendations_chan
             priors.setdefault(row.person, []).append(row.date)
         expected = {row.id for row in connection.execute(select(table))
                     if row.form != "removal" and any(
-                        lookback_start(Period(36, "m"), row.conduct_date) <= day
-                        < lookback_start(Period(24, "m"), row.conduct_date)
+                        months_before(row.conduct_date, 36) <= day
+                        < months_before(row.conduct_date, 24)
                         for day in priors.get(row.person, []))}
     assert expected, "the demo county has a case the longer window reaches"
     assert {c.id for c in result.cases} == expected
-    ladder = load_rulebook().sanctions.ladder_on(AS_OF)
+    ladder = load_rulebook().sanctions.ladder[0].value  # one ladder, in force always
     for case in result.cases:
         assert case.kind == "changed" and case.changed == ["forms"]
         assert case.before and case.after

@@ -13,7 +13,6 @@ from sqlalchemy import Engine, select
 import cli
 from engine.errors import RulebookError
 from engine.rulebook import load_rulebook
-from engine.rulebook.terms import Period
 from engine.run.evaluate import evaluate
 from engine.run.rulebooks import history, load_in_force, stored_copy
 from facts.recommendation_tables import EvaluationRun
@@ -84,7 +83,7 @@ def test_a_broken_edit_is_refused_and_the_last_good_rulebook_stays_in_force(
     evaluate(store, AS_OF, good)
     in_force = load_in_force(store, broken)
     assert in_force.rulebook.hash == good.hash  # the stored copy, not the bundled folder
-    assert in_force.rulebook.sanctions.at(AS_OF).lookback == Period(36, "m")
+    assert str(in_force.rulebook.sanctions.lookback[0].value) == "36m"
     assert sorted(Path(e.file).name for e in in_force.refused.errors) == [
         "c4_leader_proposal.yaml", "sanctions.yaml"]
     assert load_in_force(store, good.folder).refused is None

@@ -76,7 +76,9 @@ class Step:
 
 
 @dataclass
-class Path:
+class ClausePath:
+    """One way through the clauses: each step, and where it stopped."""
+
     steps: list[Step]
 
     @property
@@ -92,7 +94,7 @@ class VersionWhy:
     effective_to: date | None
     scope: list[str]  # what the subject clause was narrowed to
     matched: int = 0  # complete matches among the paths (all, not only those listed)
-    paths: list[Path] = field(default_factory=list)
+    paths: list[ClausePath] = field(default_factory=list)
     more_paths: int = 0
 
 
@@ -167,11 +169,11 @@ class _Walk:
             facts.extend((kind, f) for f in rows)
         return facts, said
 
-    def paths(self) -> tuple[list[Path], int]:
+    def paths(self) -> tuple[list[ClausePath], int]:
         """Every path through the clauses (capped), and how many complete matches there are."""
         positive = self.plan.positive
         absent = self.plan.absent
-        paths: list[Path] = []
+        paths: list[ClausePath] = []
         matched = 0
 
         def step(clause: ClausePlan, status: Status, said: list[str],
@@ -187,25 +189,25 @@ class _Walk:
                     looked = [_looked_at(k, f, absent, bound) for k, f in pool]
                     blocking = [x for x in looked if x.holds]
                     if blocking:
-                        paths.append(Path([*steps, step(absent, "blocked", said, blocking)]))
+                        paths.append(ClausePath([*steps, step(absent, "blocked", said, blocking)]))
                         return
                     steps = [*steps, step(absent, "clear", said, looked)]
                 matched += 1
-                paths.append(Path(steps))
+                paths.append(ClausePath(steps))
                 return
             clause = positive[i]
             pool, said = self.pool(clause, bound)
             used = {(x.kind, x.id) for s in steps for x in s.looked_at if s.status == "matched"}
             pool = [(k, f) for k, f in pool if (k, f["id"]) not in used]
             if not pool:
-                paths.append(Path([*steps, step(clause, "missing", said, [])]))
+                paths.append(ClausePath([*steps, step(clause, "missing", said, [])]))
                 return
             for kind, fact in pool:
                 looked = _looked_at(kind, fact, clause, bound)
                 if not looked.holds:
                     status: Status = "missing" if any(
                         c.result == "missing" for c in looked.checks) else "false"
-                    paths.append(Path([*steps, step(clause, status, said, [looked])]))
+                    paths.append(ClausePath([*steps, step(clause, status, said, [looked])]))
                     continue
                 bound[clause.alias] = fact
                 extend(i + 1, bound, [*steps, step(clause, "matched", said, [looked])])
