@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -27,11 +28,13 @@ class DurableEvaluator:
     run_batch: BatchRunner | None = None  # what a worker runs (default ``evaluate_batch``)
     name: str = "durable"
 
-    def match(self, engine: Engine, plans: list[RulePlan], as_of: date) -> Matches:
+    def match(self, engine: Engine, plans: list[RulePlan], as_of: date,
+              only: dict[str, set[Any] | None] | None = None) -> Matches:
+        """Every match; with ``only``, of the partitions given per plan (None: all of it)."""
         feeds: dict[str, Feed] = {}
         work = []
         for plan in plans:
-            feeds[plan.name] = feed(engine, plan, as_of)
+            feeds[plan.name] = feed(engine, plan, as_of, None if only is None else only[plan.name])
             work.extend(batches(plan.name, ruleset(plan), feeds[plan.name].partitions))
         result = Matches({plan.name: [] for plan in plans}, {},
                          {"batches": len(work), "messages": 0, "matches": 0})
