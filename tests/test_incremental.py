@@ -261,7 +261,7 @@ CHANGE = st.tuples(st.sampled_from(["new", "backdated", "corrected"]), st.sample
                    st.integers(0, 10_000), st.integers(1, 500))
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[
+@settings(max_examples=6, deadline=None, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(days=st.lists(st.tuples(st.lists(CHANGE, max_size=6), st.sampled_from([0, 1, 1, 7, 90])),
                      min_size=1, max_size=3))

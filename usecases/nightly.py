@@ -31,6 +31,7 @@ from documents.fonts import find_fonts
 from documents.formats import FORMATS, Format, from_html
 from documents.recommendation import NotFound, context, render_html
 from engine.errors import EvaluationError
+from engine.match.evaluator import Evaluator
 from engine.rulebook import Rulebook
 from engine.run.evaluate import RunResult, evaluate
 from facts.lock import store_lock
@@ -236,8 +237,11 @@ def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook
 
 def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date | None = None,
                 templates_dir: Path | None = None,
-                formats: tuple[Format, ...] = FORMATS, wait: float | None = None) -> NightlyReport:
+                formats: tuple[Format, ...] = FORMATS, wait: float | None = None, *,
+                evaluator: Evaluator | None = None, full: bool = False) -> NightlyReport:
     """Evaluate, then write one document per recommendation not yet written, and an index.
+
+    ``evaluator`` and ``full`` go to ``engine.run.evaluate.evaluate``.
 
     Raises ``NightlyLocked`` (another run holds the lock), ``StoreBusy`` (another writer held
     the store's lock for longer than ``wait``: nothing done), ``TemplateProblem`` (a template
@@ -257,7 +261,7 @@ def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date |
     try:
         check_templates(templates_dir, rulebook, as_of)  # before anything is committed
         held.enter_context(store_lock(engine, wait))  # the store's writer lock, whatever the folder
-        run = evaluate(engine, as_of, rulebook)
+        run = evaluate(engine, as_of, rulebook, evaluator, full=full)
         try:
             return _documents(engine, out_dir, run, rulebook, templates_dir, formats)
         except DocumentError:

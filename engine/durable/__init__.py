@@ -15,7 +15,13 @@ from sqlalchemy import Engine
 
 from engine.durable.feed import Feed, feed
 from engine.durable.ruleset import ruleset
-from engine.durable.workers import WORKERS, BatchRunner, batches, run_batches
+from engine.durable.workers import (
+    WORKERS,
+    BatchRunner,
+    batches,
+    run_batches,
+    run_batches_on_dask,
+)
 from engine.match.evaluator import Matches
 from engine.match.plan import RulePlan
 
@@ -27,6 +33,8 @@ class DurableEvaluator:
     workers: int = WORKERS
     run_batch: BatchRunner | None = None  # what a worker runs (default ``evaluate_batch``)
     name: str = "durable"
+    executor: str = "local"  # "local": forked processes here; "dask": tasks on a Dask cluster
+    scheduler: str | None = None  # the Dask scheduler's address (None: a local cluster)
 
     def match(self, engine: Engine, plans: list[RulePlan], as_of: date,
               only: dict[str, set[Any] | None] | None = None) -> Matches:
@@ -41,7 +49,9 @@ class DurableEvaluator:
         for one in feeds.values():
             result.facts.update(one.facts)
             result.stats["messages"] += sum(len(m) for m in one.partitions.values())
-        for batch, found in run_batches(work, self.workers, self.run_batch):
+        done = run_batches_on_dask(work, self.scheduler) if self.executor == "dask" \
+            else run_batches(work, self.workers, self.run_batch)
+        for batch, found in done:
             decode = feeds[batch.ruleset_name].decode
             result.by_rule[batch.ruleset_name].extend(
                 {alias: decode[msg_id] for alias, msg_id in match.items()} for _, match in found)

@@ -8,10 +8,13 @@ the whole evaluation (never a silently partial run).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
+import pickle
 import traceback
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -145,3 +148,59 @@ def run_batches(work: list[Batch], workers: int = WORKERS, run_batch: BatchRunne
             pending.append((batch, attempt + 1))
     done.sort(key=lambda item: (item[0].ruleset_name, item[0].number))
     return done
+
+
+def _isolated(batch: Batch) -> list[tuple[str, MessageMatch]]:
+    """A Dask task: one batch in a forked child of the Dask worker, so that durable_rules'
+    memory goes back when it exits and a crash loses the child, not the worker. (A Dask
+    worker is a daemonic process, which ``multiprocessing`` forbids to have children: the
+    child is forked with ``os.fork`` and answers through a pipe.)"""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(reader)
+        code = 0
+        try:
+            answer = pickle.dumps(("ok", evaluate_batch(batch)))
+        except BaseException as exc:  # report, then exit non-zero
+            answer, code = pickle.dumps(("error", f"{type(exc).__name__}: {exc}")), 1
+        with os.fdopen(writer, "wb") as out:
+            out.write(answer)
+        os._exit(code)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        answer = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if not answer:
+        raise EvaluationError(f"{batch.ruleset_name} batch {batch.number}: the worker died "
+                              f"without an answer (wait status {status})")
+    kind, payload = pickle.loads(answer)
+    if kind != "ok":
+        raise EvaluationError(f"{batch.ruleset_name} batch {batch.number}: {payload}")
+    return payload
+
+
+def run_batches_on_dask(work: list[Batch], scheduler: str | None
+                        ) -> list[tuple[Batch, list[tuple[str, MessageMatch]]]]:
+    """Run every batch as a task on a Dask cluster (``scheduler``: its address; None: a local
+    cluster of ``WORKERS`` processes). Each task is a pure function of its batch; the
+    cluster retries a failed task once, and a second failure fails the evaluation."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # an optional extra
+        raise EvaluationError("--executor dask needs Dask: pip install 'wenze[dask]'") from exc
+    with contextlib.ExitStack() as stack:
+        if scheduler is None:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=WORKERS, threads_per_worker=1, processes=True, dashboard_address=None))
+            scheduler = cluster.scheduler_address
+        client = stack.enter_context(Client(scheduler))
+        run = uuid.uuid4().hex[:8]
+        futures = client.map(_isolated, work, retries=1, pure=False,
+                             key=[f"wenze-{run}-{b.ruleset_name}-{b.number}" for b in work])
+        try:
+            found = client.gather(futures)
+        except Exception as exc:
+            raise EvaluationError(f"a Dask task failed twice: {type(exc).__name__}: {exc}") \
+                from exc
+    return list(zip(work, found, strict=True))
