@@ -15,7 +15,7 @@ import os
 import pickle
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -112,24 +112,36 @@ def _worker(batch: Batch, conn: Connection, run_batch: BatchRunner | None) -> No
     os._exit(0)  # skip interpreter teardown: durable_rules' memory goes with the process
 
 
-def run_batches(work: list[Batch], workers: int = WORKERS, run_batch: BatchRunner | None = None
-                ) -> list[tuple[Batch, list[tuple[str, MessageMatch]]]]:
-    """Run every batch in its own forked process, ``workers`` at a time, retrying a failure once.
+def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchRunner | None = None
+                ) -> Iterator[tuple[Batch, list[tuple[str, MessageMatch]]]]:
+    """Run every batch in its own forked process, ``workers`` at a time, retrying a failure
+    once; each batch's matches as soon as it is done.
 
-    ``run_batch`` replaces ``evaluate_batch`` in the workers (a profiler wraps it, say).
+    ``work`` is drawn lazily, one batch whenever a worker is free, so that the facts of
+    batches not yet started need not be read (``engine.durable.DurableEvaluator`` feeds one
+    rule plan at a time). ``run_batch`` replaces ``evaluate_batch`` in the workers (a
+    profiler wraps it, say).
     """
     context = multiprocessing.get_context("fork")
-    pending = [(batch, 1) for batch in reversed(work)]
+    upcoming = iter(work)
+    retry: list[tuple[Batch, int]] = []
     running: dict[Connection, tuple[Batch, int, Any]] = {}
-    done: list[tuple[Batch, list[tuple[str, MessageMatch]]]] = []
-    while pending or running:
-        while pending and len(running) < workers:
-            batch, attempt = pending.pop()
+    while True:
+        while len(running) < workers:
+            if retry:
+                batch, attempt = retry.pop()
+            else:
+                batch = next(upcoming, None)  # type: ignore[arg-type]
+                if batch is None:
+                    break
+                attempt = 1
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(target=_worker, args=(batch, sender, run_batch), daemon=True)
             process.start()
             sender.close()
             running[receiver] = (batch, attempt, process)
+        if not running:
+            return
         for receiver in wait(list(running)):
             batch, attempt, process = running.pop(receiver)
             try:
@@ -139,15 +151,13 @@ def run_batches(work: list[Batch], workers: int = WORKERS, run_batch: BatchRunne
             receiver.close()
             process.join()
             if status == "ok" and process.exitcode == 0:
-                done.append((batch, payload))
+                yield batch, payload
                 continue
             reason = f"{payload} (exit code {process.exitcode})"
             if attempt >= 2:
                 raise EvaluationError(
                     f"{batch.ruleset_name} batch {batch.number} failed twice: {reason}")
-            pending.append((batch, attempt + 1))
-    done.sort(key=lambda item: (item[0].ruleset_name, item[0].number))
-    return done
+            retry.append((batch, attempt + 1))
 
 
 def _isolated(batch: Batch) -> list[tuple[str, MessageMatch]]:
@@ -180,7 +190,7 @@ def _isolated(batch: Batch) -> list[tuple[str, MessageMatch]]:
     return payload
 
 
-def run_batches_on_dask(work: list[Batch], scheduler: str | None
+def run_batches_on_dask(work: Iterable[Batch], scheduler: str | None
                         ) -> list[tuple[Batch, list[tuple[str, MessageMatch]]]]:
     """Run every batch as a task on a Dask cluster (``scheduler``: its address; None: a local
     cluster of ``WORKERS`` processes). Each task is a pure function of its batch; the
@@ -196,6 +206,7 @@ def run_batches_on_dask(work: list[Batch], scheduler: str | None
             scheduler = cluster.scheduler_address
         client = stack.enter_context(Client(scheduler))
         run = uuid.uuid4().hex[:8]
+        work = list(work)
         futures = client.map(_isolated, work, retries=1, pure=False,
                              key=[f"wenze-{run}-{b.ruleset_name}-{b.number}" for b in work])
         try:
