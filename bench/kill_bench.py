@@ -9,7 +9,7 @@ day 1, then a day of changes is ingested (new facts, one corrected with ``--repl
 backdated): that store is the template. An uninterrupted ``wenze nightly`` on day 2 (an
 incremental run) gives the reference: its recommendations (every column but timestamps and
 run numbers) and its documents (file names of the day's folder). Then, ``--trials`` times, a
-copy of the template gets a day-2 nightly killed (SIGKILL to its process group, its forked
+copy of the template (and of day 1's documents folder) gets a day-2 nightly killed (SIGKILL to its process group, its forked
 workers included) after a random delay within the reference run's duration, then a second
 nightly run to the end; the store and the folder must equal the reference.
 
@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -128,8 +129,8 @@ def template_store(kind: str, work: Path, exports: Path, changes: tuple[Path, Pa
     context = fresh_store(kind, work)
     url = context.__enter__()
     _must(["ingest", *map(str, sorted(exports.glob("*.jsonl"))), "--db", url], work)
-    _must(["nightly", "--as-of", AS_OF.isoformat(), "--out", str(work / "day1"), "--db", url],
-          work)
+    _must(["nightly", "--as-of", AS_OF.isoformat(), "--out", str(work / f"day1-{kind}"),
+           "--db", url], work)
     _must(["ingest", str(changes[0]), "--db", url], work)
     _must(["ingest", str(changes[1]), "--replace", "--db", url], work)
     _checkpoint(url)
@@ -138,21 +139,25 @@ def template_store(kind: str, work: Path, exports: Path, changes: tuple[Path, Pa
 
 def trials(kind: str, count: int, work: Path, template: str, rng: random.Random) -> Counter:
     tally: Counter = Counter()
+
+    def folder(name: str) -> Path:  # day 1's documents are there: day 2 writes only its own
+        return Path(shutil.copytree(work / f"day1-{kind}", work / name))
+
     with fresh_store(kind, work, template) as url:
-        out = work / f"ref-{kind}"
+        out = folder(f"ref-{kind}")
         began = time.monotonic()
         _must(_nightly(url, out), work)
         duration = time.monotonic() - began
         reference = result_of(url, out)
     with fresh_store(kind, work, template) as url:  # the same day as a full run
-        out = work / f"full-{kind}"
+        out = folder(f"full-{kind}")
         _must([*_nightly(url, out), "--full"], work)
         tally["incremental reference equals a full run"] += \
             result_of(url, out)["recommendations"] == reference["recommendations"]
     tally["reference run seconds"] = round(duration, 2)
     for n in range(count):
         with fresh_store(kind, work, template) as url:
-            out = work / f"trial-{kind}-{n}"
+            out = folder(f"trial-{kind}-{n}")
             process = _start(_nightly(url, out), work)
             time.sleep(rng.uniform(0, duration))
             finished = process.poll() is not None
@@ -172,6 +177,7 @@ def trials(kind: str, count: int, work: Path, template: str, rng: random.Random)
             tally["recommendations equal"] += \
                 result["recommendations"] == reference["recommendations"]
             tally["documents equal"] += result["documents"] == reference["documents"]
+            shutil.rmtree(out)
     return tally
 
 
