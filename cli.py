@@ -357,22 +357,52 @@ as_of_option = click.option("--as-of", "as_of", type=IsoDate(), default=None,
                             help="Evaluate as on this date (default today); later facts are ignored.")
 
 
+def run_options(command):  # noqa: ANN001, ANN201
+    """--full, --executor and --scheduler, shared by ``evaluate`` and ``nightly``."""
+    for option in reversed((
+        click.option("--full", is_flag=True,
+                     help="Evaluate every partition, not only those whose facts or time "
+                          "windows changed since the last run (the result is the same)."),
+        click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+                     show_default=True,
+                     help="Where durable_rules runs: forked processes on this machine, or "
+                          "tasks on a Dask cluster (docs/dask.md)."),
+        click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="The Dask scheduler, e.g. tcp://10.0.0.5:8786 (--executor dask; "
+                          "default: a local cluster on this machine)."),
+    )):
+        command = option(command)
+    return command
+
+
+def _durable(executor: str, scheduler: str | None):  # noqa: ANN202
+    from engine.durable import DurableEvaluator
+
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler goes with --executor dask")
+    return DurableEvaluator(executor=executor, scheduler=scheduler)
+
+
 @main.command()
 @as_of_option
 @rules_option
 @click.option("--evaluator", type=click.Choice(["durable", "reference"]), default="durable",
               show_default=True, help="durable_rules, or the plain-Python reference evaluator.")
+@run_options
 @wait_option
 @db_option
-def evaluate(as_of: date | None, rules_dir: Path | None, evaluator: str, lock_wait: float,
-             db_url: str | None) -> None:
+def evaluate(as_of: date | None, rules_dir: Path | None, evaluator: str, full: bool,
+             executor: str, scheduler: str | None, lock_wait: float, db_url: str | None) -> None:
     """Evaluate the store against the rulebook and record recommendations."""
     from engine.run.evaluate import EVALUATORS
     from engine.run.evaluate import evaluate as run_evaluation
 
+    if evaluator != "durable" and executor != "local":
+        raise click.UsageError("--executor goes with --evaluator durable")
+    chosen = _durable(executor, scheduler) if evaluator == "durable" else EVALUATORS[evaluator]()
     store = _store(db_url)
-    result = run_evaluation(store, as_of, _rulebook(rules_dir), EVALUATORS[evaluator](),
-                            wait=lock_wait)
+    result = run_evaluation(store, as_of, _rulebook(rules_dir), chosen, wait=lock_wait,
+                            full=full)
     _print_run(result, store)
 
 
@@ -406,15 +436,18 @@ templates_option = click.option("--templates", "templates_dir", default=None,
               show_default=True, help="Documents go into a folder per as-of date under this one.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Processes writing documents at once (default: one per CPU core).")
+@run_options
 @wait_option
 @db_option
 def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | None, out: Path,
-            jobs: int | None, lock_wait: float, db_url: str | None) -> None:
+            jobs: int | None, full: bool, executor: str, scheduler: str | None, lock_wait: float,
+            db_url: str | None) -> None:
     """Evaluate everything collected and write the documents of the recommendations (for cron)."""
     from documents.quarterly import last_quarter
     from engine.run.rulebooks import load_in_force
     from usecases.nightly import run_nightly
 
+    evaluator = _durable(executor, scheduler)
     store = _store(db_url)
     in_force = load_in_force(store, rules_dir)  # a broken edit leaves the last good one in force
     refused = [str(e) for e in in_force.refused.errors] if in_force.refused else None
@@ -426,7 +459,8 @@ def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | No
                       f"{in_force.rulebook.hash[:12]})", highlight=False)
     with _stages() as stage:
         report = run_nightly(store, out, in_force.rulebook, as_of, templates_dir, wait=lock_wait,
-                             workers=jobs, progress=stage, refused=refused)
+                             workers=jobs, progress=stage, refused=refused,
+                             evaluator=evaluator, full=full)
     _print_run(report.run, store)
     folder = literal(report.folder)
     files = [p for p in report.documents if p.name != "index.html"]

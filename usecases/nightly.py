@@ -32,6 +32,7 @@ from documents.fonts import find_fonts
 from documents.formats import FORMATS, Format, Job, make_all, reason
 from documents.recommendation import NotFound, context
 from engine.errors import EvaluationError
+from engine.match.evaluator import Evaluator
 from engine.rulebook import Rulebook
 from engine.run.evaluate import RunResult, evaluate
 from facts.lock import store_lock
@@ -269,11 +270,13 @@ def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date |
                 templates_dir: Path | None = None,
                 formats: tuple[Format, ...] = FORMATS, wait: float | None = None,
                 workers: int | None = None, progress: Progress | None = None,
-                refused: list[str] | None = None) -> NightlyReport:
+                refused: list[str] | None = None, *, evaluator: Evaluator | None = None,
+                full: bool = False) -> NightlyReport:
     """Evaluate, then write one document per recommendation not yet written, and an index.
 
     ``rulebook`` is the one in force (``engine.run.rulebooks.load_in_force``); ``refused``
     lists the errors of a county-folder edit that was refused, for ``run.json``.
+    ``evaluator`` and ``full`` go to ``engine.run.evaluate.evaluate``.
     Documents are made by ``workers`` processes (default one per core). ``progress``, when
     given, is told of each stage (``progress(name, total)`` returns a function to call with
     the number of steps done; total None for a stage of unknown length).
@@ -298,7 +301,7 @@ def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date |
         held.enter_context(store_lock(engine, wait))  # the store's writer lock, whatever the folder
         if progress:
             progress("evaluating", None)
-        run = evaluate(engine, as_of, rulebook)
+        run = evaluate(engine, as_of, rulebook, evaluator, full=full)
         try:
             return _documents(engine, out_dir, run, rulebook, templates_dir, formats, workers,
                               progress, refused or [])
