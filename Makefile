@@ -42,6 +42,8 @@ test: $(SYSTEM_STAMP) $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/evaluate_bench.py
+	$(BIN)/python bench/documents_bench.py
+	$(BIN)/python bench/impact_bench.py
 	$(BIN)/python bench/robustness.py
 
 clean:

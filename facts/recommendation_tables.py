@@ -73,3 +73,14 @@ class DocumentNumber(SQLModel, table=True):
     year: int
     seq: int
     prefix: str
+
+
+class RulebookCopy(SQLModel, table=True):
+    """A county folder as a run evaluated with it, keyed by its hash (the one every
+    recommendation records): what ``wenze rules show`` prints, and the last good rulebook
+    that stays in force when an edit does not check clean."""
+
+    __tablename__ = "rulebook_copy"
+    hash: str = Field(primary_key=True, max_length=64)
+    files: dict[str, str] = Field(sa_type=JSON)  # path inside the folder -> its text
+    stored: datetime  # when the first run with it was committed

@@ -500,13 +500,23 @@ def county_files(directory: Path) -> list[Path]:
     return [directory / name for name in sorted(COUNTY_FILES)] + rule_paths
 
 
-def rulebook_hash(directory: Path) -> str:
+def county_snapshot(directory: Path) -> dict[str, bytes]:
+    """The bytes of every file the hash covers, by path inside the folder, in hash order."""
+    return {path.relative_to(directory).as_posix(): path.read_bytes()
+            for path in county_files(directory) if path.exists()}
+
+
+def snapshot_hash(files: dict[str, bytes]) -> str:
+    """The rulebook hash of a county folder's files (``county_snapshot``)."""
     digest = hashlib.sha256()
-    for path in county_files(directory):
-        if path.exists():
-            digest.update(str(path.relative_to(directory)).encode() + b"\0")
-            digest.update(path.read_bytes())
+    for name, data in files.items():
+        digest.update(name.encode() + b"\0")
+        digest.update(data)
     return digest.hexdigest()
+
+
+def rulebook_hash(directory: Path) -> str:
+    return snapshot_hash(county_snapshot(directory))
 
 
 def load_rulebook(directory: Path | None = None) -> Rulebook:

@@ -11,13 +11,14 @@ from sqlalchemy import Engine, insert
 
 from engine.durable import DurableEvaluator
 from engine.errors import EvaluationError
-from engine.match.evaluator import Evaluator, Matches
-from engine.match.evidence import with_evidence
-from engine.match.findings import Finding, findings
-from engine.match.plan import Facts, plan_rule
+from engine.match.evaluator import Evaluator
+from engine.match.findings import Finding
+from engine.match.plan import Facts
 from engine.match.reference import ReferenceEvaluator
 from engine.rulebook import Rulebook, load_rulebook
 from engine.run.commit import RunResult, commit, record
+from engine.run.replay import find_all
+from engine.run.rulebooks import keep_copy
 from engine.sanction.recommend import Recommended, recommend
 from facts.lock import store_lock
 from facts.recommendation_tables import EvaluationRun
@@ -28,17 +29,10 @@ EVALUATORS: dict[str, type[Evaluator]] = {"durable": DurableEvaluator,
 
 
 def find(engine: Engine, rulebook: Rulebook, as_of: date,
-         evaluator: Evaluator | None = None) -> tuple[list[Finding], Facts, Matches]:
+         evaluator: Evaluator | None = None) -> tuple[list[Finding], Facts, dict[str, int]]:
     """Every finding of every rule version, before versions are chosen by conduct date."""
-    evaluator = evaluator or DurableEvaluator()
-    plans = [plan_rule(v, as_of) for v in rulebook.versions]
-    matches = evaluator.match(engine, plans, as_of)
-    result = []
-    for plan in plans:
-        found = findings(plan, matches.by_rule[plan.name], matches.facts, as_of)
-        # evidence: looked up once, after either evaluator matched (not a matching step)
-        result.extend(with_evidence(engine, plan, found, matches.facts, as_of))
-    return result, matches.facts, matches
+    (found,) = find_all(engine, [rulebook], as_of, evaluator)
+    return found.findings, found.facts, found.stats
 
 
 def evaluate(engine: Engine, as_of: date | None = None, rulebook: Rulebook | None = None,
@@ -65,9 +59,9 @@ def _evaluate(engine: Engine, as_of: date | None, rulebook: Rulebook | None,
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     try:
-        found, facts, matches = find(engine, rulebook, as_of, evaluator)
+        found, facts, stats = find(engine, rulebook, as_of, evaluator)
         timings["match_s"] = round(time.perf_counter() - clock, 3)
-        counts: Counter = Counter(findings=len(found), facts_matched=len(facts), **matches.stats)
+        counts: Counter = Counter(findings=len(found), facts_matched=len(facts), **stats)
         recommended = recommend(engine, rulebook, found, facts, as_of, counts)
         timings["recommend_s"] = round(time.perf_counter() - clock - timings["match_s"], 3)
         result = _commit(engine, recommended, rulebook, as_of, started, counts, timings, clock)
@@ -90,6 +84,7 @@ def _commit(engine: Engine, recommended: Recommended, rulebook: Rulebook, as_of:
             counts={}, timings={}, set_aside=[])).inserted_primary_key[0]
         result = RunResult(run_id, as_of, rulebook.hash, {}, timings)
         commit(connection, run_id, recommended, rulebook, result)
+        keep_copy(connection, rulebook)  # what this rulebook said, kept with what it made
         timings["total_s"] = round(time.perf_counter() - clock, 3)
         record(connection, result, counts, recommended.chosen)
     return result
