@@ -74,7 +74,7 @@ def main() -> None:
         shutil.copytree(ROOT / "rules", rules, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
         sanctions = rules / "sanctions.yaml"
         sanctions.write_text(sanctions.read_text(encoding="utf-8").replace(
-            "\nlookback_days: 730\n", "\nlookback_days: 1095\n"), encoding="utf-8")
+            "\nlookback: 24m\n", "\nlookback: 36m\n"), encoding="utf-8")
         before_digest = _digest(db)
         store = open_store(f"sqlite:///{db}")
         dates = as_of_dates(Period(-(args.months - 1), "m").add_to(AS_OF), AS_OF)

@@ -6,7 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,9 @@ from sqlalchemy import Engine, select, update
 from sqlmodel import SQLModel
 
 from engine.rulebook import load_rulebook
+from engine.rulebook.terms import Period
 from engine.run.evaluate import evaluate
+from engine.sanction.ladder import lookback_start
 from facts.recommendation_tables import RecommendationRow
 from facts.tables import AccountabilityRow
 from tests.conftest import copy_county, load
@@ -30,9 +32,8 @@ def lookback_36_months(folder: Path) -> Path:
     copy_county(folder)
     sanctions = folder / "sanctions.yaml"
     text = sanctions.read_text(encoding="utf-8")
-    assert "\nlookback_days: 730\n" in text
-    sanctions.write_text(text.replace("\nlookback_days: 730\n", "\nlookback_days: 1095\n"),
-                         encoding="utf-8")
+    assert "\nlookback: 24m\n" in text
+    sanctions.write_text(text.replace("\nlookback: 24m\n", "\nlookback: 36m\n"), encoding="utf-8")
     return folder
 
 
@@ -54,7 +55,7 @@ def test_look_back_24_to_36_months_shows_exactly_which_demo_recommendations_chan
                     [AS_OF])
     assert dump(demo_store, {"recommendation", "evaluation_run", "document_number"}) == before
     # independently: stored recommendations of persons with an earlier accountability between
-    # 730 and 1095 days before the conduct, whose form can still go up
+    # 24 and 36 months before the conduct, whose form can still go up
     table = RecommendationRow.__table__
     with demo_store.connect() as connection:
         priors: dict[str, list[date]] = {}
@@ -62,17 +63,17 @@ def test_look_back_24_to_36_months_shows_exactly_which_demo_recommendations_chan
             priors.setdefault(row.person, []).append(row.date)
         expected = {row.id for row in connection.execute(select(table))
                     if row.form != "removal" and any(
-                        row.conduct_date - timedelta(days=1095) <= day
-                        < row.conduct_date - timedelta(days=730)
+                        lookback_start(Period(36, "m"), row.conduct_date) <= day
+                        < lookback_start(Period(24, "m"), row.conduct_date)
                         for day in priors.get(row.person, []))}
     assert expected, "the demo county has a case the longer window reaches"
     assert {c.id for c in result.cases} == expected
-    ladder = load_rulebook().sanctions.ladder
+    ladder = load_rulebook().sanctions.at(AS_OF).ladder
     for case in result.cases:
         assert case.kind == "changed" and case.changed == ["forms"]
         assert case.before and case.after
         assert ladder.index(case.after.forms[0]) == ladder.index(case.before.forms[0]) + 1
-        assert [r.side for r in case.reasons] == ["after"] and "1095" in case.reasons[0].text
+        assert [r.side for r in case.reasons] == ["after"] and "36个月" in case.reasons[0].text
         assert case.as_of == [AS_OF] and case.decided is None
     assert result.dates[0].before == result.dates[0].after  # changed, none added or removed
 
@@ -102,7 +103,7 @@ def test_nothing_is_written_and_a_decided_recommendation_that_would_differ_is_na
     assert back.before.forms == ["circulated_criticism"] and back.reasons[0].side == "before"
     html = impact_html(result)
     assert "<svg" in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert "已批准" in html and "通报批评" in html and "1095日" in html
+    assert "已批准" in html and "通报批评" in html and "36个月" in html
 
 
 def test_added_and_removed_cases_say_why(store: Engine, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 import cli
 from engine.errors import RulebookError
 from engine.rulebook import load_rulebook
+from engine.rulebook.terms import Period
 from engine.run.evaluate import evaluate
 from engine.run.rulebooks import history, load_in_force, stored_copy
 from facts.recommendation_tables import EvaluationRun
@@ -25,7 +26,7 @@ def _edited(folder: Path) -> Path:
     copy_county(folder)
     sanctions = folder / "sanctions.yaml"
     sanctions.write_text(sanctions.read_text(encoding="utf-8").replace(
-        "\nlookback_days: 730\n", "\nlookback_days: 1095\n"), encoding="utf-8")
+        "\nlookback: 24m\n", "\nlookback: 36m\n"), encoding="utf-8")
     return folder
 
 
@@ -34,7 +35,7 @@ def _broken(folder: Path) -> Path:
     _edited(folder)
     sanctions = folder / "sanctions.yaml"
     sanctions.write_text(sanctions.read_text(encoding="utf-8").replace(
-        "\nlookback_days: 1095\n", "\nlookback_days: three years\n"), encoding="utf-8")
+        "\nlookback: 36m\n", "\nlookback: three years\n"), encoding="utf-8")
     rule = folder / "circumstances" / "c4_leader_proposal.yaml"
     rule.write_text(rule.read_text(encoding="utf-8").replace("\ncircumstance: 4\n",
                                                              "\ncircumstance: four\n"),
@@ -70,7 +71,7 @@ def test_each_run_keeps_its_rulebook_and_history_counts_them(store: Engine,
     assert (newest["hash"], newest["recommendations"], newest["by_status"]) == (
         second.hash, 1, {"pending": 1})  # the recommendation now records the new rulebook
     assert (older["hash"], older["runs"], older["recommendations"]) == (first.hash, 2, 0)
-    assert "lookback_days: 1095" in stored_copy(store, second.hash)[1]["sanctions.yaml"]
+    assert "lookback: 36m" in stored_copy(store, second.hash)[1]["sanctions.yaml"]
 
 
 def test_a_broken_edit_is_refused_and_the_last_good_rulebook_stays_in_force(
@@ -83,7 +84,7 @@ def test_a_broken_edit_is_refused_and_the_last_good_rulebook_stays_in_force(
     evaluate(store, AS_OF, good)
     in_force = load_in_force(store, broken)
     assert in_force.rulebook.hash == good.hash  # the stored copy, not the bundled folder
-    assert in_force.rulebook.sanctions.lookback_days == 1095
+    assert in_force.rulebook.sanctions.at(AS_OF).lookback == Period(36, "m")
     assert sorted(Path(e.file).name for e in in_force.refused.errors) == [
         "c4_leader_proposal.yaml", "sanctions.yaml"]
     assert load_in_force(store, good.folder).refused is None
