@@ -64,7 +64,7 @@ def test_each_run_keeps_its_rulebook_and_history_counts_them(store: Engine,
     assert full == first.hash
     assert files["sanctions.yaml"] == (COUNTY / "sanctions.yaml").read_text(encoding="utf-8")
     assert set(files) >= {"county.yaml", "circumstances/c2_reminder_ineffective.yaml"}
-    assert "tests/c2_reminder.yaml" not in files  # only what the hash covers
+    assert "tests/c2_reminder_ineffective.yaml" not in files  # only what the hash covers
     second = load_rulebook(_edited(tmp_path / "edited"))
     evaluate(store, AS_OF, second)
     newest, older = history(store)
