@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -78,6 +79,12 @@ class Coverage:
         return [literal(line) for line in out]
 
 
+def _shown(file: str) -> str:
+    """A path as a reader in the working folder would type it (absolute when outside it)."""
+    relative = os.path.relpath(file)
+    return file if relative.startswith("..") else relative
+
+
 class _Locator:
     """Positions in the county files, each file read once."""
 
@@ -92,7 +99,7 @@ class _Locator:
     def item(self, measure: str, what: str, file: str, path: tuple[Any, ...],
              missing: str = "") -> Item:
         line, column = position(self.tree(file), path)
-        return Item(measure, what, file, line, column, missing)
+        return Item(measure, what, _shown(file), line, column, missing)
 
     def version_index(self, version: RuleVersion) -> int:
         """Where a rule version is in its file's list of versions."""

@@ -254,7 +254,6 @@ SanctionsEntry = Literal["ladder", "base", "lookback", "degree_steps", "aggravat
 # the entries of sanctions.yaml that may change over time, each either one value (in force
 # always) or a list of dated values: [{effective: {from: ..., to: ...}, value: ...}, ...]
 DATED: tuple[str, ...] = SanctionsEntry.__args__  # type: ignore[attr-defined]
-ALWAYS = Effective.model_validate({"from": DATE_MIN})
 
 
 def is_dated(raw: Any) -> bool:
