@@ -373,7 +373,7 @@ def test_a_suspension_takes_the_steps_and_two_approvers(fresh) -> None:
     for fmt in ("html", "pdf", "docx"):
         document = lead2.get(f"/recommendations/{rec}/decision.{fmt}")
         assert document.status_code == 200, fmt
-    assert "问责决定书" in lead2.get(f"/recommendations/{rec}/decision.html").text
+    assert "关于给予张建国同志停职检查的决定" in lead2.get(f"/recommendations/{rec}/decision.html").text
     assert client(app, "water").get(f"/recommendations/{rec}/decision.pdf").status_code == 404
 
 

@@ -141,7 +141,7 @@ async def queue_page(request: Request, user: User) -> Response:
         page_links=[(n, link(page=n) if n else "") for n in _page_numbers(result.page, result.pages)],
         previous=link(page=result.page - 1) if result.page > 1 else "",
         following=link(page=result.page + 1) if result.page < result.pages else "",
-        api=f"/api/recommendations?{query_of(flt, default)}",
+        api=link().replace("/queue", "/api/recommendations", 1),
     )
     return state.pages.response(ctx)
 
