@@ -147,6 +147,18 @@ def test_a_session_ends_after_its_idle_time(county) -> None:
     assert c.get("/queue").url.path == "/login"
 
 
+def test_many_visitors_never_push_out_a_signed_in_user(county) -> None:
+    app = create_app(county[0].state.store, WebConfig(max_sessions=3))
+    user = client(app, "lead1")
+    first = client(app)
+    first.get("/login")
+    for _ in range(10):  # strangers fetching the login page, each given a session
+        client(app).get("/login")
+    # the oldest stranger's session is gone (its form no longer posts); the user's is not
+    assert first.post("/login", {"name": "lead2", "password": PASSWORD}).status_code == 403
+    assert user.get("/queue").url.path == "/queue"
+
+
 def test_login_is_throttled_per_account_then_allowed_again(county) -> None:
     clock = Clock()
     config = WebConfig(login_failures_per_name=3, login_window_s=600)
