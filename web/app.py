@@ -30,7 +30,7 @@ from web.render import Pages
 from web.sessions import SessionMiddleware, SessionStore
 from web.throttle import LoginThrottle
 
-_CODES = {403: "forbidden", 404: "not_found", 413: "too_large"}
+_CODES = {403: "forbidden", 404: "not_found", 405: "not_found", 413: "too_large"}
 
 
 def _error(request_or_scope: Request | Scope, status: int, code: str, pages: Pages,
