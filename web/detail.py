@@ -61,8 +61,6 @@ async def _page(request: Request, user: User, d: RecommendationDetail, *, error:
     ctx = DetailContext(
         **layout(request, user, session.csrf, notice, names),
         d=d, e=Explanation.model_validate(d.explanation), labels=book.labels,
-        ladder=list(book.sanctions.ladder),
-        bodies={code: body.name for code, body in book.county.bodies.items()},
         today=date.today().isoformat(), error=error, error_code=error_code,
         error_action=error_action,
         values=values or {},
