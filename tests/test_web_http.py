@@ -5,6 +5,7 @@ markup shown as text."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -91,6 +92,11 @@ def test_a_page_sends_a_stranger_to_the_login_page_and_back_after_signing_in(cou
     assert signed.url.path == f"/recommendations/{ids['P-SEC']}" and "张建国" in signed.text
     assert c.get("/api/recommendations").status_code == 200
     assert client(app).get("/api/recommendations").status_code == 401
+    shared = client(app)  # a link a colleague sent, filters and all
+    form = shared.get("/queue?unit=U-COAL&sort=person").text
+    target = html.unescape(re.search(r'name="next" value="([^"]*)"', form).group(1))
+    back = shared.post("/login", {"name": "lead1", "password": PASSWORD, "next": target})
+    assert back.url.path == "/queue" and back.url.query == b"unit=U-COAL&sort=person"
 
 
 def test_after_signing_in_only_a_local_page_is_followed(county) -> None:
