@@ -93,7 +93,7 @@ def _record(page: Page, step: str, fill: dict[str, str], choose: str | None = No
     expect(page.get_by_role("status")).to_have_text("已记录。")
 
 
-def test_two_approvers_decide_a_suspension_in_the_browser(site, browser) -> None:
+def test_two_approvers_decide_a_suspension_in_the_browser(browser, site) -> None:
     url, store = site
     rec = next(i["id"] for i in list_recommendations(store) if i["person"] == "P-SEC")
     context = browser.new_context(viewport=WINDOW, accept_downloads=True)
