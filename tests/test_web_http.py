@@ -173,6 +173,7 @@ def test_login_is_throttled_per_account_then_allowed_again(county) -> None:
         assert client(app).login("lead1", "wrong password").status_code == 401
     refused = client(app).login("lead1")  # even the right password waits
     assert refused.status_code == 429 and "登录失败次数过多，请10分钟后再试" in refused.text
+    assert refused.headers["retry-after"] == "600"
     assert client(app).login("lead2").url.path == "/queue"  # other accounts are not held up
     clock.now += 601
     assert client(app).login("lead1").url.path == "/queue"
@@ -499,3 +500,11 @@ def test_web_template_reads_exactly_its_context_fields(cls: type) -> None:
     names = {f.name for f in fields(cls)}
     assert _reads(cls.TEMPLATE) <= names, _reads(cls.TEMPLATE) - names
     assert names <= _reads(cls.TEMPLATE), names - _reads(cls.TEMPLATE)
+
+
+def test_page_links_show_first_last_and_a_window() -> None:
+    from web.queue import _page_numbers
+
+    assert _page_numbers(1, 1) == [1]
+    assert _page_numbers(200, 408) == [1, None, 197, 198, 199, 200, 201, 202, 203, None, 408]
+    assert _page_numbers(2, 6) == [1, 2, 3, 4, 5, 6]
