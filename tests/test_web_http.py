@@ -503,8 +503,8 @@ def test_web_template_reads_exactly_its_context_fields(cls: type) -> None:
 
 
 def test_page_links_show_first_last_and_a_window() -> None:
-    from web.queue import _page_numbers
+    from web.queue import page_numbers
 
-    assert _page_numbers(1, 1) == [1]
-    assert _page_numbers(200, 408) == [1, None, 197, 198, 199, 200, 201, 202, 203, None, 408]
-    assert _page_numbers(2, 6) == [1, 2, 3, 4, 5, 6]
+    assert page_numbers(1, 1) == [1]
+    assert page_numbers(200, 408) == [1, None, 197, 198, 199, 200, 201, 202, 203, None, 408]
+    assert page_numbers(2, 6) == [1, 2, 3, 4, 5, 6]
