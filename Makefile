@@ -40,6 +40,7 @@ test: $(SYSTEM_STAMP) $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/evaluate_bench.py
+	$(BIN)/python bench/review_bench.py
 	$(BIN)/python bench/robustness.py
 
 clean:

@@ -122,3 +122,16 @@ def test_the_detail_has_evidence_with_sources_steps_posts_and_allowed_acts(count
     # staff of the coal bureau see its cases but decide none of them
     assert recommendation_detail(store, users["insider"], ids["P-SEC"]).allowed == []
     assert recommendation_detail(store, users["insider"], ids["P1"]).allowed != []
+
+
+def test_documents_download_only_within_scope(county) -> None:
+    from review.decision import render_for
+
+    store, ids, users = county
+    html = render_for(store, users["coal"], ids["P-SEC"], "recommendation", "html").decode("utf-8")
+    assert "张建国" in html
+    for document in ("recommendation", "decision"):
+        with pytest.raises(NotInScope):
+            render_for(store, users["town"], ids["P-SEC"], document, "html")
+        with pytest.raises(NotFound):
+            render_for(store, users["town"], "R-NO-SUCH", document, "html")
