@@ -73,8 +73,7 @@ def create_app(store: Engine, config: WebConfig | None = None,
         Route("/api/recommendations/{rec_id}", detail.detail_api),
         Route("/recommendations/{rec_id}", detail.detail_page),
         Route("/recommendations/{rec_id}/{action}", detail.act, methods=["POST"]),
-        Route("/recommendations/{rec_id}/document.{fmt}", downloads.recommendation_document),
-        Route("/recommendations/{rec_id}/decision.{fmt}", downloads.decision_document),
+        Route("/recommendations/{rec_id}/{document}.{fmt}", downloads.download),
     ]
     app = Starlette(
         routes=routes,
