@@ -96,7 +96,7 @@ def _record(page: Page, step: str, fill: dict[str, str], choose: str | None = No
 def test_two_approvers_decide_a_suspension_in_the_browser(browser, site) -> None:
     url, store = site
     rec = next(i["id"] for i in list_recommendations(store) if i["person"] == "P-SEC")
-    context = browser.new_context(viewport=WINDOW, accept_downloads=True)
+    context = browser.new_context(viewport=WINDOW, locale="zh-CN", accept_downloads=True)
     context.set_default_timeout(60_000)
     page = context.new_page()
 
