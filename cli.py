@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,15 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from documents.errors import DocumentError, TemplateProblem
 from engine.errors import EvaluationError, RulebookError
@@ -33,6 +43,7 @@ EXIT_STORE = 6  # the store cannot be opened: unreachable, or a newer wenze wrot
 EXIT_BUSY = 7  # another writer (ingest, evaluate, nightly) held the store past --wait
 EXIT_REFUSED = 8  # review refused the act: login, role, scope, own unit, state, steps, authority, four-eyes
 EXIT_AUDIT = 9  # the audit log does not verify: an entry altered, removed or cut off
+EXIT_REFUSED_EDIT = 10  # nightly: the county folder's edit has errors; the last good rulebook ran
 EXIT_USAGE = 64  # the command line itself is wrong (sysexits EX_USAGE)
 
 
@@ -113,9 +124,17 @@ class IsoDate(click.ParamType):
         return parsed
 
 
-db_option = click.option(
-    "--db", "db_url", envvar="WENZE_DB", default=None,
-    help="Store URL (default sqlite:///wenze.db in the working folder; or postgresql://...).")
+DB_HELP = "Store URL (default sqlite:///wenze.db in the working folder; or postgresql://...; env WENZE_DB)."
+
+
+def _root_db(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A command's ``--db``, else the one given before the command (``wenze --db URL facts stats``),
+    else ``WENZE_DB``: the option works in both places, the nearer one wins."""
+    return value if value is not None else ctx.find_root().params.get("db_url")
+
+
+db_option = click.option("--db", "db_url", default=None, callback=_root_db,
+                         help=DB_HELP)
 wait_option = click.option(
     "--wait", "lock_wait", type=click.FloatRange(min=0), envvar="WENZE_LOCK_WAIT", default=60.0,
     show_default=True, metavar="SECONDS",
@@ -127,7 +146,8 @@ rules_option = click.option(
 
 
 @click.group(cls=_Wenze)
-def main() -> None:
+@click.option("--db", "db_url", envvar="WENZE_DB", default=None, help=DB_HELP)
+def main(db_url: str | None) -> None:
     """wenze (问责): accountability recommendations from duty ledgers and inspection records."""
 
 
@@ -244,6 +264,17 @@ def stats(as_json: bool, db_url: str | None) -> None:
             click.echo(f"{kind:15} {n:>9}")
 
 
+# what to do instead, where a kind has no unit or person field
+_FILTER_HINTS = {
+    **{(kind, "unit"): f"each {kind} fact is about a person: use --person, or find a unit's "
+                       "persons with `wenze facts list person --unit U`"
+       for kind in ("ledger", "reminder", "rectification", "evaluation", "proposal", "accountability")},
+    ("unit", "person"): "find a person's unit with `wenze facts list person --person P`",
+    ("violation", "person"): "a violation names its persons in actors; use --unit",
+    ("disunity", "person"): "a disunity concerns a unit's team; use --unit",
+}
+
+
 @facts.command("list")
 @click.argument("kind")
 @click.option("--unit", default=None)
@@ -255,16 +286,26 @@ def stats(as_json: bool, db_url: str | None) -> None:
 def facts_list(kind: str, unit: str | None, person: str | None, since: date | None,
                until: date | None, limit: int, db_url: str | None) -> None:
     """Stored facts of one kind as JSON Lines, narrowed by unit, person and date range."""
-    from facts.contract import KINDS
-    from facts.store import PROVENANCE, fact_query, stream
+    from facts.contract import DATE_FIELD, KINDS
+    from facts.store import PROVENANCE, TABLES, fact_query, stream
 
     if kind not in KINDS:
         raise click.BadParameter(f"unknown kind; one of {', '.join(KINDS)}", param_hint="KIND")
+    # a unit's own --unit is its id, a person's own --person is the person's id
+    columns = {"unit": "id"} if kind == "unit" else {"person": "id"} if kind == "person" else {}
     for option, value in (("unit", unit), ("person", person)):
-        if value is not None and option not in KINDS[kind].model_fields:
-            raise click.BadParameter(f"a {kind} has no {option}; leave --{option} out",
+        if value is not None and option not in columns and option not in KINDS[kind].model_fields:
+            raise click.BadParameter(f"{kind} facts have no {option} field; leave --{option} out "
+                                     f"({_FILTER_HINTS[kind, option]})", param_hint=f"'--{option}'")
+    for option, value in (("since", since), ("until", until)):
+        if value is not None and DATE_FIELD[kind] is None:
+            raise click.BadParameter(f"{kind} facts have no date; leave --{option} out",
                                      param_hint=f"'--{option}'")
-    query = fact_query(kind, unit=unit, person=person, since=since, until=until)
+    query = fact_query(kind, since=since, until=until)
+    table = TABLES[kind].__table__.c
+    for option, value in (("unit", unit), ("person", person)):
+        if value is not None:
+            query = query.where(table[columns.get(option, option)] == value)
     for row in stream(_store(db_url), query.limit(limit or None)):
         fact = {k: v for k, v in row._mapping.items() if k not in PROVENANCE or k == "src"}
         click.echo(json_literal(json.dumps({"kind": kind, **fact}, ensure_ascii=False, default=str)))
@@ -278,6 +319,22 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
 
+@contextmanager
+def _stages() -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
+    """Progress of long work on a terminal (nothing when the output goes to a file or cron):
+    ``stage(name, total)`` shows a new line, and returns what to call with each step done."""
+    columns = (SpinnerColumn(), "[progress.description]{task.description}", BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        def stage(name: str, total: int | None) -> Callable[[int], None]:
+            for task in bar.task_ids:  # the stage before is over
+                bar.update(task, completed=bar.tasks[task].total or 0, visible=False)
+            task = bar.add_task(plain(name), total=total)
+            return lambda n: bar.advance(task, n)
+
+        yield stage
+
+
 @main.command()
 @click.option("--seed", default=2026, show_default=True, help="Same seed, same county.")
 @click.option("--scale", default=1.0, show_default=True, help="Multiply the number of cadres and units.")
@@ -287,14 +344,43 @@ def demo(seed: int, scale: float, out: Path) -> None:
     """Generate the demo county as JSONL, CSV and XLSX export files."""
     from facts.demo import write_exports
 
-    result = write_exports(out, seed=seed, scale=scale)
+    with _stages() as stage:
+        stage(f"writing the demo county (JSONL, CSV, XLSX) to {out}", None)
+        result = write_exports(out, seed=seed, scale=scale)
     for kind, n in result.items():
         click.echo(f"{kind:15} {n:>9}")
-    click.echo(f"written to {out}")
+    click.echo(f"written to {literal(out)}\nnext: wenze ingest {literal(out)}/*.jsonl, "
+               "then wenze nightly --out DIR (the documents, with DIR/<date>/index.html)")
 
 
 as_of_option = click.option("--as-of", "as_of", type=IsoDate(), default=None,
                             help="Evaluate as on this date (default today); later facts are ignored.")
+
+
+def run_options(command):  # noqa: ANN001, ANN201
+    """--full, --executor and --scheduler, shared by ``evaluate`` and ``nightly``."""
+    for option in reversed((
+        click.option("--full", is_flag=True,
+                     help="Evaluate every partition, not only those whose facts or time "
+                          "windows changed since the last run (the result is the same)."),
+        click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+                     show_default=True,
+                     help="Where durable_rules runs: forked processes on this machine, or "
+                          "tasks on a Dask cluster (docs/dask.md)."),
+        click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="The Dask scheduler, e.g. tcp://10.0.0.5:8786 (--executor dask; "
+                          "default: a local cluster on this machine)."),
+    )):
+        command = option(command)
+    return command
+
+
+def _durable(executor: str, scheduler: str | None):  # noqa: ANN202
+    from engine.durable import DurableEvaluator
+
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler goes with --executor dask")
+    return DurableEvaluator(executor=executor, scheduler=scheduler)
 
 
 @main.command()
@@ -302,17 +388,21 @@ as_of_option = click.option("--as-of", "as_of", type=IsoDate(), default=None,
 @rules_option
 @click.option("--evaluator", type=click.Choice(["durable", "reference"]), default="durable",
               show_default=True, help="durable_rules, or the plain-Python reference evaluator.")
+@run_options
 @wait_option
 @db_option
-def evaluate(as_of: date | None, rules_dir: Path | None, evaluator: str, lock_wait: float,
-             db_url: str | None) -> None:
+def evaluate(as_of: date | None, rules_dir: Path | None, evaluator: str, full: bool,
+             executor: str, scheduler: str | None, lock_wait: float, db_url: str | None) -> None:
     """Evaluate the store against the rulebook and record recommendations."""
     from engine.run.evaluate import EVALUATORS
     from engine.run.evaluate import evaluate as run_evaluation
 
+    if evaluator != "durable" and executor != "local":
+        raise click.UsageError("--executor goes with --evaluator durable")
+    chosen = _durable(executor, scheduler) if evaluator == "durable" else EVALUATORS[evaluator]()
     store = _store(db_url)
-    result = run_evaluation(store, as_of, _rulebook(rules_dir), EVALUATORS[evaluator](),
-                            wait=lock_wait)
+    result = run_evaluation(store, as_of, _rulebook(rules_dir), chosen, wait=lock_wait,
+                            full=full)
     _print_run(result, store)
 
 
@@ -344,17 +434,42 @@ templates_option = click.option("--templates", "templates_dir", default=None,
 @templates_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("documents-out"),
               show_default=True, help="Documents go into a folder per as-of date under this one.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes writing documents at once (default: one per CPU core).")
+@run_options
 @wait_option
 @db_option
 def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | None, out: Path,
-            lock_wait: float, db_url: str | None) -> None:
+            jobs: int | None, full: bool, executor: str, scheduler: str | None, lock_wait: float,
+            db_url: str | None) -> None:
     """Evaluate everything collected and write the documents of the recommendations (for cron)."""
+    from documents.quarterly import last_quarter
+    from engine.run.rulebooks import load_in_force
     from usecases.nightly import run_nightly
 
+    evaluator = _durable(executor, scheduler)
     store = _store(db_url)
-    report = run_nightly(store, out, _rulebook(rules_dir), as_of, templates_dir, wait=lock_wait)
+    in_force = load_in_force(store, rules_dir)  # a broken edit leaves the last good one in force
+    refused = [str(e) for e in in_force.refused.errors] if in_force.refused else None
+    for error in refused or ():
+        console.print(f"[red]rule error:[/] {plain(error)}", highlight=False)
+    if refused:
+        console.print(f"[red]the county folder's edit is refused;[/] the last good rulebook "
+                      f"{in_force.rulebook.hash[:12]} stays in force (wenze rules show "
+                      f"{in_force.rulebook.hash[:12]})", highlight=False)
+    with _stages() as stage:
+        report = run_nightly(store, out, in_force.rulebook, as_of, templates_dir, wait=lock_wait,
+                             workers=jobs, progress=stage, refused=refused,
+                             evaluator=evaluator, full=full)
     _print_run(report.run, store)
-    click.echo(f"文书 {len(report.documents)} 个，写入 {literal(report.folder)}")
+    folder = literal(report.folder)
+    files = [p for p in report.documents if p.name != "index.html"]
+    click.echo(f"写入问责建议书 {len({p.stem for p in files})} 份（{len(files)} 个文件）：{folder}\n"
+               f"打开 {folder}{os.sep}index.html 查看当天全部文书（HTML、PDF、DOCX）\n"
+               "下一步：wenze recommendations list 逐条审核；wenze recommendations show 编号或文号 看一条的全部依据；"
+               f"wenze report quarterly {last_quarter(report.run.as_of)} 出季度通报")
+    if refused:
+        sys.exit(EXIT_REFUSED_EDIT)
 
 
 @main.command()
@@ -450,31 +565,30 @@ def recommendations() -> None:
 @db_option
 def recommendations_list(as_json: bool, status: str | None, circumstance: int | None,
                          rules_dir: Path | None, db_url: str | None) -> None:
-    """List recommendations (Chinese table, or --json)."""
-    from engine.run.read import list_recommendations
+    """List recommendations with their document numbers (Chinese table, or --json)."""
+    from usecases.recommendations import listed
     from usecases.terminal import format_table
 
-    items = list_recommendations(_store(db_url), status, circumstance, with_explanation=not as_json)
+    items = listed(_store(db_url), status, circumstance, with_explanation=not as_json)
     if as_json:
         click.echo(json_literal(json.dumps(items, ensure_ascii=False, indent=1)))
-    else:
-        table = format_table(items, _rulebook(rules_dir).labels)
-        Console(width=None if sys.stdout.isatty() else 200).print(table)
+    else:  # the terminal's width; 80 columns when the output is not a terminal (COLUMNS to change)
+        Console().print(format_table(items, _rulebook(rules_dir).labels))
 
 
 @recommendations.command("show")
-@click.argument("rec_id")
+@click.argument("key", metavar="ID_OR_NUMBER")
 @click.option("--json", "as_json", is_flag=True, help="The recommendation with its whole explanation.")
 @rules_option
 @db_option
-def recommendations_show(rec_id: str, as_json: bool, rules_dir: Path | None, db_url: str | None) -> None:
-    """Show one recommendation with its whole explanation."""
-    from engine.run.read import get_recommendation
+def recommendations_show(key: str, as_json: bool, rules_dir: Path | None, db_url: str | None) -> None:
+    """Show one recommendation, by id (R…) or by its document's number (县纪建〔2026〕7号)."""
+    from usecases.recommendations import found
     from usecases.terminal import format_detail
 
-    item = get_recommendation(_store(db_url), rec_id)
+    item = found(_store(db_url), key)
     if item is None:
-        raise click.ClickException(f"no recommendation {literal(rec_id)}")
+        raise click.ClickException(f"no recommendation {literal(key)} (neither an id nor a document number)")
     if as_json:
         click.echo(json_literal(json.dumps(item, ensure_ascii=False, indent=1)))
     else:
@@ -503,35 +617,212 @@ def runs(as_json: bool, limit: int, db_url: str | None) -> None:
                    + (f"  error: {literal(counts['error'])}" if "error" in counts else ""))
 
 
+@main.command()
+@click.argument("person")
+@click.option("--as-of", "as_of", type=IsoDate(), default=None,
+              help="Explain as on this date (default: the last run's as-of date).")
+@click.option("--rule", "rule_id", default=None, help="Only this rule (its id).")
+@click.option("--json", "as_json", is_flag=True, help="Everything, as one JSON object.")
+@rules_option
+@db_option
+def explain(person: str, as_of: date | None, rule_id: str | None, as_json: bool,
+            rules_dir: Path | None, db_url: str | None) -> None:
+    """Why each rule fired or did not fire for PERSON: the clause that failed, the values
+    compared, the facts looked at with their source."""
+    from usecases.explain import Explainer, UnknownPerson, format_explained
+
+    rulebook = _rulebook(rules_dir)
+    if rule_id is not None and rule_id not in {v.rule_id for v in rulebook.versions}:
+        raise click.BadParameter(f"no rule {literal(rule_id)} in the rulebook", param_hint="'--rule'")
+    try:
+        result = Explainer(_store(db_url), rulebook, as_of).explain(person, rule_id)
+    except UnknownPerson as exc:
+        raise click.ClickException(f"no person {literal(person)} in the store") from exc
+    click.echo(json_literal(result.as_json()) if as_json else format_explained(result))
+
+
 @main.group()
 def rules() -> None:
     """The rulebook (the county folder)."""
 
 
+def _folder(folder: Path | None, rules_dir: Path | None) -> Path | None:
+    if folder is not None and rules_dir is not None and folder.resolve() != rules_dir.resolve():
+        raise click.UsageError(f"two county folders given: {folder} and --rules {rules_dir}")
+    return folder or rules_dir
+
+
+folder_argument = click.argument(
+    "folder", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+
+
 @rules.command("check")
+@folder_argument
 @rules_option
-def rules_check(rules_dir: Path | None) -> None:
-    """Check every file of the county folder; every error with file, line and column."""
-    rulebook = _rulebook(rules_dir)
-    click.echo(f"{len(rulebook.versions)} rule versions, sanctions, labels, wording and "
-               f"responsibility list ok, hash {rulebook.hash[:12]}")
+@click.option("--strict", is_flag=True, help="Fail on warnings too (exit 2).")
+def rules_check(folder: Path | None, rules_dir: Path | None, strict: bool) -> None:
+    """Check every file of the county folder (FOLDER or --rules; default the bundled one): every
+    error and warning at once, each as file:line:column: message."""
+    from engine.rulebook import check_rulebook
+
+    report = check_rulebook(_folder(folder, rules_dir))
+    for error in report.errors:
+        console.print(f"[red]rule error:[/] {plain(error)}", highlight=False)
+    for warning in report.warnings:
+        console.print(f"[yellow]rule warning:[/] {plain(warning)}", highlight=False)
+    if report.rulebook is not None:
+        click.echo(f"{len(report.rulebook.versions)} rule versions, sanctions, labels, wording and "
+                   f"responsibility list ok, hash {report.rulebook.hash[:12]}")
+    errors, warnings = len(report.errors), len(report.warnings)
+    click.echo(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+               + (" (--strict: warnings fail)" if strict and report.warnings else ""))
+    if report.errors:
+        click.echo("the rulebook has errors: it will not be used to evaluate anything")
+    if report.errors or (strict and report.warnings):
+        sys.exit(EXIT_RULEBOOK)
 
 
 @rules.command("test")
+@folder_argument
 @rules_option
-def rules_test(rules_dir: Path | None) -> None:
-    """Run the rule tests in <rules>/tests/*.yaml with both evaluators."""
+@click.option("--run", "run", metavar="NAME", default=None,
+              help="Only the cases whose name or file name contains NAME.")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="N",
+              help="Fail (exit 1) when rule, condition, sanctions or provision coverage is below N%.")
+@click.option("--json", "as_json", is_flag=True, help="Results and coverage as JSON.")
+def rules_test(folder: Path | None, rules_dir: Path | None, run: str | None,
+               min_coverage: float | None, as_json: bool) -> None:
+    """Run the rule tests in <rules>/tests/*.yaml with both evaluators, and report what they
+    cover: rules, conditions (each held and failed), sanctions entries, quoted provisions."""
     from usecases.rule_tests import run_rule_tests
 
-    results = run_rule_tests(rules_dir)
-    for result in results:
-        mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
-        console.print(f"{mark} {plain(result.file)}: {plain(result.name)}", highlight=False)
-        for failure in result.failures:
-            console.print(f"     {plain(failure)}", highlight=False)
-    failed = sum(not r.passed for r in results)
-    click.echo(f"{len(results) - failed} passed, {failed} failed")
-    sys.exit(EXIT_BAD_INPUT if failed else 0)
+    outcome = run_rule_tests(_folder(folder, rules_dir), run)
+    failed = sum(not r.passed for r in outcome.results)
+    below = outcome.below(min_coverage) if min_coverage is not None else []
+    if as_json:
+        click.echo(json_literal(json.dumps(outcome.to_json() | {"below_threshold": below},
+                                           ensure_ascii=False, indent=2, default=str)))
+    else:
+        for result in outcome.results:
+            mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
+            console.print(f"{mark} {plain(result.file)}: {plain(result.name)}", highlight=False)
+            for failure in result.failures:
+                console.print(f"     {plain(failure)}", highlight=False)
+        click.echo(f"{len(outcome.results) - failed} passed, {failed} failed")
+        for line in outcome.coverage.lines():
+            click.echo(line)
+        if below:
+            click.echo(f"coverage below {min_coverage:g}%: {', '.join(below)}")
+    sys.exit(EXIT_BAD_INPUT if failed or below else 0)
+
+
+@rules.command("history")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+def rules_history(as_json: bool, db_url: str | None) -> None:
+    """The rulebooks that made the stored recommendations: runs, dates, counts."""
+    from engine.run.rulebooks import history
+
+    items = history(_store(db_url))
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=1))
+        return
+    for item in items:
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(item["by_status"].items()))
+        click.echo(f"{item['hash'][:12]}  runs {item['runs']} (as-of {item['first_as_of'] or '-'}"
+                   f"..{item['last_as_of'] or '-'}, last {item['last_run'] or '-'})  "
+                   f"recommendations {item['recommendations']}"
+                   + (f" ({statuses})" if statuses else "")
+                   + ("" if item["stored_copy"] else "  (no stored copy)"))
+    if not items:
+        click.echo("no rulebook has made a recommendation in this store yet")
+
+
+@rules.command("show")
+@click.argument("rulebook_hash", metavar="HASH")
+@click.option("--file", "only", default=None, help="Only this file, e.g. sanctions.yaml.")
+@db_option
+def rules_show(rulebook_hash: str, only: str | None, db_url: str | None) -> None:
+    """Print what a stored rulebook said (HASH, or its first characters)."""
+    from engine.run.rulebooks import stored_copy
+
+    try:
+        found = stored_copy(_store(db_url), rulebook_hash)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if found is None:
+        raise click.ClickException(f"no stored rulebook {literal(rulebook_hash)} (wenze rules history)")
+    full, files = found
+    if only is not None and only not in files:
+        raise click.ClickException(f"rulebook {full[:12]} has no {literal(only)}; it has "
+                                   + ", ".join(files))
+    click.echo(f"# rulebook {full}")
+    for name, text in files.items():
+        if only is None or name == only:
+            click.echo(f"# ---- {name}")
+            click.echo(literal(text), nl=not text.endswith("\n"))
+
+
+class PeriodParam(click.ParamType):
+    """A period such as 1m, 14d or 1y (the rule files' way of writing one)."""
+
+    name = "PERIOD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from engine.rulebook.terms import Period, parse_period
+
+        if isinstance(value, Period):
+            return value
+        try:
+            return parse_period(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+@rules.command("impact")
+@click.option("--rules", "rules_dir", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The edited county folder.")
+@click.option("--against", default=None, metavar="DIR|GIT_REV",
+              help="The rulebook to compare with: a folder, or a git revision whose rules/ "
+                   "folder is read (default: the bundled county folder).")
+@click.option("--from", "start", type=IsoDate(), default=None,
+              help="First as-of date (default: 11 months before --to).")
+@click.option("--to", "end", type=IsoDate(), default=None,
+              help="Last as-of date (default: the last run's as-of date, or today).")
+@click.option("--every", type=PeriodParam(), default="1m", show_default=True,
+              help="Between as-of dates, counted back from --to (1m, 14d, 1y).")
+@click.option("--json", "as_json", is_flag=True, help="Every case, date and total as JSON.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the one-page report (Chinese, with a chart) here.")
+@templates_option
+@db_option
+def rules_impact(rules_dir: Path, against: str | None, start: date | None, end: date | None,
+                 every: Any, as_json: bool, html_path: Path | None, templates_dir: Path | None,
+                 db_url: str | None) -> None:
+    """Replay the stored facts under both rulebooks and show every case that would change;
+    writes nothing to the store."""
+    from usecases.impact import (
+        BadRevision,
+        format_impact,
+        impact_html,
+        impact_json,
+        impact_of_folders,
+    )
+
+    store = _store(db_url)
+    with Progress("[progress.description]{task.description}", console=console,
+                  transient=True) as bar:
+        task = bar.add_task("replaying")
+        try:
+            result = impact_of_folders(store, rules_dir, against, start, end, every,
+                                       lambda day: bar.update(task, description=f"replayed {day}"))
+        except BadRevision as exc:
+            raise click.BadParameter(str(exc), param_hint="'--against'") from exc
+    if html_path is not None:
+        html_path.write_text(impact_html(result, templates_dir), encoding="utf-8")
+        console.print(f"written {literal(html_path)}", highlight=False)
+    click.echo(json_literal(impact_json(result)) if as_json else format_impact(result))
 
 
 # ---------------------------------------------------------------- review: accounts, decisions, audit

@@ -24,7 +24,10 @@ from documents.fonts import FontSet
 from engine.sanction.explanation import Explanation
 
 if TYPE_CHECKING:
+    from collections import Counter
+
     from documents.quarterly import Quarterly
+    from engine.run.compare import Impact
 
 # field metadata: why a field the bundled template does not read is still given
 UNUSED = "unused_by_bundled"
@@ -129,8 +132,19 @@ class IndexContext(PageContext):
     counts: Mapping[str, Any]  # the run's counts: recommendations, new, …
 
 
+@dataclass(frozen=True)
+class ImpactContext(PageContext):
+    """``impact.html``: what a rule change would do to the stored cases (``wenze rules impact``)."""
+
+    TEMPLATE: ClassVar[str] = "impact.html"
+
+    r: Impact  # both rulebooks (hash, source), the as-of dates with counts, every case that differs
+    totals: Mapping[str, Mapping[str, Counter]]  # "circumstance" | "unit" | "form" -> key -> added/removed/changed
+    generated: date  # the day the report was made, shown with |cn_date
+
+
 CONTEXTS: tuple[type[PageContext], ...] = (RecommendationContext, DecisionContext,
-                                           QuarterlyContext, IndexContext)
+                                           QuarterlyContext, IndexContext, ImpactContext)
 
 
 def render(ctx: PageContext, templates_dir: Path | None = None, template: str | None = None) -> str:

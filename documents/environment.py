@@ -22,6 +22,7 @@ import re
 import stat
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import (
@@ -137,7 +138,10 @@ def loader(templates_dir: Path | None = None) -> ChoiceLoader:
     ])
 
 
+@lru_cache(maxsize=8)
 def environment(templates_dir: Path | None = None) -> SandboxedEnvironment:
+    """The templates of a folder over the bundle, compiled once per process (a changed file is
+    read again: Jinja checks each template's modification time when it is used)."""
     env = SandboxedEnvironment(
         loader=loader(templates_dir),
         autoescape=select_autoescape(["html"], default_for_string=True),

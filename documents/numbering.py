@@ -43,3 +43,23 @@ def assign(engine: Engine, recommendation_id: str, year: int, prefix: str,
         except IntegrityError:
             continue
     raise RuntimeError(f"could not assign a document number to {recommendation_id}")
+
+
+def numbers(engine: Engine) -> dict[str, str]:
+    """Every recommendation's reference number, by recommendation id (those given one)."""
+    table = DocumentNumber.__table__
+    with engine.connect() as connection:
+        return {r.recommendation_id: format_number(r.prefix, r.year, r.seq)
+                for r in connection.execute(select(table))}
+
+
+def numbered(engine: Engine, number: str) -> str | None:
+    """The recommendation a reference number (县纪建〔2026〕7号) was given to, or None."""
+    found = PATTERN.match(number.strip())
+    if found is None:
+        return None
+    table = DocumentNumber.__table__
+    with engine.connect() as connection:
+        return connection.execute(select(table.c.recommendation_id).where(
+            table.c.prefix == found["prefix"], table.c.year == int(found["year"]),
+            table.c.seq == int(found["seq"]))).scalar_one_or_none()

@@ -1,8 +1,19 @@
-"""The quarterly circulation (一季一通报): ledger compliance, ranking within category, recommendations.
+"""The quarterly circulation (一季一通报): ledger compliance, ranking within category, decisions.
 
-Compliance counts come from SQL aggregates over the quarter's ledger filings: *filed*
-(status done or partial), *passed* (verdict pass), *failed* (verdict fail) and *missing*
-(status missing). Units are rolled up to their township or county organ.
+Compliance counts come from SQL aggregates over the quarter's ledger entries, each counted
+once: 未填报 (status missing, whatever its verdict), and of the filed ones (done or partial)
+合格 (verdict pass), 不合格 (fail) and 待核查 (not checked yet) — so they add up to 应填报.
+The pass rate is over the checked entries (应填报 less 待核查): an entry not yet checked is
+neither a pass nor a failure.
+
+Ranking (分类排位) is dense: higher pass rate first; at the same rate fewer 未填报, then fewer
+不合格; whoever is equal on all three shares the rank, and the next rank follows without a
+gap. Persons are ranked within their category of the responsibility list; units are ranked
+within their type (townships, county organs), each with the branches under it; the county
+committee, whose members are ranked as persons, is not ranked as a unit. The text names the
+persons at the top and bottom of a category only where a whole tie group fits in the number
+named; a larger group is given as how many share the rank. Only approved decisions are
+published; pending recommendations are not.
 """
 
 from __future__ import annotations
@@ -10,12 +21,15 @@ from __future__ import annotations
 import base64
 import io
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from fractions import Fraction
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, and_, case, func, select
 
 from documents.contexts import QuarterlyContext, render
 from documents.fonts import FontSet, find_fonts
@@ -24,7 +38,14 @@ from engine.rulebook import Rulebook
 from engine.run.read import list_recommendations
 from facts.tables import LedgerRow, PersonRow, UnitRow
 
-TOP_TYPES = ("township", "county_organ", "county_committee")
+RANKED_TYPES = ("township", "county_organ")  # units ranked, each type apart (分类)
+TOP_TYPES = (*RANKED_TYPES, "county_committee")  # where a unit's tallies roll up to
+NAMED_TOP = 3  # at most this many persons named at the top of a category
+NAMED_BOTTOM = 5  # and at the bottom
+# a category of more persons lists in the appendix its bottom ranks, down from at least this
+# many persons; its full ranking is each township's and organ's own circulation (level by level)
+APPENDIX_WHOLE = 60
+APPENDIX_TAIL = 30
 _QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
 
 
@@ -35,22 +56,54 @@ class BadQuarter(ValueError):
 @dataclass
 class Tally:
     name: str
-    total: int = 0
-    filed: int = 0
-    passed: int = 0
-    failed: int = 0
-    missing: int = 0
+    total: int = 0  # 应填报
+    passed: int = 0  # 合格
+    failed: int = 0  # 不合格
+    pending: int = 0  # 待核查: filed, not checked yet
+    missing: int = 0  # 未填报
+
+    @property
+    def filed(self) -> int:
+        return self.total - self.missing
+
+    @property
+    def checked(self) -> int:
+        return self.total - self.pending
 
     @property
     def pass_rate(self) -> float:
-        return self.passed / self.total if self.total else 0.0
+        return self.passed / self.checked if self.checked else 0.0
+
+    @property
+    def order(self) -> tuple[Fraction, int, int]:
+        """What ranks: pass rate (exact), then fewer 未填报, then fewer 不合格."""
+        rate = Fraction(self.passed, self.checked) if self.checked else Fraction(0)
+        return (-rate, self.missing, self.failed)
 
     def add(self, other: Tally) -> None:
         self.total += other.total
-        self.filed += other.filed
         self.passed += other.passed
         self.failed += other.failed
+        self.pending += other.pending
         self.missing += other.missing
+
+
+@dataclass
+class Ranked:
+    rank: int  # dense: 1, 1, 2, ...
+    tied: int  # how many share the rank (1: nobody else)
+    name: str  # a person's name, or a unit's
+    place: str  # a person's unit, or for county leaders their post; empty for a unit
+    tally: Tally
+
+
+@dataclass
+class Mention:
+    """Who the text names at one end of a ranking: whole tie groups that fit in the number
+    named; ``shared`` is the first group that did not fit, told as a count instead."""
+
+    named: list[Ranked]
+    shared: Ranked | None  # a member of the group too large to name (its rank, tied, rate)
 
 
 @dataclass
@@ -58,7 +111,22 @@ class CategoryRanking:
     code: str
     label: str
     tally: Tally
-    ranked: list[tuple[int, str, str, Tally]]  # (rank, person name, unit name, tally)
+    ranked: list[Ranked]
+    head: Mention
+    tail: Mention
+    listed: list[Ranked]  # what the appendix lists: everyone, or the bottom ranks
+
+    @property
+    def whole(self) -> bool:
+        return len(self.listed) == len(self.ranked)
+
+
+@dataclass
+class UnitRanking:
+    code: str  # township | county_organ
+    label: str  # the unit type's name (labels.yaml unit_type)
+    tally: Tally
+    ranked: list[Ranked]
 
 
 @dataclass
@@ -69,14 +137,23 @@ class Quarterly:
     end: date
     overall: Tally
     categories: list[CategoryRanking]
-    units: list[Tally]  # townships and county organs, best pass rate first
-    trend: list[tuple[str, Tally]]  # the twelve months up to the quarter's end
-    recommendations: list[dict[str, Any]]
+    units: list[UnitRanking]  # townships, then county organs, each ranked apart
+    leaders: Tally  # the county committee's own members (not ranked as a unit)
+    trend: list[tuple[date, Tally]]  # the twelve months up to the quarter's end
+    decisions: list[dict[str, Any]]  # approved recommendations on conduct in the quarter
     charts: dict[str, str] = field(default_factory=dict)  # name -> data: URI of a PNG
+    appendix_whole: int = APPENDIX_WHOLE  # a category of up to this many is listed whole
+    appendix_tail: int = APPENDIX_TAIL  # a larger one lists at least this many at the bottom
 
     @property
     def label(self) -> str:
         return f"{self.year}年第{'一二三四'[self.quarter - 1]}季度"
+
+
+def last_quarter(day: date) -> str:
+    """The last quarter that ended before ``day``, as 2026Q3."""
+    number = (day.month - 1) // 3  # quarters wholly before this month's quarter
+    return f"{day.year}Q{number}" if number else f"{day.year - 1}Q4"
 
 
 def parse_quarter(text: str) -> tuple[int, int]:
@@ -86,20 +163,18 @@ def parse_quarter(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def _periods(year: int, first_month: int, count: int) -> list[str]:
-    return [f"{year + (first_month - 1 + i) // 12}-{(first_month - 1 + i) % 12 + 1:02d}"
-            for i in range(count)]
-
-
 def _tallies(engine: Engine, periods: list[str], *group: Any) -> list[tuple[Any, ...]]:
+    """Per group: 应填报, 合格, 不合格, 待核查, 未填报 — each entry in exactly one of the last four."""
     ledger = LedgerRow.__table__.c
     person = PersonRow.__table__.c
+    filed = ledger.status != "missing"
 
     def count(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
 
-    query = (select(*group, func.count(), count(ledger.status.in_(("done", "partial"))),
-                    count(ledger.verdict == "pass"), count(ledger.verdict == "fail"),
+    query = (select(*group, func.count(), count(and_(filed, ledger.verdict == "pass")),
+                    count(and_(filed, ledger.verdict == "fail")),
+                    count(and_(filed, ledger.verdict.not_in(("pass", "fail")))),
                     count(ledger.status == "missing"))
              .select_from(LedgerRow.__table__.join(PersonRow.__table__, person.id == ledger.person))
              .where(ledger.period.in_(periods)).group_by(*group))
@@ -111,27 +186,75 @@ def _tally(name: str, row: tuple[Any, ...]) -> Tally:
     return Tally(name, *(int(v or 0) for v in row[-5:]))
 
 
+def dense_ranks(entries: Iterable[tuple[str, str, Tally]]) -> list[Ranked]:
+    """(name, place, tally) ranked densely by ``Tally.order``; within a rank by place and name."""
+    ordered = sorted(entries, key=lambda e: (e[2].order, e[1], e[0]))
+    ranked: list[Ranked] = []
+    for rank, (_, group) in enumerate(groupby(ordered, key=lambda e: e[2].order), 1):
+        members = list(group)
+        ranked += [Ranked(rank, len(members), name, place, t) for name, place, t in members]
+    return ranked
+
+
+def _groups(ranked: list[Ranked]) -> list[list[Ranked]]:
+    return [list(g) for _, g in groupby(ranked, key=lambda r: r.rank)]
+
+
+def _mention(groups: list[list[Ranked]], limit: int) -> Mention:
+    named: list[Ranked] = []
+    for group in groups:
+        if len(named) + len(group) > limit:
+            return Mention(named, None if named else group[0])
+        named += group
+    return Mention(named, None)
+
+
+def _ends(ranked: list[Ranked]) -> tuple[Mention, Mention]:
+    """Who is named at the top and at the bottom; never the same rank at both ends."""
+    groups = _groups(ranked)
+    if len(groups) < 2:
+        return Mention([], None), Mention([], None)
+    head = _mention(groups, NAMED_TOP)
+    shown = {r.rank for r in head.named} | ({head.shared.rank} if head.shared else set())
+    tail = _mention([g for g in reversed(groups) if g[0].rank not in shown], NAMED_BOTTOM)
+    return head, tail
+
+
+def _listed(ranked: list[Ranked]) -> list[Ranked]:
+    if len(ranked) <= APPENDIX_WHOLE:
+        return ranked
+    listed: list[Ranked] = []
+    for group in reversed(_groups(ranked)):
+        if len(listed) >= APPENDIX_TAIL:
+            break
+        listed = group + listed
+    return listed
+
+
+def _months(end: date, count: int) -> list[date]:
+    """The first day of each of ``count`` months up to ``end``'s."""
+    months = []
+    year, month = end.year, end.month
+    for _ in range(count):
+        months.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
 def quarterly_data(engine: Engine, quarter: str, rulebook: Rulebook) -> Quarterly:
     year, number = parse_quarter(quarter)
     start = date(year, 3 * number - 2, 1)
     end = (date(year + (number == 4), (3 * number) % 12 + 1, 1)) - timedelta(days=1)
-    periods = _periods(year, 3 * number - 2, 3)
+    periods = [m.strftime("%Y-%m") for m in _months(end, 3)]
     ledger = LedgerRow.__table__.c
     person = PersonRow.__table__.c
-    responsibility = rulebook.responsibility
+    labels = rulebook.labels
 
     with engine.connect() as connection:
         units = {r.id: r for r in connection.execute(select(UnitRow.__table__))}
-        names = {r.id: (r.name, r.unit) for r in connection.execute(
-            select(person.id, person.name, person.unit))}
-
-    def top(unit_id: str) -> str:
-        seen = set()
-        while unit_id in units and units[unit_id].type not in TOP_TYPES and units[unit_id].parent \
-                and unit_id not in seen:
-            seen.add(unit_id)
-            unit_id = units[unit_id].parent
-        return unit_id
+        persons = {r.id: r for r in connection.execute(
+            select(person.id, person.name, person.unit, person.category, person.attrs))}
+    top = _top(units)
 
     overall = Tally(rulebook.county.name)
     by_unit: dict[str, Tally] = {}
@@ -140,34 +263,64 @@ def quarterly_data(engine: Engine, quarter: str, rulebook: Rulebook) -> Quarterl
         tally = _tally(units[unit_id].name if unit_id in units else unit_id, row)
         by_unit.setdefault(unit_id, Tally(tally.name)).add(tally)
         overall.add(tally)
+    unit_rankings = []
+    for code in RANKED_TYPES:
+        ours = [(t.name, "", t) for u, t in by_unit.items() if u in units and units[u].type == code]
+        tally = Tally(labels.unit_type.get(code, code))
+        for _, _, t in ours:
+            tally.add(t)
+        unit_rankings.append(UnitRanking(code, tally.name, tally, dense_ranks(ours)))
+    leaders = Tally(rulebook.county.name)
+    for unit_id, t in by_unit.items():
+        if unit_id in units and units[unit_id].type == "county_committee":
+            leaders.add(t)
+
+    def place(person_id: str, category_label: str) -> str:
+        """A person's unit; for a member of the county committee, the post held (attrs.post,
+        else the category, which names the post: 县委书记, 县委副书记, ...)."""
+        row = persons.get(person_id)
+        if row is None:
+            return ""
+        unit = units.get(row.unit)
+        if unit is not None and top(unit.id) in units and units[top(unit.id)].type == "county_committee":
+            return str((row.attrs or {}).get("post") or category_label)
+        return unit.name if unit is not None else row.unit
+
     per_person: dict[str | None, list[tuple[str, Tally]]] = {}
     for row in _tallies(engine, periods, person.category, ledger.person):
         per_person.setdefault(row[0], []).append((row[1], _tally(row[1], row)))
     categories = []
-    for entry in responsibility.categories:
-        people = sorted(per_person.get(entry.code, []),
-                        key=lambda p: (-p[1].pass_rate, p[1].failed + p[1].missing, p[0]))
+    for entry in rulebook.responsibility.categories:
+        people = per_person.get(entry.code, [])
         tally = Tally(entry.label)
         for _, t in people:
             tally.add(t)
-        ranked = []
-        for i, (person_id, t) in enumerate(people):
-            # equal results share a rank (分类排位)
-            rank = i + 1 if i == 0 or (t.pass_rate, t.failed + t.missing) != \
-                (people[i - 1][1].pass_rate, people[i - 1][1].failed + people[i - 1][1].missing) \
-                else ranked[-1][0]
-            name, unit_id = names.get(person_id, (person_id, ""))
-            unit_name = units[unit_id].name if unit_id in units else unit_id
-            ranked.append((rank, name, unit_name, t))
-        categories.append(CategoryRanking(entry.code, entry.label, tally, ranked))
-    months = _periods(end.year - (end.month < 12), end.month % 12 + 1, 12)
-    trend_rows = {r[0]: _tally(r[0], r) for r in _tallies(engine, months, ledger.period)}
-    trend = [(m, trend_rows.get(m, Tally(m))) for m in months]
-    recommendations = [r for r in list_recommendations(engine)
-                       if start.isoformat() <= r["conduct_date"] <= end.isoformat()]
-    return Quarterly(year, number, start, end, overall, categories,
-                     sorted(by_unit.values(), key=lambda t: (-t.pass_rate, t.name)), trend,
-                     recommendations)
+        ranked = dense_ranks((persons[p].name if p in persons else p, place(p, entry.label), t)
+                             for p, t in people)
+        head, tail = _ends(ranked)
+        categories.append(CategoryRanking(entry.code, entry.label, tally, ranked, head, tail,
+                                          _listed(ranked)))
+    months = _months(end, 12)
+    trend_rows = {r[0]: _tally(r[0], r) for r in _tallies(
+        engine, [m.strftime("%Y-%m") for m in months], ledger.period)}
+    trend = [(m, trend_rows.get(m.strftime("%Y-%m"), Tally(m.strftime("%Y-%m")))) for m in months]
+    decisions = [r for r in list_recommendations(engine, status="approved")
+                 if start.isoformat() <= r["conduct_date"] <= end.isoformat()]
+    return Quarterly(year, number, start, end, overall, categories, unit_rankings, leaders, trend,
+                     decisions)
+
+
+def _top(units: dict[str, Any]) -> Callable[[str], str]:
+    """A unit -> the township, county organ or county committee it is under (itself if one)."""
+    def top(unit_id: str) -> str:
+        seen = set()
+        while unit_id in units and units[unit_id].type not in TOP_TYPES and units[unit_id].parent \
+                and unit_id not in seen:
+            seen.add(unit_id)
+            unit_id = units[unit_id].parent
+        return unit_id
+
+    return top
 
 
 def _png(figure: Any) -> str:
@@ -176,42 +329,77 @@ def _png(figure: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def draw_charts(data: Quarterly, fonts: FontSet) -> dict[str, str]:
-    """Compliance by category (bars) and the monthly trend (lines), as PNG data URIs."""
+def _floor(values: list[float], step: float = 2.0) -> float:
+    """Where a percentage axis starts so that differences show: a little under the lowest
+    value, on a multiple of ``step``; 0 when the values spread widely."""
+    low = min(values, default=0.0)
+    start = step * int((low - step) // step)
+    return 0.0 if start < 50 else start
+
+
+def _month(day: date) -> str:
+    return f"{day.year}年{day.month}月"
+
+
+def draw_charts(data: Quarterly, fonts: FontSet, labels: Any) -> dict[str, str]:
+    """Compliance by category (bars) and the monthly trend (lines), as PNG data URIs. Each
+    percentage axis starts just under its lowest value (the axis says where), so that 88% and
+    100% look different; the series are named with the county's labels (labels.yaml)."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import font_manager
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import PercentFormatter
 
     path = fonts.files[fonts.heading]
     font_manager.fontManager.addfont(path)
     family = font_manager.FontProperties(fname=path).get_name()
+    passed, failed = labels.verdict["pass"], labels.verdict["fail"]
+    missing = labels.ledger_status["missing"]
     with plt.rc_context({"font.family": family, "axes.unicode_minus": False, "font.size": 10}):
         shown = [c for c in data.categories if c.tally.total]
-        fig, ax = plt.subplots(figsize=(6.2, 0.32 * len(shown) + 1))
-        ax.barh([c.label for c in shown][::-1], [100 * c.tally.pass_rate for c in shown][::-1],
+        rates = [100 * c.tally.pass_rate for c in shown]
+        fig, ax = plt.subplots(figsize=(6.2, 0.2 * len(shown) + 0.6))
+        low = _floor(rates + [100 * data.overall.pass_rate])
+        ax.barh([c.label for c in shown][::-1], [r - low for r in rates][::-1], left=low,
                 color="#b22222")
-        ax.set_xlabel("台账核查合格率（%）")
-        ax.set_xlim(0, 100)
-        for i, c in enumerate(shown[::-1]):
-            ax.text(100 * c.tally.pass_rate + 0.5, i, f"{100 * c.tally.pass_rate:.1f}", va="center",
-                    fontsize=8)
+        ax.set_xlim(low, 100.5)
+        ax.axvline(100 * data.overall.pass_rate, color="#1f4e79", linestyle="--", linewidth=0.8,
+                   label=f"{data.overall.name} {100 * data.overall.pass_rate:.1f}%")
+        ax.legend(loc="lower right", bbox_to_anchor=(1, 1), frameon=False, fontsize=8)
+        ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+        for i, rate in enumerate(rates[::-1]):
+            ax.text(rate + 0.1, i, f"{rate:.1f}%", va="center", fontsize=8)
         ax.spines[["top", "right"]].set_visible(False)
         by_category = _png(fig)
         plt.close(fig)
 
-        fig, ax = plt.subplots(figsize=(6.2, 2.6))
-        months = [m[2:].replace("-", ".") for m, _ in data.trend]
-        for label, values, color in (
-                ("合格率", [100 * t.pass_rate for _, t in data.trend], "#1f4e79"),
-                ("不合格率", [100 * t.failed / t.total if t.total else 0 for _, t in data.trend], "#b22222"),
-                ("未填报率", [100 * t.missing / t.total if t.total else 0 for _, t in data.trend], "#999999")):
-            ax.plot(months, values, marker="o", markersize=3, label=label, color=color)
-        ax.set_ylabel("%")
-        ax.legend(loc="center right", frameon=False, fontsize=8)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.tick_params(axis="x", labelsize=7)
+        months = [_month(m) for m, _ in data.trend]
+        checked = [t.checked for _, t in data.trend]
+        fig, (upper, lower) = plt.subplots(2, 1, figsize=(6.2, 3.6), sharex=True,
+                                           gridspec_kw={"height_ratios": [3, 2]})
+        pass_rates = [100 * t.pass_rate for _, t in data.trend if t.checked]
+        upper.plot([m for m, n in zip(months, checked, strict=True) if n], pass_rates,
+                   marker="o", markersize=3, color="#1f4e79", label=passed)
+        upper.set_ylim(_floor(pass_rates, 1.0), 100.5)
+        upper.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+        upper.legend(loc="lower left", frameon=False, fontsize=8)
+        for name, values, color in (
+                (failed, [100 * t.failed / t.checked if t.checked else 0 for _, t in data.trend], "#b22222"),
+                (missing, [100 * t.missing / t.checked if t.checked else 0 for _, t in data.trend], "#888888")):
+            lower.plot(months, values, marker="o", markersize=3, color=color, label=name)
+        highest = max((100 * (t.failed + t.missing) / t.checked for _, t in data.trend if t.checked),
+                      default=1.0)
+        lower.set_ylim(0, 1.6 * highest)  # room above the lines for the legend
+        lower.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+        lower.legend(loc="upper left", frameon=False, fontsize=8, ncols=2)
+        for axis in (upper, lower):
+            axis.spines[["top", "right"]].set_visible(False)
+            axis.grid(axis="y", color="#dddddd", linewidth=0.5)
+        lower.tick_params(axis="x", labelsize=7, labelrotation=45)
+        for tick in lower.get_xticklabels():
+            tick.set_horizontalalignment("right")
         trend = _png(fig)
         plt.close(fig)
     return {"by_category": by_category, "trend": trend}
@@ -222,9 +410,9 @@ def render_quarterly(engine: Engine, quarter: str, fmt: Format, rulebook: Rulebo
     """The circulation for a quarter as html, pdf or docx."""
     data = quarterly_data(engine, quarter, rulebook)
     fonts = find_fonts()
-    data.charts = draw_charts(data, fonts)
+    data.charts = draw_charts(data, fonts, rulebook.labels)
     ctx = QuarterlyContext(
         fonts=fonts, q=data, issued=issued or date.today(),
-        issuer=rulebook.county.documents.circulation_issuer, top=3, bottom=5,
+        issuer=rulebook.county.documents.circulation_issuer, top=NAMED_TOP, bottom=NAMED_BOTTOM,
         labels=rulebook.labels.forms, status_labels=rulebook.labels.recommendation_status)
     return from_html(render(ctx, templates_dir), fmt)

@@ -205,7 +205,7 @@ def amend(store: Engine, user: User, rec_id: str, forms: list[str], reason: str,
     book = county(rulebook)
     day = _day(book, day)
     reason = _reason(book, "amend", reason)
-    ladder = book.sanctions.ladder
+    ladder = book.sanctions.ladder_on(day)
     for form in forms:
         if form not in ladder:
             raise BadInput(book, "form_unknown", form=form, forms="、".join(

@@ -167,7 +167,7 @@ def _detail(connection: Connection, book: Rulebook, user: User, state: State) ->
         deciding_body=body, deciding_body_name=bodies[body].name if body in bodies else body,
         body_choices=[(code, bodies[code].name) for code in bodies
                       if all(code in deciders(book, f) for f in state.forms)],
-        form_choices=[(f, labels.forms.get(f, f)) for f in book.sanctions.ladder],
+        form_choices=[(f, labels.forms.get(f, f)) for f in book.sanctions.ladder_on()],
         appeal_last_day=appeal_last, decided_on=state.decided_on() if state.status in FINAL else None)
 
 

@@ -103,7 +103,7 @@ def load_state(connection: Connection, rec_id: str) -> State | None:
 
 def needs_two(book: Rulebook, forms: list[str]) -> bool:
     """Four-eyes: any form heavier than ``four_eyes_above`` needs a second approver."""
-    ladder = book.sanctions.ladder
+    ladder = book.sanctions.ladder_on()
     limit = ladder.index(book.review.four_eyes_above)
     return any(f in ladder and ladder.index(f) > limit for f in forms)
 

@@ -3,11 +3,13 @@ and a README that names every command and every exit code the CLI has."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rich.cells import cell_len as cell_width
 from sqlalchemy import select
 
 import cli
@@ -159,3 +161,84 @@ def test_the_readme_documents_every_exit_code_and_every_command() -> None:
 
     missing = [c for c in commands(cli.main) if f"`{c}" not in README]
     assert not missing, missing
+
+
+def test_db_works_before_the_command_as_the_readme_shows(coal_db, tmp_path) -> None:
+    result = _invoke("--db", coal_db, "facts", "stats", "--json")
+    assert result.exit_code == 0, result.output
+    assert '"violation": 1' in result.output
+    # given after the command too, the nearer one wins
+    result = _invoke("--db", f"sqlite:///{tmp_path}/other.db", "facts", "stats", "--json",
+                     "--db", coal_db)
+    assert '"violation": 1' in result.output
+
+
+@pytest.mark.parametrize(("kind", "option", "value", "expected"), [
+    ("unit", "--unit", "U-COAL", '"id": "U-COAL"'),  # a unit's own --unit is its id
+    ("person", "--person", "P-SEC", '"id": "P-SEC"'),
+    ("person", "--unit", "U-COAL", '"unit": "U-COAL"'),
+    ("post", "--person", "P-SEC", '"person": "P-SEC"'),
+    ("violation", "--unit", "U-COAL", '"id": "V-GAMBLE"'),
+])
+def test_facts_list_filters_every_kind_that_has_the_field(coal_db, kind, option, value,
+                                                          expected) -> None:
+    result = _invoke("facts", "list", kind, option, value, "--db", coal_db)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines and all(expected in line for line in lines), result.output
+
+
+@pytest.mark.parametrize(("kind", "option", "says"), [
+    ("ledger", "--unit", "ledger facts have no unit field"),
+    ("violation", "--person", "a violation names its persons in actors"),
+    ("unit", "--person", "unit facts have no person field"),
+    ("person", "--since", "person facts have no date"),
+])
+def test_facts_list_says_where_a_kind_has_no_such_field(coal_db, kind, option, says) -> None:
+    value = "2026-01-01" if option == "--since" else "X"
+    result = _invoke("facts", "list", kind, option, value, "--db", coal_db)
+    assert result.exit_code == cli.EXIT_USAGE, result.output
+    assert says in result.output and "Traceback" not in result.output
+    assert [line.startswith("Error:") for line in result.output.splitlines()].count(True) == 1
+
+
+def test_recommendations_list_fits_80_columns_and_show_takes_the_document_number(coal_db,
+                                                                                tmp_path) -> None:
+    assert _invoke("evaluate", "--as-of", "2026-11-25", "--db", coal_db).exit_code == 0
+    listed = _invoke("recommendations", "list", "--json", "--db", coal_db)
+    ids = [item["id"] for item in json.loads(listed.output)]
+    assert _invoke("render", ids[0], "--format", "html", "-o", str(tmp_path / "d.html"),
+                   "--db", coal_db).exit_code == 0  # the document gets its number
+    number = json.loads(_invoke("recommendations", "list", "--json", "--db", coal_db).output)[0]["number"]
+    assert re.fullmatch(r"\S+〔2026〕\d+号", number)
+    table = CliRunner(env={"COLUMNS": "80"}).invoke(cli.main, ["recommendations", "list", "--db", coal_db])
+    assert table.exit_code == 0, table.output
+    assert max(cell_width(line) for line in table.output.splitlines()) <= 80
+    assert all(i in table.output for i in ids) and number in table.output  # ids never cut
+    shown = _invoke("recommendations", "show", number, "--db", coal_db)
+    assert shown.exit_code == 0 and f"问责建议 {ids[0]}" in shown.output and number in shown.output
+
+
+def test_nightly_says_where_to_look_and_what_to_run_next(coal_db, tmp_path) -> None:
+    result = _invoke("nightly", "--as-of", "2026-11-25", "--out", str(tmp_path / "out"),
+                     "--db", coal_db)
+    assert result.exit_code == 0, result.output
+    assert f"{tmp_path / 'out' / '2026-11-25' / 'index.html'}" in result.output
+    assert "写入问责建议书 2 份（6 个文件）" in result.output
+    assert "wenze recommendations list" in result.output and "wenze report quarterly 2026Q3" in result.output
+    assert "━" not in result.output  # no progress bar when the output is not a terminal
+
+
+def test_demo_says_what_to_run_next(tmp_path) -> None:
+    result = _invoke("demo", "--scale", "0.02", "--out", str(tmp_path / "exports"))
+    assert result.exit_code == 0, result.output
+    assert f"wenze ingest {tmp_path / 'exports'}/*.jsonl" in result.output
+    assert "wenze nightly" in result.output and "index.html" in result.output
+
+
+def test_the_readme_points_only_at_files_in_the_repository() -> None:
+    root = Path(__file__).resolve().parent.parent
+    assert "../" not in README and "/work/" not in README
+    for path in re.findall(r"`((?:[A-Za-z_][\w.-]*/)+[\w.-]*)`", README):
+        if (root / path.split("/")[0]).is_dir():  # a path into the repository names what is there
+            assert (root / path).exists(), path

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from sqlalchemy import update
 
 import cli
-import usecases.nightly as nightly
+import documents.formats as formats
 from documents.checks import check_templates
 from documents.errors import TemplateProblem
 from documents.formats import from_html
@@ -98,7 +98,7 @@ def test_a_format_that_fails_once_is_written_by_the_next_run(sqlite_store, tmp_p
                                                              monkeypatch) -> None:
     load(sqlite_store, COAL, tmp_path)
     out, folder = tmp_path / "out", tmp_path / "out" / DAY
-    real, failed = nightly.from_html, []
+    real, failed = formats.from_html, []
 
     def dies_once(html: str, fmt: str) -> bytes:
         if fmt == "pdf" and not failed:
@@ -106,7 +106,7 @@ def test_a_format_that_fails_once_is_written_by_the_next_run(sqlite_store, tmp_p
             raise OSError("No space left on device")
         return real(html, fmt)
 
-    monkeypatch.setattr(nightly, "from_html", dies_once)
+    monkeypatch.setattr(formats, "from_html", dies_once)
     result = _nightly(sqlite_store, out)
     assert result.exit_code == cli.EXIT_DOCUMENTS, result.output
     ids = sorted(r["id"] for r in list_recommendations(sqlite_store))

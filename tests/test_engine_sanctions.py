@@ -47,7 +47,7 @@ def _prior(i: int, day: str, form: str = "admonition") -> dict:
         pytest.param([], "admonition", 0, id="none"),
         pytest.param(["2025-03-01"], "circulated_criticism", 1, id="one-in-window"),
         pytest.param(["2025-03-01", "2025-09-01"], "suspension", 2, id="two-in-window"),
-        # the conduct (the due date) is 2026-07-10: the window opens 730 days earlier, on 2024-07-10
+        # the conduct (the due date) is 2026-07-10: the 24-month window opens on 2024-07-10
         pytest.param(["2024-07-09"], "admonition", 0, id="one-day-outside"),
         pytest.param(["2024-07-10"], "circulated_criticism", 1, id="first-day-inside"),
         pytest.param(["2026-07-11"], "admonition", 0, id="after-the-conduct"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,16 +27,19 @@ from sqlalchemy import Engine, select
 
 from documents.checks import check_templates
 from documents.contexts import IndexContext, IndexRow, render
-from documents.errors import DocumentError, TemplateProblem
+from documents.errors import DocumentError
 from documents.fonts import find_fonts
-from documents.formats import FORMATS, Format, from_html
-from documents.recommendation import NotFound, context, render_html
+from documents.formats import FORMATS, Format, Job, make_all, reason
+from documents.recommendation import NotFound, context
 from engine.errors import EvaluationError
+from engine.match.evaluator import Evaluator
 from engine.rulebook import Rulebook
 from engine.run.evaluate import RunResult, evaluate
 from facts.lock import store_lock
 from facts.recommendation_tables import RecommendationRow
 from usecases.errors import NightlyLocked
+
+Progress = Callable[[str, int | None], Callable[[int], None]]
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -96,32 +100,63 @@ class DocumentsWritten:
     folders: set[Path] = field(default_factory=set)  # the dated folders written into
 
 
-def _reason(exc: Exception) -> str:
-    """One line: a template problem says where; anything else says what it is."""
-    text = str(exc) if isinstance(exc, TemplateProblem) else f"{type(exc).__name__}: {exc}"
-    return " ".join(text.split())
+# a job's key: the folder its files go into and the recommendation's id
+def _key(folder: Path, rec_id: str) -> str:
+    return f"{folder}{os.sep}{rec_id}"
 
 
-def _write_one(engine: Engine, folder: Path, rec_id: str, rulebook: Rulebook,
-               formats: tuple[Format, ...], templates_dir: Path | None, fresh: bool,
-               done: DocumentsWritten) -> None:
-    """Write the formats of one recommendation's document missing in ``folder`` (all of them
-    when ``fresh``). Every format is made in memory first and only then written, each through
-    a ``.part`` file; a missing PDF or DOCX is made from the HTML already there, so the formats
-    of one document always say the same thing."""
+def _job(engine: Engine, folder: Path, rec_id: str, rulebook: Rulebook,
+         formats: tuple[Format, ...], fresh: bool) -> Job | None:
+    """What is to be made of one recommendation's document in ``folder``: the formats missing
+    there (all of them when ``fresh``), None when none is. A missing PDF or DOCX is made from
+    the HTML already there, so the formats of one document always say the same thing; without
+    that HTML the whole document is made anew from the store."""
     present = () if fresh else _formats_of(folder, rec_id)
-    missing = [f for f in formats if f not in present]
+    missing = tuple(f for f in formats if f not in present)
     if not missing:
-        return
+        return None
     source = folder / f"{rec_id}.html"
     if "html" in present and source.is_file():
-        html = source.read_text(encoding="utf-8")
-    else:
-        html = render_html(context(engine, rec_id, rulebook), templates_dir)
-        missing = list(formats)  # no HTML to follow: the whole document anew
-    data = {fmt: from_html(html, fmt) for fmt in missing}
+        return Job(_key(folder, rec_id), missing, html=source.read_text(encoding="utf-8"))
+    return Job(_key(folder, rec_id), formats, context=context(engine, rec_id, rulebook))
+
+
+def _make(engine: Engine, planned: list[tuple[Path, str, bool]], rulebook: Rulebook,
+          formats: tuple[Format, ...], templates_dir: Path | None, workers: int | None,
+          done: DocumentsWritten, progress: Progress | None) -> None:
+    """Make every planned document (folder, id, anew?) — in parallel, see ``make_all`` — and
+    write each as it comes, every format through a ``.part`` file. A document that cannot be
+    made or written is recorded in ``done.failed`` and never stops the others."""
+    advance = progress("documents", len(planned)) if progress else None
+
+    def jobs() -> Iterator[Job]:
+        for folder, rec_id, fresh in planned:
+            try:
+                job = _job(engine, folder, rec_id, rulebook, formats, fresh)
+            except Exception as exc:  # the store could not give its context
+                done.failed.append(Failure(rec_id, reason(exc)))
+                job = None
+            if job is None and advance:
+                advance(1)
+            if job is not None:
+                yield job
+
+    for made in make_all(jobs(), templates_dir, workers):
+        folder, rec_id = os.path.split(made.job.key)
+        if made.data is None:
+            done.failed.append(Failure(rec_id, made.reason or "not made"))
+        else:
+            try:
+                _store_files(Path(folder), rec_id, made.data, done)
+            except Exception as exc:  # a full disk: this document, not the others
+                done.failed.append(Failure(rec_id, reason(exc)))
+        if advance:
+            advance(1)
+
+
+def _store_files(folder: Path, rec_id: str, data: dict[Format, bytes], done: DocumentsWritten) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for fmt in formats:
+    for fmt in FORMATS:
         if fmt in data:
             path = folder / f"{rec_id}.{fmt}"
             _write(path, data[fmt])
@@ -161,11 +196,8 @@ def write_documents(engine: Engine, folder: Path, ids: list[str], run: RunResult
     whose document could not be written, after writing all the others and the index."""
     done = DocumentsWritten()
     folder.mkdir(parents=True, exist_ok=True)
-    for rec_id in ids:
-        try:
-            _write_one(engine, folder, rec_id, rulebook, formats, templates_dir, True, done)
-        except Exception as exc:  # one document that cannot be written does not stop the others
-            done.failed.append(Failure(rec_id, _reason(exc)))
+    _make(engine, [(folder, rec_id, True) for rec_id in ids], rulebook, formats, templates_dir,
+          None, done, None)
     _finish(engine, {folder}, run, rulebook, templates_dir, done)
     _raise_failures(done)
     return done.written
@@ -181,7 +213,7 @@ def _finish(engine: Engine, folders: set[Path], run: RunResult, rulebook: Rulebo
         try:
             done.written.append(_index(engine, folder, run, rulebook, templates_dir))
         except Exception as exc:
-            done.failed.append(Failure(f"{folder.name}/index.html", _reason(exc)))
+            done.failed.append(Failure(f"{folder.name}/index.html", reason(exc)))
 
 
 def _raise_failures(done: DocumentsWritten) -> None:
@@ -204,7 +236,8 @@ class NightlyReport:
 
 
 def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook,
-               templates_dir: Path | None, formats: tuple[Format, ...]) -> NightlyReport:
+               templates_dir: Path | None, formats: tuple[Format, ...], workers: int | None,
+               progress: Progress | None, refused: list[str]) -> NightlyReport:
     """Every recommendation but the withdrawn ones gets a complete document: all ``formats``
     in one dated folder. New, changed and reinstated ones are written anew into today's
     folder; any other one missing some format (a killed run, a failed night) is completed
@@ -214,13 +247,11 @@ def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook
     fresh = {*run.new, *run.changed, *run.reinstated}
     homes = _homes(out_dir)
     done = DocumentsWritten()
+    planned = []
     for rec_id in _live(engine):
         anew = rec_id in fresh or rec_id not in homes
-        try:
-            _write_one(engine, folder if anew else homes[rec_id], rec_id, rulebook, formats,
-                       templates_dir, anew, done)
-        except Exception as exc:  # one document that cannot be written does not stop the others
-            done.failed.append(Failure(rec_id, _reason(exc)))
+        planned.append((folder if anew else homes[rec_id], rec_id, anew))
+    _make(engine, planned, rulebook, formats, templates_dir, workers, done, progress)
     _finish(engine, {folder}, run, rulebook, templates_dir, done)
     _write(folder / "run.json", json.dumps({
         "run": run.run_id, "as_of": run.as_of.isoformat(), "rulebook": run.rulebook_hash,
@@ -228,7 +259,8 @@ def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook
         "withdrawn": run.withdrawn, "facts_changed": run.flagged, "set_aside": run.set_aside,
         "documents": [str(p.relative_to(out_dir)) if p.parent != folder else p.name
                       for p in done.written],
-        "not_written": [{"id": f.rec_id, "reason": f.reason} for f in done.failed]},
+        "not_written": [{"id": f.rec_id, "reason": f.reason} for f in done.failed],
+        "rulebook_refused": refused},
         ensure_ascii=False, indent=1).encode("utf-8"))
     _raise_failures(done)
     return NightlyReport(run, folder, done.written)
@@ -236,8 +268,18 @@ def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook
 
 def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date | None = None,
                 templates_dir: Path | None = None,
-                formats: tuple[Format, ...] = FORMATS, wait: float | None = None) -> NightlyReport:
+                formats: tuple[Format, ...] = FORMATS, wait: float | None = None,
+                workers: int | None = None, progress: Progress | None = None,
+                refused: list[str] | None = None, *, evaluator: Evaluator | None = None,
+                full: bool = False) -> NightlyReport:
     """Evaluate, then write one document per recommendation not yet written, and an index.
+
+    ``rulebook`` is the one in force (``engine.run.rulebooks.load_in_force``); ``refused``
+    lists the errors of a county-folder edit that was refused, for ``run.json``.
+    ``evaluator`` and ``full`` go to ``engine.run.evaluate.evaluate``.
+    Documents are made by ``workers`` processes (default one per core). ``progress``, when
+    given, is told of each stage (``progress(name, total)`` returns a function to call with
+    the number of steps done; total None for a stage of unknown length).
 
     Raises ``NightlyLocked`` (another run holds the lock), ``StoreBusy`` (another writer held
     the store's lock for longer than ``wait``: nothing done), ``TemplateProblem`` (a template
@@ -257,9 +299,12 @@ def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date |
     try:
         check_templates(templates_dir, rulebook, as_of)  # before anything is committed
         held.enter_context(store_lock(engine, wait))  # the store's writer lock, whatever the folder
-        run = evaluate(engine, as_of, rulebook)
+        if progress:
+            progress("evaluating", None)
+        run = evaluate(engine, as_of, rulebook, evaluator, full=full)
         try:
-            return _documents(engine, out_dir, run, rulebook, templates_dir, formats)
+            return _documents(engine, out_dir, run, rulebook, templates_dir, formats, workers,
+                              progress, refused or [])
         except DocumentError:
             raise
         except Exception as exc:

@@ -49,9 +49,17 @@ def _cell(value: object) -> Text:
 
 
 def format_table(items: list[dict[str, Any]], labels: Labels) -> Table:
-    """One row per recommendation (items listed with their explanation), readable at a glance."""
-    table = Table("编号", "行为日期", "情形", "姓名", "单位（行为发生时）", "责任", "建议问责方式", "状态",
-                  title=f"问责建议（共 {len(items)} 条）", title_justify="left", box=SIMPLE_HEAD)
+    """One row per recommendation (items listed with their explanation and number), two lines
+    high so that it fits an 80-column terminal: the id (never cut: ``show`` takes it) over the
+    document's number, the date over the circumstance, the person over the unit, the form over
+    the responsibility; only the last two wrap on a narrow terminal."""
+    table = Table(title=f"问责建议（共 {len(items)} 条）", title_justify="left", box=SIMPLE_HEAD,
+                  pad_edge=False)
+    table.add_column("编号／文号", no_wrap=True, min_width=16)
+    table.add_column("行为日期／情形", no_wrap=True)
+    table.add_column("对象／行为发生时单位", overflow="fold")
+    table.add_column("建议问责方式／责任", overflow="fold")
+    table.add_column("状态", no_wrap=True)
     for item in items:
         e = item["explanation"]
         forms = "＋".join(e["form_labels"])
@@ -60,8 +68,10 @@ def format_table(items: list[dict[str, Any]], labels: Labels) -> Table:
         elif e.get("case_review"):
             forms += "（建议立案审查）"
         table.add_row(*map(_cell, (
-            item["id"], item["conduct_date"], item["circumstance"], item["person_name"],
-            e["post"]["unit_name"], e["degree_label"], forms,
+            f"{item['id']}\n{item.get('number') or '（未发文）'}",
+            f"{item['conduct_date']}\n情形{item['circumstance']}",
+            f"{item['person_name']}\n{e['post']['unit_name']}",
+            f"{forms}\n{e['degree_label']}",
             labels.recommendation_status.get(item["status"], item["status"]))))
     return table
 
@@ -70,7 +80,8 @@ def format_detail(item: dict[str, Any], labels: Labels) -> str:
     """The whole explanation of one recommendation as plain Chinese text."""
     e = item["explanation"]
     out = [
-        f"问责建议 {item['id']}（{labels.recommendation_status.get(item['status'], item['status'])}）",
+        f"问责建议 {item['id']}（{labels.recommendation_status.get(item['status'], item['status'])}）"
+        f"　文号：{item.get('number') or '未发文'}",
         f"对象：{e['subject']['name']}（{e['subject']['id']}），行为发生时任"
         f"{e['post']['unit_name']}{e['post']['role_label']}",
         f"问责情形：第{e['circumstance']}项　{e['circumstance_label']}",

@@ -132,7 +132,7 @@ async def queue_page(request: Request, user: User) -> Response:
         units=units,
         statuses=dict(book.labels.recommendation_status),
         circumstances={str(k): v for k, v in book.labels.circumstance.items()},
-        forms={code: book.labels.forms[code] for code in book.sanctions.ladder},
+        forms={code: book.labels.forms[code] for code in book.sanctions.ladder_on()},
         proposers={code: body.name for code, body in book.county.bodies.items()},
         steps={code: step.label for code, step in book.review.steps.items()},
         no_step=NO_STEP,

@@ -32,6 +32,7 @@ from facts.store import fact_content
 from facts.tables import TABLES
 
 FOLLOWS = ("pending", "returned")  # statuses a run updates and withdraws; withdrawn: reinstates
+_BATCH = 500  # new recommendations per INSERT
 
 
 @dataclass
@@ -163,13 +164,17 @@ def commit(connection: Connection, run_id: int, recommended: Recommended, rulebo
     looked_at = [*missing, *(row for row in stored.values() if _decided(row.status))]
     current = _current_facts(connection, {ref for row in looked_at for ref in row.evidence})
     now = datetime.now(UTC)
+    new_rows: list[dict[str, Any]] = []  # inserted in batches
     for rec_id in sorted(chosen):
         explanation, _ = chosen[rec_id]
         values = _values(explanation, rulebook)
         previous = stored.get(rec_id)
         if previous is None:
-            connection.execute(insert(table).values(id=rec_id, run_id=run_id, status="pending",
-                                                    created=now, **values))
+            new_rows.append(dict(id=rec_id, run_id=run_id, status="pending", created=now,
+                                 **values))
+            if len(new_rows) == _BATCH:
+                connection.execute(insert(table), new_rows)
+                new_rows = []
             result.new.append(rec_id)
         elif previous.status == "withdrawn":
             _update(connection, rec_id, previous.status, result.reinstated, result.unchanged,
@@ -188,6 +193,8 @@ def commit(connection: Connection, run_id: int, recommended: Recommended, rulebo
                     **values)
         else:
             result.unchanged.append(rec_id)
+    if new_rows:
+        connection.execute(insert(table), new_rows)
     kept = {rec_id: (item[0].subject.id, {f"{e.kind}:{e.id}" for e in item[0].evidence})
             for rec_id, item in chosen.items()}
     for row in missing:

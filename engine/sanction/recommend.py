@@ -36,8 +36,7 @@ class Recommended:
 
 
 def _weight(rulebook: Rulebook, explanation: Explanation) -> tuple[int, int]:
-    ladder = rulebook.sanctions.ladder
-    return (ladder.index(explanation.forms[0]), len(explanation.forms))
+    return rulebook.sanctions.at(explanation.as_of).weight(explanation.forms)
 
 
 def _other_matters(accountability: list[dict[str, Any]], matter: set[str]) -> list[dict[str, Any]]:
@@ -87,9 +86,12 @@ def recommend(engine: Engine, rulebook: Rulebook, found: list[Finding], facts: F
             priors = _other_matters(roster.accountability.get(who.person, []), matter)
             explanation = explain(finding, who, rulebook, roster, facts, as_of, priors)
             if explanation is None:
-                exempt = [f.label for f in read_factors(
-                    rulebook.sanctions, rulebook.say, roster.persons[who.person],
-                    [(k[0], facts[k]) for _, k in finding.evidence]) if f.type == "exempt"]
+                exempt = list(dict.fromkeys(
+                    f.label for day in (finding.conduct_date, as_of)
+                    for f in read_factors(rulebook.sanctions, rulebook.sanctions.at(day),
+                                          rulebook.say, roster.persons[who.person],
+                                          [(k[0], facts[k]) for _, k in finding.evidence])
+                    if f.type == "exempt"))
                 aside.append(set_aside(finding, rulebook, "skipped", "exempt", who.person,
                                        name=roster.persons[who.person]["name"],
                                        factors="；".join(exempt)))
