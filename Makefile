@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/evaluate_bench.py
 	$(BIN)/python bench/documents_bench.py
 	$(BIN)/python bench/impact_bench.py
+	$(BIN)/python bench/review_bench.py
 	$(BIN)/python bench/robustness.py
 
 clean:

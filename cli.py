@@ -558,7 +558,8 @@ def recommendations() -> None:
 
 @recommendations.command("list")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array of objects.")
-@click.option("--status", type=click.Choice(["pending", "approved", "amended", "rejected", "withdrawn"]))
+@click.option("--status", type=click.Choice(["pending", "returned", "awaiting_second", "approved",
+                                             "amended", "rejected", "withdrawn"]))
 @click.option("--circumstance", type=click.IntRange(1, 4))
 @rules_option
 @db_option

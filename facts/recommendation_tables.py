@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -21,6 +21,11 @@ class RecommendationRow(SQLModel, table=True):
     """
 
     __tablename__ = "recommendation"
+    # the review queue filters, sorts and pages inside this index alone, never reading the
+    # wide rows (their explanation) until it fetches the page it shows
+    __table_args__ = (Index("ix_recommendation_queue", "unit", "conduct_date", "id", "status",
+                            "circumstance", "form", "decided_form", "proposer", "review_step",
+                            "person_name"),)
     id: str = Field(primary_key=True, max_length=40)
     run_id: int = Field(index=True)
     person: str = Field(index=True)

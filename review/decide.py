@@ -43,7 +43,6 @@ from review.state import (
     load_state,
     missing_before_decision,
     needs_two,
-    recordable,
 )
 from review.users import User
 
@@ -276,7 +275,6 @@ def record_step(store: Engine, user: User, rec_id: str, step: str, day: date | N
             last = book.review.appeal.last_day.add_to(served)
             if day > last:
                 raise BadInput(book, "appeal_late", last=last)
-        assert recordable(book, state, step)
         entry = connection.execute(insert(ReviewStep.__table__).values(
             recommendation_id=state.id, step=step, day=day, data=values, actor=user.name,
             at=datetime.now(UTC))).inserted_primary_key[0]
@@ -302,7 +300,7 @@ def _step_fields(book: Rulebook, step: str, data: Mapping[str, Any]) -> dict[str
             if field.required:
                 raise BadInput(book, "field_required", step=spec.label, field=field.label)
             continue
-        value = _typed(field.type, raw, field.options)
+        value = _typed(book, field.type, raw, field.options)
         if value is None:
             expected = ("、".join(field.options.values()) if field.type == "choice"
                         else book.say.text("review", f"type_{field.type}"))
@@ -312,19 +310,17 @@ def _step_fields(book: Rulebook, step: str, data: Mapping[str, Any]) -> dict[str
     return values
 
 
-_TRUE = ("true", "yes", "1", "是", "采纳")
-_FALSE = ("false", "no", "0", "否", "不采纳")
-
-
-def _typed(kind: str, raw: Any, options: Mapping[str, str]) -> Any:
+def _typed(book: Rulebook, kind: str, raw: Any, options: Mapping[str, str]) -> Any:
     """The value as stored, or None when it is not of its type."""
     if kind == "text":
         return raw.strip() if isinstance(raw, str) and raw.strip() else None
-    if kind == "bool":
+    if kind == "bool":  # true/false, yes/no, 1/0, or the county's words for yes and no
         if isinstance(raw, bool):
             return raw
         text = str(raw).strip().lower()
-        return True if text in _TRUE else False if text in _FALSE else None
+        yes, no = book.say.text("review", "yes"), book.say.text("review", "no")
+        return (True if text in ("true", "yes", "1", yes) else
+                False if text in ("false", "no", "0", no) else None)
     if kind == "date":
         try:
             return (raw if isinstance(raw, date) else date.fromisoformat(str(raw))).isoformat()

@@ -12,6 +12,7 @@ from documents.contexts import DecisionContext, Statement, render
 from documents.fonts import find_fonts
 from documents.formats import Format, from_html
 from documents.numbering import assign
+from documents.recommendation import render_recommendation
 from engine.rulebook import Rulebook
 from engine.sanction.explanation import Explanation
 from facts.review_tables import DecisionNumber
@@ -56,6 +57,18 @@ def decision_context(store: Engine, rec_id: str, rulebook: Rulebook | None = Non
         appeal_period=appeal.period,
         appeal_body=body.name if appeal.body == "deciding" else bodies[appeal.body].name,
     )
+
+
+def render_for(store: Engine, user: User, rec_id: str, document: str, fmt: Format,
+               rulebook: Rulebook | None = None, templates_dir: Path | None = None) -> bytes:
+    """A download for a user: the recommendation document (``recommendation``) or the
+    decision (``decision``), only within the user's scope (else ``NotFound`` / ``NotInScope``)."""
+    book = county(rulebook)
+    if document == "decision":
+        return render_decision(store, rec_id, fmt, book, templates_dir, user)
+    with store.connect() as connection:
+        check(connection, book, user, rec_id, "see")
+    return render_recommendation(store, rec_id, fmt, book, templates_dir)
 
 
 def render_decision(store: Engine, rec_id: str, fmt: Format, rulebook: Rulebook | None = None,

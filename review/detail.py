@@ -17,7 +17,7 @@ from facts.recommendation_tables import DocumentNumber, RecommendationRow
 from facts.review_tables import DecisionNumber
 from facts.tables import AccountabilityRow, PostRow, UnitRow
 from review.county import county
-from review.decide import allowed_actions, check, deciding_body
+from review.decide import allowed_actions, check, deciders, deciding_body
 from review.errors import ReviewError
 from review.state import FINAL, State, needs_two, recordable
 from review.users import User
@@ -91,6 +91,8 @@ class RecommendationDetail:
     first_approver: str | None
     deciding_body: str  # the body an approval would record by default
     deciding_body_name: str
+    body_choices: list[tuple[str, str]]  # (code, name) of the bodies that may decide its forms
+    form_choices: list[tuple[str, str]]  # (code, label) of the forms an amendment may choose
     appeal_last_day: date | None  # the last day to appeal, once served
     decided_on: date | None
 
@@ -163,6 +165,9 @@ def _detail(connection: Connection, book: Rulebook, user: User, state: State) ->
         allowed=allowed, allowed_labels=[labels.review_action[a] for a in allowed],
         four_eyes=needs_two(book, state.forms), first_approver=state.first_approver,
         deciding_body=body, deciding_body_name=bodies[body].name if body in bodies else body,
+        body_choices=[(code, bodies[code].name) for code in bodies
+                      if all(code in deciders(book, f) for f in state.forms)],
+        form_choices=[(f, labels.forms.get(f, f)) for f in book.sanctions.ladder_on()],
         appeal_last_day=appeal_last, decided_on=state.decided_on() if state.status in FINAL else None)
 
 

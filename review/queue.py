@@ -114,6 +114,9 @@ def list_queue(store: Engine, user: User, flt: QueueFilter | None = None, *,
         descending = flt.sort.startswith("-")
         keys = SORTS.get(flt.sort.lstrip("-"), SORTS["conduct_date"])
         order = [k.desc() if descending else k for k in (*keys, _REC.c.id)]
+        # first the page's ids, from ix_recommendation_queue alone; then those rows
+        ids = list(connection.execute(select(_REC.c.id).where(*where).order_by(*order)
+                                      .limit(per_page).offset((page - 1) * per_page)).scalars())
         query = (select(_REC.c.id, _REC.c.person, _REC.c.person_name, _REC.c.unit,
                         _REC.c.circumstance, _REC.c.form, _REC.c.decided_form, _REC.c.proposer,
                         _REC.c.status, _REC.c.review_step, _REC.c.conduct_date,
@@ -121,9 +124,9 @@ def list_queue(store: Engine, user: User, flt: QueueFilter | None = None, *,
                         numbers.c.seq)
                  .select_from(_REC.outerjoin(units, units.c.id == _REC.c.unit)
                               .outerjoin(numbers, numbers.c.recommendation_id == _REC.c.id))
-                 .where(*where).order_by(*order).limit(per_page).offset((page - 1) * per_page))
-        rows = connection.execute(query).all()
-    return QueuePage([_item(row, book) for row in rows], total, page, pages)
+                 .where(_REC.c.id.in_(ids)))
+        rows = {row.id: row for row in connection.execute(query)}
+    return QueuePage([_item(rows[i], book) for i in ids if i in rows], total, page, pages)
 
 
 def _item(r: Row, book: Rulebook) -> QueueItem:

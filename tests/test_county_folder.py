@@ -115,7 +115,7 @@ def test_a_label_missing_for_a_code_and_a_broken_sentence_are_rule_errors(tmp_pa
 
 
 def _python_sources() -> list[Path]:
-    folders = ["engine", "documents", "usecases", "facts"]
+    folders = ["engine", "documents", "usecases", "facts", "review"]
     return [p for folder in folders for p in (ROOT / folder).rglob("*.py")
             if "migrations" not in p.parts and not p.name.startswith("demo")]
 

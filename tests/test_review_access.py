@@ -113,8 +113,25 @@ def test_the_detail_has_evidence_with_sources_steps_posts_and_allowed_acts(count
     assert detail.posts and detail.posts[0]["role_label"]
     assert detail.explanation["basis"] and detail.explanation["steps"]
     assert detail.allowed == ["step", "amend", "return", "approve", "reject"]
+    assert detail.allowed_labels == ["记录程序步骤", "修改问责方式", "退回补充证据", "批准", "驳回"]
+    assert detail.deciding_body_name == "中共溆浦县纪律检查委员会"
+    assert [c for c, _ in detail.body_choices] == ["discipline_commission", "organization_department"]
+    assert [label for _, label in detail.form_choices] == ["诫勉谈话", "通报批评", "停职检查", "免职（撤职）"]
     assert recommendation_detail(store, users["clerk"], ids["P-SEC"]).allowed == ["step", "return"]
     assert recommendation_detail(store, users["policy"], ids["P-SEC"]).allowed == []
     # staff of the coal bureau see its cases but decide none of them
     assert recommendation_detail(store, users["insider"], ids["P-SEC"]).allowed == []
     assert recommendation_detail(store, users["insider"], ids["P1"]).allowed != []
+
+
+def test_documents_download_only_within_scope(county) -> None:
+    from review.decision import render_for
+
+    store, ids, users = county
+    html = render_for(store, users["coal"], ids["P-SEC"], "recommendation", "html").decode("utf-8")
+    assert "张建国" in html
+    for document in ("recommendation", "decision"):
+        with pytest.raises(NotInScope):
+            render_for(store, users["town"], ids["P-SEC"], document, "html")
+        with pytest.raises(NotFound):
+            render_for(store, users["town"], "R-NO-SUCH", document, "html")

@@ -71,9 +71,11 @@ def _draws_chinese(page: Page) -> bool:
     return drawn
 
 
-def _sign_in(page: Page, url: str, name: str) -> None:
+def _sign_in(page: Page, url: str, name: str, shot: str | None = None) -> None:
     page.goto(f"{url}/queue")
     expect(page).to_have_url(re.compile(r"/login\?next="))
+    if shot:
+        _shot(page, shot)
     page.get_by_label("用户名").fill(name)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
@@ -91,14 +93,14 @@ def _record(page: Page, step: str, fill: dict[str, str], choose: str | None = No
     expect(page.get_by_role("status")).to_have_text("已记录。")
 
 
-def test_two_approvers_decide_a_suspension_in_the_browser(site, browser) -> None:
+def test_two_approvers_decide_a_suspension_in_the_browser(browser, site) -> None:
     url, store = site
     rec = next(i["id"] for i in list_recommendations(store) if i["person"] == "P-SEC")
-    context = browser.new_context(viewport=WINDOW, accept_downloads=True)
+    context = browser.new_context(viewport=WINDOW, locale="zh-CN", accept_downloads=True)
     context.set_default_timeout(60_000)
     page = context.new_page()
 
-    _sign_in(page, url, "lead1")
+    _sign_in(page, url, "lead1", shot="00-login")
     assert _draws_chinese(page)
     _shot(page, "01-queue")
 
@@ -122,7 +124,9 @@ def test_two_approvers_decide_a_suspension_in_the_browser(site, browser) -> None
     _record(page, "investigation", {"调查人员（多人用顿号分隔）": "刘调查、孙调查"})
     _record(page, "statement", {"陈述申辩内容（必填）": "本人对班子管理不严负有责任，请求从轻处理",
                                 "采纳或不予采纳的理由": "与调查事实不符"}, choose="否")
-    expect(page.locator("table.procedure")).to_contain_text("本人对班子管理不严负有责任")
+    procedure = page.locator("table.procedure")
+    expect(procedure).to_contain_text("本人对班子管理不严负有责任")
+    procedure.scroll_into_view_if_needed()
     _shot(page, "04-statement-recorded")
 
     amend = page.locator("#amend")

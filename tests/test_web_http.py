@@ -5,6 +5,7 @@ markup shown as text."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -91,6 +92,11 @@ def test_a_page_sends_a_stranger_to_the_login_page_and_back_after_signing_in(cou
     assert signed.url.path == f"/recommendations/{ids['P-SEC']}" and "张建国" in signed.text
     assert c.get("/api/recommendations").status_code == 200
     assert client(app).get("/api/recommendations").status_code == 401
+    shared = client(app)  # a link a colleague sent, filters and all
+    form = shared.get("/queue?unit=U-COAL&sort=person").text
+    target = html.unescape(re.search(r'name="next" value="([^"]*)"', form).group(1))
+    back = shared.post("/login", {"name": "lead1", "password": PASSWORD, "next": target})
+    assert back.url.path == "/queue" and back.url.query == b"unit=U-COAL&sort=person"
 
 
 def test_after_signing_in_only_a_local_page_is_followed(county) -> None:
@@ -147,6 +153,18 @@ def test_a_session_ends_after_its_idle_time(county) -> None:
     assert c.get("/queue").url.path == "/login"
 
 
+def test_many_visitors_never_push_out_a_signed_in_user(county) -> None:
+    app = create_app(county[0].state.store, WebConfig(max_sessions=3))
+    user = client(app, "lead1")
+    first = client(app)
+    first.get("/login")
+    for _ in range(10):  # strangers fetching the login page, each given a session
+        client(app).get("/login")
+    # the oldest stranger's session is gone (its form no longer posts); the user's is not
+    assert first.post("/login", {"name": "lead2", "password": PASSWORD}).status_code == 403
+    assert user.get("/queue").url.path == "/queue"
+
+
 def test_login_is_throttled_per_account_then_allowed_again(county) -> None:
     clock = Clock()
     config = WebConfig(login_failures_per_name=3, login_window_s=600)
@@ -155,6 +173,7 @@ def test_login_is_throttled_per_account_then_allowed_again(county) -> None:
         assert client(app).login("lead1", "wrong password").status_code == 401
     refused = client(app).login("lead1")  # even the right password waits
     assert refused.status_code == 429 and "登录失败次数过多，请10分钟后再试" in refused.text
+    assert refused.headers["retry-after"] == "600"
     assert client(app).login("lead2").url.path == "/queue"  # other accounts are not held up
     clock.now += 601
     assert client(app).login("lead1").url.path == "/queue"
@@ -373,7 +392,7 @@ def test_a_suspension_takes_the_steps_and_two_approvers(fresh) -> None:
     for fmt in ("html", "pdf", "docx"):
         document = lead2.get(f"/recommendations/{rec}/decision.{fmt}")
         assert document.status_code == 200, fmt
-    assert "问责决定书" in lead2.get(f"/recommendations/{rec}/decision.html").text
+    assert "关于给予张建国同志停职检查的决定" in lead2.get(f"/recommendations/{rec}/decision.html").text
     assert client(app, "water").get(f"/recommendations/{rec}/decision.pdf").status_code == 404
 
 
@@ -481,3 +500,11 @@ def test_web_template_reads_exactly_its_context_fields(cls: type) -> None:
     names = {f.name for f in fields(cls)}
     assert _reads(cls.TEMPLATE) <= names, _reads(cls.TEMPLATE) - names
     assert names <= _reads(cls.TEMPLATE), names - _reads(cls.TEMPLATE)
+
+
+def test_page_links_show_first_last_and_a_window() -> None:
+    from web.queue import page_numbers
+
+    assert page_numbers(1, 1) == [1]
+    assert page_numbers(200, 408) == [1, None, 197, 198, 199, 200, 201, 202, 203, None, 408]
+    assert page_numbers(2, 6) == [1, 2, 3, 4, 5, 6]

@@ -17,11 +17,11 @@ from review.queue import QueuePage
 from usecases.terminal import literal
 
 _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-HEADERS = ("编号", "文号", "行为日期", "情形", "姓名", "单位", "问责方式", "提议", "状态", "程序")
 
 
 def queue_table(page: QueuePage) -> Table:
-    table = Table(*HEADERS, title=f"{page.total} · {page.page}/{page.pages}", title_justify="left",
+    table = Table("编号", "文号", "行为日期", "情形", "姓名", "单位", "问责方式", "提议", "状态", "程序",
+                  title=f"{page.total} · {page.page}/{page.pages}", title_justify="left",
                   box=SIMPLE_HEAD)
     for i in page.items:
         table.add_row(*(Text(literal(v or "")) for v in (

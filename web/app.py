@@ -30,12 +30,12 @@ from web.render import Pages
 from web.sessions import SessionMiddleware, SessionStore
 from web.throttle import LoginThrottle
 
-_CODES = {403: "forbidden", 404: "not_found", 413: "too_large"}
+_CODES = {403: "forbidden", 404: "not_found", 405: "not_found", 413: "too_large"}
 
 
-def _error(request_or_scope: Request | Scope, status: int, code: str, pages: Pages,
-           fonts: object) -> Response:
-    scope = request_or_scope.scope if isinstance(request_or_scope, Request) else request_or_scope
+def _error(scope: Scope, status: int, code: str, pages: Pages, fonts: object) -> Response:
+    """The refusal as JSON for the API, else as a page (without the user: nothing is looked up
+    for a request that failed)."""
     if scope["path"].startswith("/api/"):
         return JSONResponse({"error": code}, status_code=status)
     session = scope.get("session")
@@ -58,7 +58,7 @@ def create_app(store: Engine, config: WebConfig | None = None,
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
-        return _error(request, status, _CODES.get(status, "server_error"), pages, fonts)
+        return _error(request.scope, status, _CODES.get(status, "server_error"), pages, fonts)
 
     async def home(_request: Request) -> Response:
         return RedirectResponse("/queue", status_code=303)
@@ -73,8 +73,7 @@ def create_app(store: Engine, config: WebConfig | None = None,
         Route("/api/recommendations/{rec_id}", detail.detail_api),
         Route("/recommendations/{rec_id}", detail.detail_page),
         Route("/recommendations/{rec_id}/{action}", detail.act, methods=["POST"]),
-        Route("/recommendations/{rec_id}/document.{fmt}", downloads.recommendation_document),
-        Route("/recommendations/{rec_id}/decision.{fmt}", downloads.decision_document),
+        Route("/recommendations/{rec_id}/{document}.{fmt}", downloads.download),
     ]
     app = Starlette(
         routes=routes,

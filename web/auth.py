@@ -73,8 +73,10 @@ async def login(request: Request) -> Response:
     throttle = request.app.state.throttle
     wait = throttle.retry_after(name, address)
     if wait:
-        return _login(request, session_of(request).csrf, name=name, target=target,
-                      error="throttled", retry_after=wait, status=429)
+        refused = _login(request, session_of(request).csrf, name=name, target=target,
+                         error="throttled", retry_after=wait, status=429)
+        refused.headers["retry-after"] = str(wait)
+        return refused
     user = await run_in_threadpool(authenticate, request.app.state.store, name, password)
     if user is None:
         throttle.failed(name, address)

@@ -81,8 +81,6 @@ class DetailContext(LayoutContext):
     d: Any  # review.detail.RecommendationDetail: status, steps, decisions, posts, past, allowed, …
     e: Any  # engine.sanction.explanation.Explanation of it: rule, basis, evidence, escalation steps
     labels: Any  # engine.rulebook.spec.Labels: the Chinese name of every code
-    ladder: list[str]  # every form code that may be decided, light to heavy
-    bodies: Mapping[str, str]  # body code -> name, for the deciding body of an approval
     today: str  # today's date (YYYY-MM-DD), the default date of every act
     error: str | None  # why the last act was refused (review's Chinese message), or None
     error_code: str | None  # or the page's own reason (web/notices.html), e.g. bad_day

@@ -61,8 +61,6 @@ async def _page(request: Request, user: User, d: RecommendationDetail, *, error:
     ctx = DetailContext(
         **layout(request, user, session.csrf, notice, names),
         d=d, e=Explanation.model_validate(d.explanation), labels=book.labels,
-        ladder=book.sanctions.ladder_on(),
-        bodies={code: body.name for code, body in book.county.bodies.items()},
         today=date.today().isoformat(), error=error, error_code=error_code,
         error_action=error_action,
         values=values or {},
@@ -98,29 +96,29 @@ def _reason(form: Mapping[str, Any]) -> str:
     return str(form.get("reason", ""))
 
 
-def _approve(store: Any, user: User, rec_id: str, form: Any, **kw: Any) -> Any:
+def _approve(store: Any, user: User, rec_id: str, form: Any, day: date | None, **kw: Any) -> Any:
     return decide.approve(store, user, rec_id, deciding_body_code=form.get("deciding_body") or None,
-                          day=_day(form), reason=_reason(form).strip() or None, **kw)
+                          day=day, reason=_reason(form).strip() or None, **kw)
 
 
-def _amend(store: Any, user: User, rec_id: str, form: Any, **kw: Any) -> Any:
+def _amend(store: Any, user: User, rec_id: str, form: Any, day: date | None, **kw: Any) -> Any:
     return decide.amend(store, user, rec_id, [str(f) for f in form.getlist("forms")], _reason(form),
-                        day=_day(form), **kw)
+                        day=day, **kw)
 
 
-def _reject(store: Any, user: User, rec_id: str, form: Any, **kw: Any) -> Any:
-    return decide.reject(store, user, rec_id, _reason(form), day=_day(form), **kw)
+def _reject(store: Any, user: User, rec_id: str, form: Any, day: date | None, **kw: Any) -> Any:
+    return decide.reject(store, user, rec_id, _reason(form), day=day, **kw)
 
 
-def _return(store: Any, user: User, rec_id: str, form: Any, **kw: Any) -> Any:
-    return decide.return_for_evidence(store, user, rec_id, _reason(form), day=_day(form), **kw)
+def _return(store: Any, user: User, rec_id: str, form: Any, day: date | None, **kw: Any) -> Any:
+    return decide.return_for_evidence(store, user, rec_id, _reason(form), day=day, **kw)
 
 
-def _step(store: Any, user: User, rec_id: str, form: Any, **kw: Any) -> Any:
+def _step(store: Any, user: User, rec_id: str, form: Any, day: date | None, **kw: Any) -> Any:
     data = {key.removeprefix("field_"): (form.getlist(key) if len(form.getlist(key)) > 1
                                          else str(form.get(key)))
             for key in form if key.startswith("field_")}
-    return decide.record_step(store, user, rec_id, str(form.get("step", "")), _day(form), data, **kw)
+    return decide.record_step(store, user, rec_id, str(form.get("step", "")), day, data, **kw)
 
 
 ACTS: dict[str, Callable[..., Any]] = {
@@ -148,7 +146,13 @@ async def act(request: Request, user: User) -> Response:
               for key in form if key != "csrf_token"}
     error_action = f"step:{values.get('step', '')}" if action == "step" else action
     try:
-        await run_in_threadpool(ACTS[action], state.store, user, rec_id, form,
+        day = _day(form)
+    except ValueError:  # a browser's date input sends YYYY-MM-DD; anything else is refused here
+        d = await read_detail(request, user, rec_id)
+        return await _page(request, user, d, error_code="bad_day", error_action=error_action,
+                           values=values, status=422)
+    try:
+        await run_in_threadpool(ACTS[action], state.store, user, rec_id, form, day,
                                 seen=str(form.get("seen", "")) or None, rulebook=state.rulebook)
     except (NotFound, NotInScope) as exc:
         raise HTTPException(404) from exc
@@ -156,9 +160,5 @@ async def act(request: Request, user: User) -> Response:
         d = await read_detail(request, user, rec_id)
         return await _page(request, user, d, error=str(exc), error_action=error_action,
                            values=values, status=_status(exc))
-    except ValueError:  # a date field that is no date (a browser's date input sends YYYY-MM-DD)
-        d = await read_detail(request, user, rec_id)
-        return await _page(request, user, d, error_code="bad_day", error_action=error_action,
-                           values=values, status=422)
     session_of(request).data["notice"] = "decided"
     return RedirectResponse(f"/recommendations/{rec_id}", status_code=303)

@@ -1,7 +1,7 @@
 """Documents by URL, scoped as pages are: out of scope is not found (404), never the file.
 
 The HTML form is the preview the detail page frames; PDF and DOCX are downloads named after
-the document's reference number.
+the recommendation. Every read goes through ``review.decision.render_for``, which checks scope.
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from documents.formats import FORMATS
-from documents.recommendation import render_recommendation
-from review.decision import render_decision
+from review.decision import render_for
 from review.errors import NotDecided, NotFound, NotInScope
-from review.scope import can_see
 from review.users import User
 from web.auth import signed_in
 
@@ -42,34 +40,21 @@ def _send(data: bytes, fmt: str, stem: str) -> Response:
     return Response(data, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
-async def _scoped(request: Request, user: User) -> tuple[str, str]:
-    rec_id, fmt = request.path_params["rec_id"], request.path_params["fmt"]
-    if fmt not in FORMATS:
-        raise HTTPException(404)
-    if not await run_in_threadpool(can_see, request.app.state.store, user, rec_id):
-        raise HTTPException(404)
-    return rec_id, fmt
-
+# the URL's name of each document -> review's
+DOCUMENTS = {"document": "recommendation", "decision": "decision"}
 
 
 @signed_in
-async def recommendation_document(request: Request, user: User) -> Response:
-    """The recommendation document (问责建议书)."""
-    rec_id, fmt = await _scoped(request, user)
-    state = request.app.state
-    data = await run_in_threadpool(render_recommendation, state.store, rec_id, fmt, state.rulebook,
-                                   state.config.templates_dir)
-    return _send(data, fmt, rec_id)
-
-
-@signed_in
-async def decision_document(request: Request, user: User) -> Response:
-    """The decision document (问责决定书), once approved; before that, not found."""
-    rec_id, fmt = await _scoped(request, user)
+async def download(request: Request, user: User) -> Response:
+    """The recommendation document (问责建议书, ``document.FMT``) or, once approved, the
+    decision document (问责决定书, ``decision.FMT``); out of scope or not yet decided: 404."""
+    rec_id, name, fmt = (request.path_params[k] for k in ("rec_id", "document", "fmt"))
+    if name not in DOCUMENTS or fmt not in FORMATS:
+        raise HTTPException(404)
     state = request.app.state
     try:
-        data = await run_in_threadpool(render_decision, state.store, rec_id, fmt, state.rulebook,
-                                       state.config.templates_dir, user=user)
+        data = await run_in_threadpool(render_for, state.store, user, rec_id, DOCUMENTS[name], fmt,
+                                       state.rulebook, state.config.templates_dir)
     except (NotFound, NotInScope, NotDecided) as exc:
         raise HTTPException(404) from exc
-    return _send(data, fmt, f"{rec_id}-decision")
+    return _send(data, fmt, rec_id if name == "document" else f"{rec_id}-decision")

@@ -90,7 +90,7 @@ def query_of(flt: QueueFilter, default_per_page: int, **changes: Any) -> str:
     return urlencode(pairs)
 
 
-def _page_numbers(page: int, pages: int) -> list[int | None]:
+def page_numbers(page: int, pages: int) -> list[int | None]:
     """First, last and a window around the current page; None where pages are skipped."""
     shown = sorted({1, pages, *range(max(1, page - 3), min(pages, page + 3) + 1)})
     out: list[int | None] = []
@@ -138,10 +138,10 @@ async def queue_page(request: Request, user: User) -> Response:
         no_step=NO_STEP,
         sorts=sorts,
         per_page_choices=PER_PAGE,
-        page_links=[(n, link(page=n) if n else "") for n in _page_numbers(result.page, result.pages)],
+        page_links=[(n, link(page=n) if n else "") for n in page_numbers(result.page, result.pages)],
         previous=link(page=result.page - 1) if result.page > 1 else "",
         following=link(page=result.page + 1) if result.page < result.pages else "",
-        api=f"/api/recommendations?{query_of(flt, default)}",
+        api=link().replace("/queue", "/api/recommendations", 1),
     )
     return state.pages.response(ctx)
 
