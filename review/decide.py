@@ -17,8 +17,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import OperationalError
 
 from engine.rulebook import Rulebook
+from facts.errors import StoreBusy
 from facts.recommendation_tables import RecommendationRow
 from facts.review_tables import ReviewDecision, ReviewStep
 from facts.tables import AccountabilityRow, UnitRow
@@ -99,10 +101,17 @@ def _unit_name(connection: Connection, unit: str) -> str:
 @contextmanager
 def _act(store: Engine, book: Rulebook, user: User, rec_id: str, action: str,
          seen: str | None) -> Iterator[tuple[Connection, State]]:
-    with store.begin() as connection:
-        # take the row before reading it (see the module docstring)
-        connection.execute(update(_REC).where(_REC.c.id == rec_id).values(status=_REC.c.status))
-        yield connection, check(connection, book, user, rec_id, action, seen)
+    try:
+        with store.begin() as connection:
+            # take the row before reading it (see the module docstring)
+            connection.execute(update(_REC).where(_REC.c.id == rec_id).values(
+                status=_REC.c.status))
+            yield connection, check(connection, book, user, rec_id, action, seen)
+    except OperationalError as exc:  # SQLite: another writer kept the store past busy_timeout
+        if "locked" not in str(exc.orig):
+            raise
+        raise StoreBusy("the store is busy (another writer held it for 30 s); nothing was "
+                        "changed, try again") from exc
 
 
 def _day(book: Rulebook, day: date | None) -> date:
