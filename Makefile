@@ -35,12 +35,15 @@ demo: $(SYSTEM_STAMP) $(STAMP)
 
 test: $(SYSTEM_STAMP) $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/wenze rules check --strict
+	$(BIN)/wenze rules test --min-coverage 100
 	$(BIN)/pytest -n 2 -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/evaluate_bench.py
 	$(BIN)/python bench/documents_bench.py
+	$(BIN)/python bench/impact_bench.py
 	$(BIN)/python bench/robustness.py
 
 clean:

@@ -27,6 +27,7 @@ from rich.progress import (
 from documents.errors import DocumentError, TemplateProblem
 from engine.errors import EvaluationError, RulebookError
 from facts.errors import StoreBusy, StoreUnavailable, StoreVersionError
+from review.errors import BadInput, NotDecided, NotFound, ReviewError
 from usecases.errors import NightlyLocked
 from usecases.terminal import json_literal, literal, plain
 
@@ -40,6 +41,9 @@ EXIT_DOCUMENTS = 4  # documents could not be written (the run is committed), or 
 EXIT_LOCKED = 5  # another nightly run holds the lock
 EXIT_STORE = 6  # the store cannot be opened: unreachable, or a newer wenze wrote it
 EXIT_BUSY = 7  # another writer (ingest, evaluate, nightly) held the store past --wait
+EXIT_REFUSED = 8  # review refused the act: login, role, scope, own unit, state, steps, authority, four-eyes
+EXIT_AUDIT = 9  # the audit log does not verify: an entry altered, removed or cut off
+EXIT_REFUSED_EDIT = 10  # nightly: the county folder's edit has errors; the last good rulebook ran
 EXIT_USAGE = 64  # the command line itself is wrong (sysexits EX_USAGE)
 
 
@@ -68,6 +72,9 @@ def _report(exc: Exception) -> int:
     if isinstance(exc, StoreBusy):
         console.print(f"[red]{plain(exc)}[/]", highlight=False)
         return EXIT_BUSY
+    if isinstance(exc, ReviewError):
+        console.print(f"[red]refused:[/] {plain(exc)}", highlight=False)
+        return EXIT_BAD_INPUT if isinstance(exc, BadInput | NotFound | NotDecided) else EXIT_REFUSED
     assert isinstance(exc, NightlyLocked)
     console.print(f"[red]{plain(exc)}[/]", highlight=False)
     return EXIT_LOCKED
@@ -90,7 +97,7 @@ class _Wenze(click.Group):
             click.echo("Aborted!", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except (RulebookError, EvaluationError, DocumentError, NightlyLocked, StoreBusy,
-                StoreVersionError, StoreUnavailable) as exc:
+                StoreVersionError, StoreUnavailable, ReviewError) as exc:
             sys.exit(_report(exc))
 
 
@@ -350,22 +357,52 @@ as_of_option = click.option("--as-of", "as_of", type=IsoDate(), default=None,
                             help="Evaluate as on this date (default today); later facts are ignored.")
 
 
+def run_options(command):  # noqa: ANN001, ANN201
+    """--full, --executor and --scheduler, shared by ``evaluate`` and ``nightly``."""
+    for option in reversed((
+        click.option("--full", is_flag=True,
+                     help="Evaluate every partition, not only those whose facts or time "
+                          "windows changed since the last run (the result is the same)."),
+        click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+                     show_default=True,
+                     help="Where durable_rules runs: forked processes on this machine, or "
+                          "tasks on a Dask cluster (docs/dask.md)."),
+        click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="The Dask scheduler, e.g. tcp://10.0.0.5:8786 (--executor dask; "
+                          "default: a local cluster on this machine)."),
+    )):
+        command = option(command)
+    return command
+
+
+def _durable(executor: str, scheduler: str | None):  # noqa: ANN202
+    from engine.durable import DurableEvaluator
+
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler goes with --executor dask")
+    return DurableEvaluator(executor=executor, scheduler=scheduler)
+
+
 @main.command()
 @as_of_option
 @rules_option
 @click.option("--evaluator", type=click.Choice(["durable", "reference"]), default="durable",
               show_default=True, help="durable_rules, or the plain-Python reference evaluator.")
+@run_options
 @wait_option
 @db_option
-def evaluate(as_of: date | None, rules_dir: Path | None, evaluator: str, lock_wait: float,
-             db_url: str | None) -> None:
+def evaluate(as_of: date | None, rules_dir: Path | None, evaluator: str, full: bool,
+             executor: str, scheduler: str | None, lock_wait: float, db_url: str | None) -> None:
     """Evaluate the store against the rulebook and record recommendations."""
     from engine.run.evaluate import EVALUATORS
     from engine.run.evaluate import evaluate as run_evaluation
 
+    if evaluator != "durable" and executor != "local":
+        raise click.UsageError("--executor goes with --evaluator durable")
+    chosen = _durable(executor, scheduler) if evaluator == "durable" else EVALUATORS[evaluator]()
     store = _store(db_url)
-    result = run_evaluation(store, as_of, _rulebook(rules_dir), EVALUATORS[evaluator](),
-                            wait=lock_wait)
+    result = run_evaluation(store, as_of, _rulebook(rules_dir), chosen, wait=lock_wait,
+                            full=full)
     _print_run(result, store)
 
 
@@ -399,18 +436,31 @@ templates_option = click.option("--templates", "templates_dir", default=None,
               show_default=True, help="Documents go into a folder per as-of date under this one.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Processes writing documents at once (default: one per CPU core).")
+@run_options
 @wait_option
 @db_option
 def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | None, out: Path,
-            jobs: int | None, lock_wait: float, db_url: str | None) -> None:
+            jobs: int | None, full: bool, executor: str, scheduler: str | None, lock_wait: float,
+            db_url: str | None) -> None:
     """Evaluate everything collected and write the documents of the recommendations (for cron)."""
     from documents.quarterly import last_quarter
+    from engine.run.rulebooks import load_in_force
     from usecases.nightly import run_nightly
 
+    evaluator = _durable(executor, scheduler)
     store = _store(db_url)
+    in_force = load_in_force(store, rules_dir)  # a broken edit leaves the last good one in force
+    refused = [str(e) for e in in_force.refused.errors] if in_force.refused else None
+    for error in refused or ():
+        console.print(f"[red]rule error:[/] {plain(error)}", highlight=False)
+    if refused:
+        console.print(f"[red]the county folder's edit is refused;[/] the last good rulebook "
+                      f"{in_force.rulebook.hash[:12]} stays in force (wenze rules show "
+                      f"{in_force.rulebook.hash[:12]})", highlight=False)
     with _stages() as stage:
-        report = run_nightly(store, out, _rulebook(rules_dir), as_of, templates_dir, wait=lock_wait,
-                             workers=jobs, progress=stage)
+        report = run_nightly(store, out, in_force.rulebook, as_of, templates_dir, wait=lock_wait,
+                             workers=jobs, progress=stage, refused=refused,
+                             evaluator=evaluator, full=full)
     _print_run(report.run, store)
     folder = literal(report.folder)
     files = [p for p in report.documents if p.name != "index.html"]
@@ -418,27 +468,59 @@ def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | No
                f"打开 {folder}{os.sep}index.html 查看当天全部文书（HTML、PDF、DOCX）\n"
                "下一步：wenze recommendations list 逐条审核；wenze recommendations show 编号或文号 看一条的全部依据；"
                f"wenze report quarterly {last_quarter(report.run.as_of)} 出季度通报")
+    if refused:
+        sys.exit(EXIT_REFUSED_EDIT)
 
 
 @main.command()
 @click.argument("rec_id")
 @click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "html"]), required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--document", type=click.Choice(["recommendation", "decision"]),
+              default="recommendation", show_default=True,
+              help="The recommendation (问责建议书) or, once approved, the decision (问责决定书).")
 @rules_option
 @templates_option
 @db_option
-def render(rec_id: str, fmt: str, output: Path, rules_dir: Path | None, templates_dir: Path | None,
-           db_url: str | None) -> None:
-    """Write the recommendation document (问责建议书) of one recommendation."""
+def render(rec_id: str, fmt: str, output: Path, document: str, rules_dir: Path | None,
+           templates_dir: Path | None, db_url: str | None) -> None:
+    """Write the recommendation document (问责建议书) or the decision (问责决定书) of one
+    recommendation."""
     from documents.fonts import MissingDependency
     from documents.recommendation import NotFound, render_recommendation
 
     try:
-        data = render_recommendation(_store(db_url), rec_id, fmt, _rulebook(rules_dir), templates_dir)
+        if document == "decision":
+            from review.decision import render_decision
+
+            data = render_decision(_store(db_url), rec_id, fmt, _rulebook(rules_dir), templates_dir)
+        else:
+            data = render_recommendation(_store(db_url), rec_id, fmt, _rulebook(rules_dir),
+                                         templates_dir)
     except (NotFound, MissingDependency) as exc:
         raise click.ClickException(str(exc)) from exc
     output.write_bytes(data)
     click.echo(f"written {output}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (keep 127.0.0.1 behind a proxy on this machine).")
+@click.option("--port", default=8000, type=click.IntRange(1, 65535), show_default=True)
+@click.option("--secure-cookies", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True,
+              help="Mark the session cookie Secure: auto when the request came over https.")
+@rules_option
+@templates_option
+@db_option
+def serve(host: str, port: int, secure_cookies: str, rules_dir: Path | None,
+          templates_dir: Path | None, db_url: str | None) -> None:
+    """Serve the review web application (问责建议审核) for discipline staff."""
+    from web.config import WebConfig
+    from web.serve import serve as run_server
+
+    run_server(_store(db_url), host, port, WebConfig(secure_cookies=secure_cookies,  # type: ignore[arg-type]
+                                                    rules_dir=rules_dir, templates_dir=templates_dir))
 
 
 @main.group()
@@ -534,35 +616,483 @@ def runs(as_json: bool, limit: int, db_url: str | None) -> None:
                    + (f"  error: {literal(counts['error'])}" if "error" in counts else ""))
 
 
+@main.command()
+@click.argument("person")
+@click.option("--as-of", "as_of", type=IsoDate(), default=None,
+              help="Explain as on this date (default: the last run's as-of date).")
+@click.option("--rule", "rule_id", default=None, help="Only this rule (its id).")
+@click.option("--json", "as_json", is_flag=True, help="Everything, as one JSON object.")
+@rules_option
+@db_option
+def explain(person: str, as_of: date | None, rule_id: str | None, as_json: bool,
+            rules_dir: Path | None, db_url: str | None) -> None:
+    """Why each rule fired or did not fire for PERSON: the clause that failed, the values
+    compared, the facts looked at with their source."""
+    from usecases.explain import Explainer, UnknownPerson, format_explained
+
+    rulebook = _rulebook(rules_dir)
+    if rule_id is not None and rule_id not in {v.rule_id for v in rulebook.versions}:
+        raise click.BadParameter(f"no rule {literal(rule_id)} in the rulebook", param_hint="'--rule'")
+    try:
+        result = Explainer(_store(db_url), rulebook, as_of).explain(person, rule_id)
+    except UnknownPerson as exc:
+        raise click.ClickException(f"no person {literal(person)} in the store") from exc
+    click.echo(json_literal(result.as_json()) if as_json else format_explained(result))
+
+
 @main.group()
 def rules() -> None:
     """The rulebook (the county folder)."""
 
 
+def _folder(folder: Path | None, rules_dir: Path | None) -> Path | None:
+    if folder is not None and rules_dir is not None and folder.resolve() != rules_dir.resolve():
+        raise click.UsageError(f"two county folders given: {folder} and --rules {rules_dir}")
+    return folder or rules_dir
+
+
+folder_argument = click.argument(
+    "folder", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+
+
 @rules.command("check")
+@folder_argument
 @rules_option
-def rules_check(rules_dir: Path | None) -> None:
-    """Check every file of the county folder; every error with file, line and column."""
-    rulebook = _rulebook(rules_dir)
-    click.echo(f"{len(rulebook.versions)} rule versions, sanctions, labels, wording and "
-               f"responsibility list ok, hash {rulebook.hash[:12]}")
+@click.option("--strict", is_flag=True, help="Fail on warnings too (exit 2).")
+def rules_check(folder: Path | None, rules_dir: Path | None, strict: bool) -> None:
+    """Check every file of the county folder (FOLDER or --rules; default the bundled one): every
+    error and warning at once, each as file:line:column: message."""
+    from engine.rulebook import check_rulebook
+
+    report = check_rulebook(_folder(folder, rules_dir))
+    for error in report.errors:
+        console.print(f"[red]rule error:[/] {plain(error)}", highlight=False)
+    for warning in report.warnings:
+        console.print(f"[yellow]rule warning:[/] {plain(warning)}", highlight=False)
+    if report.rulebook is not None:
+        click.echo(f"{len(report.rulebook.versions)} rule versions, sanctions, labels, wording and "
+                   f"responsibility list ok, hash {report.rulebook.hash[:12]}")
+    errors, warnings = len(report.errors), len(report.warnings)
+    click.echo(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+               + (" (--strict: warnings fail)" if strict and report.warnings else ""))
+    if report.errors:
+        click.echo("the rulebook has errors: it will not be used to evaluate anything")
+    if report.errors or (strict and report.warnings):
+        sys.exit(EXIT_RULEBOOK)
 
 
 @rules.command("test")
+@folder_argument
 @rules_option
-def rules_test(rules_dir: Path | None) -> None:
-    """Run the rule tests in <rules>/tests/*.yaml with both evaluators."""
+@click.option("--run", "run", metavar="NAME", default=None,
+              help="Only the cases whose name or file name contains NAME.")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="N",
+              help="Fail (exit 1) when rule, condition, sanctions or provision coverage is below N%.")
+@click.option("--json", "as_json", is_flag=True, help="Results and coverage as JSON.")
+def rules_test(folder: Path | None, rules_dir: Path | None, run: str | None,
+               min_coverage: float | None, as_json: bool) -> None:
+    """Run the rule tests in <rules>/tests/*.yaml with both evaluators, and report what they
+    cover: rules, conditions (each held and failed), sanctions entries, quoted provisions."""
     from usecases.rule_tests import run_rule_tests
 
-    results = run_rule_tests(rules_dir)
-    for result in results:
-        mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
-        console.print(f"{mark} {plain(result.file)}: {plain(result.name)}", highlight=False)
-        for failure in result.failures:
-            console.print(f"     {plain(failure)}", highlight=False)
-    failed = sum(not r.passed for r in results)
-    click.echo(f"{len(results) - failed} passed, {failed} failed")
-    sys.exit(EXIT_BAD_INPUT if failed else 0)
+    outcome = run_rule_tests(_folder(folder, rules_dir), run)
+    failed = sum(not r.passed for r in outcome.results)
+    below = outcome.below(min_coverage) if min_coverage is not None else []
+    if as_json:
+        click.echo(json_literal(json.dumps(outcome.to_json() | {"below_threshold": below},
+                                           ensure_ascii=False, indent=2, default=str)))
+    else:
+        for result in outcome.results:
+            mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
+            console.print(f"{mark} {plain(result.file)}: {plain(result.name)}", highlight=False)
+            for failure in result.failures:
+                console.print(f"     {plain(failure)}", highlight=False)
+        click.echo(f"{len(outcome.results) - failed} passed, {failed} failed")
+        for line in outcome.coverage.lines():
+            click.echo(line)
+        if below:
+            click.echo(f"coverage below {min_coverage:g}%: {', '.join(below)}")
+    sys.exit(EXIT_BAD_INPUT if failed or below else 0)
+
+
+@rules.command("history")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+def rules_history(as_json: bool, db_url: str | None) -> None:
+    """The rulebooks that made the stored recommendations: runs, dates, counts."""
+    from engine.run.rulebooks import history
+
+    items = history(_store(db_url))
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=1))
+        return
+    for item in items:
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(item["by_status"].items()))
+        click.echo(f"{item['hash'][:12]}  runs {item['runs']} (as-of {item['first_as_of'] or '-'}"
+                   f"..{item['last_as_of'] or '-'}, last {item['last_run'] or '-'})  "
+                   f"recommendations {item['recommendations']}"
+                   + (f" ({statuses})" if statuses else "")
+                   + ("" if item["stored_copy"] else "  (no stored copy)"))
+    if not items:
+        click.echo("no rulebook has made a recommendation in this store yet")
+
+
+@rules.command("show")
+@click.argument("rulebook_hash", metavar="HASH")
+@click.option("--file", "only", default=None, help="Only this file, e.g. sanctions.yaml.")
+@db_option
+def rules_show(rulebook_hash: str, only: str | None, db_url: str | None) -> None:
+    """Print what a stored rulebook said (HASH, or its first characters)."""
+    from engine.run.rulebooks import stored_copy
+
+    try:
+        found = stored_copy(_store(db_url), rulebook_hash)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if found is None:
+        raise click.ClickException(f"no stored rulebook {literal(rulebook_hash)} (wenze rules history)")
+    full, files = found
+    if only is not None and only not in files:
+        raise click.ClickException(f"rulebook {full[:12]} has no {literal(only)}; it has "
+                                   + ", ".join(files))
+    click.echo(f"# rulebook {full}")
+    for name, text in files.items():
+        if only is None or name == only:
+            click.echo(f"# ---- {name}")
+            click.echo(literal(text), nl=not text.endswith("\n"))
+
+
+class PeriodParam(click.ParamType):
+    """A period such as 1m, 14d or 1y (the rule files' way of writing one)."""
+
+    name = "PERIOD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from engine.rulebook.terms import Period, parse_period
+
+        if isinstance(value, Period):
+            return value
+        try:
+            return parse_period(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+@rules.command("impact")
+@click.option("--rules", "rules_dir", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The edited county folder.")
+@click.option("--against", default=None, metavar="DIR|GIT_REV",
+              help="The rulebook to compare with: a folder, or a git revision whose rules/ "
+                   "folder is read (default: the bundled county folder).")
+@click.option("--from", "start", type=IsoDate(), default=None,
+              help="First as-of date (default: 11 months before --to).")
+@click.option("--to", "end", type=IsoDate(), default=None,
+              help="Last as-of date (default: the last run's as-of date, or today).")
+@click.option("--every", type=PeriodParam(), default="1m", show_default=True,
+              help="Between as-of dates, counted back from --to (1m, 14d, 1y).")
+@click.option("--json", "as_json", is_flag=True, help="Every case, date and total as JSON.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the one-page report (Chinese, with a chart) here.")
+@templates_option
+@db_option
+def rules_impact(rules_dir: Path, against: str | None, start: date | None, end: date | None,
+                 every: Any, as_json: bool, html_path: Path | None, templates_dir: Path | None,
+                 db_url: str | None) -> None:
+    """Replay the stored facts under both rulebooks and show every case that would change;
+    writes nothing to the store."""
+    from usecases.impact import (
+        BadRevision,
+        format_impact,
+        impact_html,
+        impact_json,
+        impact_of_folders,
+    )
+
+    store = _store(db_url)
+    with Progress("[progress.description]{task.description}", console=console,
+                  transient=True) as bar:
+        task = bar.add_task("replaying")
+        try:
+            result = impact_of_folders(store, rules_dir, against, start, end, every,
+                                       lambda day: bar.update(task, description=f"replayed {day}"))
+        except BadRevision as exc:
+            raise click.BadParameter(str(exc), param_hint="'--against'") from exc
+    if html_path is not None:
+        html_path.write_text(impact_html(result, templates_dir), encoding="utf-8")
+        console.print(f"written {literal(html_path)}", highlight=False)
+    click.echo(json_literal(impact_json(result)) if as_json else format_impact(result))
+
+
+# ---------------------------------------------------------------- review: accounts, decisions, audit
+
+user_option = click.option("--user", "user_name", required=True, metavar="NAME",
+                           help="Who acts (password from WENZE_PASSWORD, else a prompt).")
+seen_option = click.option("--seen", default=None, metavar="VERSION",
+                           help="Refuse if the recommendation changed since `review show` gave "
+                                "this version.")
+day_option = click.option("--date", "day", type=IsoDate(), default=None,
+                          help="When it took place (default today; never later).")
+
+
+def _password(confirm: bool = False) -> str:
+    return os.environ.get("WENZE_PASSWORD") or click.prompt(
+        "password", hide_input=True, confirmation_prompt=confirm)
+
+
+def _login(store, name: str):  # noqa: ANN001, ANN202
+    from review.users import authenticate
+
+    user = authenticate(store, name, _password())
+    if user is None:
+        console.print("[red]refused:[/] wrong user name or password", highlight=False)
+        sys.exit(EXIT_REFUSED)
+    return user
+
+
+@main.group()
+def users() -> None:
+    """Accounts of the people who review and decide."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["reviewer", "approver", "policy", "admin"]), required=True)
+@click.option("--units", "units", multiple=True, required=True, metavar="UNIT",
+              help="A unit whose subtree the user sees (repeat, or separate by commas).")
+@click.option("--home", default=None, metavar="UNIT",
+              help="The unit the user works in: never decides its own cases.")
+@rules_option
+@db_option
+def users_add(name: str, role: str, units: tuple[str, ...], home: str | None,
+              rules_dir: Path | None, db_url: str | None) -> None:
+    """Add an account (password from WENZE_PASSWORD, else asked twice)."""
+    from review.users import add_user
+
+    units = tuple(u.strip() for value in units for u in value.split(",") if u.strip())
+    user = add_user(_store(db_url), name, role, units, _password(confirm=True), home=home,
+                    rulebook=_rulebook(rules_dir))
+    click.echo(f"added {literal(user.name)} ({user.role}) for {literal(', '.join(user.units))}")
+
+
+@users.command("list")
+@db_option
+def users_list(db_url: str | None) -> None:
+    """The accounts: name, role, units, home unit."""
+    from review.users import list_users
+
+    for user in list_users(_store(db_url)):
+        click.echo(literal(f"{user.name}\t{user.role}\t{','.join(user.units)}\t{user.home or '-'}"))
+
+
+@main.group()
+def review() -> None:
+    """Read and decide recommendations (the same rules as the web app)."""
+
+
+@review.command("list")
+@user_option
+@click.option("--status", default=None)
+@click.option("--unit", default=None, help="This unit and its subtree.")
+@click.option("--circumstance", type=click.IntRange(1, 4), default=None)
+@click.option("--form", default=None, help="The current form (as amended, else as proposed).")
+@click.option("--proposer", default=None)
+@click.option("--from", "date_from", type=IsoDate(), default=None, help="Conduct on or after.")
+@click.option("--to", "date_to", type=IsoDate(), default=None, help="Conduct on or before.")
+@click.option("--step", default=None, help="The last step recorded (none: no step yet).")
+@click.option("--sort", default="-conduct_date", show_default=True,
+              type=click.Choice([f"{d}{k}" for k in ("conduct_date", "person", "unit", "form",
+                                                     "status", "circumstance", "id")
+                                 for d in ("", "-")]))
+@click.option("--page", type=click.IntRange(min=1), default=1)
+@click.option("--per-page", type=click.IntRange(1, 200), default=50)
+@click.option("--json", "as_json", is_flag=True)
+@rules_option
+@db_option
+def review_list(user_name: str, as_json: bool, rules_dir: Path | None, db_url: str | None,
+                **filters: Any) -> None:
+    """The queue: the recommendations in your units' subtree, filtered, sorted, paged."""
+    from review.queue import QueueFilter, list_queue
+    from usecases.review_terminal import queue_json, queue_table
+
+    store = _store(db_url)
+    page = list_queue(store, _login(store, user_name), QueueFilter(**filters),
+                      rulebook=_rulebook(rules_dir))
+    if as_json:
+        click.echo(json_literal(json.dumps(queue_json(page), ensure_ascii=False, indent=1,
+                                           default=str)))
+    else:
+        Console(width=None if sys.stdout.isatty() else 200).print(queue_table(page))
+
+
+@review.command("show")
+@click.argument("rec_id")
+@user_option
+@click.option("--json", "as_json", is_flag=True)
+@rules_option
+@db_option
+def review_show(rec_id: str, user_name: str, as_json: bool, rules_dir: Path | None,
+                db_url: str | None) -> None:
+    """One recommendation: evidence, steps done and pending, decisions, what you may do."""
+    from dataclasses import asdict
+
+    from review.detail import recommendation_detail
+    from usecases.review_terminal import detail_text
+
+    store = _store(db_url)
+    detail = recommendation_detail(store, _login(store, user_name), rec_id,
+                                   rulebook=_rulebook(rules_dir))
+    if as_json:
+        click.echo(json_literal(json.dumps(asdict(detail), ensure_ascii=False, indent=1,
+                                           default=str)))
+    else:
+        click.echo(detail_text(detail), nl=False)
+        click.echo(f"version {detail.version}")
+
+
+@review.command("approve")
+@click.argument("rec_id")
+@user_option
+@click.option("--body", default=None, metavar="CODE",
+              help="The deciding body (county.yaml code); default: the one sanctions.yaml names.")
+@click.option("--reason", default=None)
+@day_option
+@seen_option
+@rules_option
+@db_option
+def review_approve(rec_id: str, user_name: str, body: str | None, reason: str | None,
+                   day: date | None, seen: str | None, rules_dir: Path | None,
+                   db_url: str | None) -> None:
+    """Approve (a form above 通报批评 needs a second approver who is not the first)."""
+    from review.decide import approve
+
+    store = _store(db_url)
+    status = approve(store, _login(store, user_name), rec_id, deciding_body_code=body, day=day,
+                     reason=reason, seen=seen, rulebook=_rulebook(rules_dir))
+    click.echo(f"{rec_id}: {status}")
+
+
+@review.command("amend")
+@click.argument("rec_id")
+@user_option
+@click.option("--form", "forms", multiple=True, required=True, metavar="FORM",
+              help="The form(s) decided on, e.g. suspension (repeat for several).")
+@click.option("--reason", required=True)
+@day_option
+@seen_option
+@rules_option
+@db_option
+def review_amend(rec_id: str, user_name: str, forms: tuple[str, ...], reason: str,
+                 day: date | None, seen: str | None, rules_dir: Path | None,
+                 db_url: str | None) -> None:
+    """Change or add a form (the engine's proposal is kept beside it)."""
+    from review.decide import amend
+
+    store = _store(db_url)
+    decided = amend(store, _login(store, user_name), rec_id, list(forms), reason, day=day,
+                    seen=seen, rulebook=_rulebook(rules_dir))
+    click.echo(f"{rec_id}: {', '.join(decided)}")
+
+
+@review.command("reject")
+@click.argument("rec_id")
+@user_option
+@click.option("--reason", required=True)
+@day_option
+@seen_option
+@rules_option
+@db_option
+def review_reject(rec_id: str, user_name: str, reason: str, day: date | None, seen: str | None,
+                  rules_dir: Path | None, db_url: str | None) -> None:
+    """No accountability (reason required)."""
+    from review.decide import reject
+
+    store = _store(db_url)
+    click.echo(f"{rec_id}: " + reject(store, _login(store, user_name), rec_id, reason, day=day,
+                                      seen=seen, rulebook=_rulebook(rules_dir)))
+
+
+@review.command("return")
+@click.argument("rec_id")
+@user_option
+@click.option("--reason", required=True)
+@day_option
+@seen_option
+@rules_option
+@db_option
+def review_return(rec_id: str, user_name: str, reason: str, day: date | None, seen: str | None,
+                  rules_dir: Path | None, db_url: str | None) -> None:
+    """Back for more evidence (reason required); recording a step reopens it."""
+    from review.decide import return_for_evidence
+
+    store = _store(db_url)
+    click.echo(f"{rec_id}: " + return_for_evidence(store, _login(store, user_name), rec_id,
+                                                   reason, day=day, seen=seen,
+                                                   rulebook=_rulebook(rules_dir)))
+
+
+@review.command("step")
+@click.argument("rec_id")
+@click.argument("step")
+@user_option
+@click.option("--set", "values", multiple=True, metavar="FIELD=VALUE",
+              help="A field of the step (rules/review.yaml), e.g. --set adopted=否.")
+@day_option
+@seen_option
+@rules_option
+@db_option
+def review_step(rec_id: str, step: str, user_name: str, values: tuple[str, ...],
+                day: date | None, seen: str | None, rules_dir: Path | None,
+                db_url: str | None) -> None:
+    """Record a due-process step (investigation, statement, collective_decision, served,
+    appeal, execution — as rules/review.yaml names them)."""
+    from review.decide import record_step
+
+    data: dict[str, str] = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{literal(value)!r}: write FIELD=VALUE", param_hint="'--set'")
+        data[name.strip()] = text
+    store = _store(db_url)
+    record_step(store, _login(store, user_name), rec_id, step, day, data, seen=seen,
+                rulebook=_rulebook(rules_dir))
+    click.echo(f"{rec_id}: {step} recorded")
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident log of every decision, step and account change."""
+
+
+@audit.command("verify")
+@db_option
+def audit_verify(db_url: str | None) -> None:
+    """Check the chain; exit 9 naming the first entry altered, removed or cut off."""
+    from review.audit import verify
+
+    bad = verify(_store(db_url))
+    if bad is not None:
+        console.print(f"[red]audit log broken:[/] {plain(bad)}", highlight=False)
+        sys.exit(EXIT_AUDIT)
+    click.echo("audit log ok")
+
+
+@audit.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Default: standard output.")
+@db_option
+def audit_export(output: Path | None, db_url: str | None) -> None:
+    """The whole log as JSON Lines, for an outside archive."""
+    from review.audit import export
+
+    store = _store(db_url)
+    if output is None:
+        export(store, sys.stdout)
+        return
+    with output.open("w", encoding="utf-8") as out:
+        count = export(store, out)
+    click.echo(f"{count} entries written to {output}", err=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,14 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from documents.contexts import IndexContext, IndexRow, RecommendationContext, render
+from documents.contexts import (
+    DecisionContext,
+    IndexContext,
+    IndexRow,
+    RecommendationContext,
+    Statement,
+    render,
+)
 from documents.environment import ConfinedLoader, environment
 from documents.errors import TemplateProblem, template_problem
 from documents.fonts import FontSet
@@ -59,7 +66,8 @@ def sample_explanation(rulebook: Rulebook, as_of: date) -> Explanation:
 
 def check_templates(templates_dir: Path | None, rulebook: Rulebook, as_of: date | None = None) -> None:
     """Raise ``TemplateProblem`` when a template of the staff folder does not compile, leads
-    out of the folder, or the recommendation and index pages do not render for a sample."""
+    out of the folder, or the recommendation, decision and index pages do not render for a
+    sample."""
     as_of = as_of or date.today()
     env = environment(templates_dir)
     if templates_dir is not None:
@@ -78,6 +86,13 @@ def check_templates(templates_dir: Path | None, rulebook: Rulebook, as_of: date 
                                  number=number, issued=as_of, issuer=e.proposer_label,
                                  addressee=e.decider_label,
                                  labels=rulebook.labels.forms), templates_dir)
+    decider = rulebook.county.bodies[e.decider]
+    render(DecisionContext(fonts=fonts, rec_id=SAMPLE_ID, e=e, number=number, issued=as_of,
+                           issuer=decider.name, decided_in=decider.decides_in, meeting=as_of,
+                           form_labels=e.form_labels, amended=False,
+                           statements=[Statement(as_of, e.subject.name, False, None)],
+                           appeal_period=rulebook.review.appeal.period,
+                           appeal_body=decider.name), templates_dir)
     render(IndexContext(fonts=fonts, rows=[IndexRow(id=SAMPLE_ID, number=number, e=e,
                                                     formats=("html", "pdf", "docx"))],
                         as_of=as_of, rulebook="0" * 64, run_id=0, counts=Counter()), templates_dir)

@@ -24,7 +24,10 @@ from documents.fonts import FontSet
 from engine.sanction.explanation import Explanation
 
 if TYPE_CHECKING:
+    from collections import Counter
+
     from documents.quarterly import Quarterly
+    from engine.run.compare import Impact
 
 # field metadata: why a field the bundled template does not read is still given
 UNUSED = "unused_by_bundled"
@@ -59,6 +62,36 @@ class RecommendationContext(PageContext):
     issuer: str  # the masthead: the proposing body from county.yaml bodies, or leader_masthead
     addressee: str  # 主送: the deciding body, or its decides_in when it is the issuer itself
     labels: Mapping[str, str]  # form code -> name (labels.yaml forms), for the escalation steps
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One 陈述和申辩 of the person, as recorded in review."""
+
+    day: date  # when the person stated
+    text: str  # what the person said
+    adopted: bool  # whether it was adopted
+    reason: str | None  # why it was or was not adopted
+
+
+@dataclass(frozen=True)
+class DecisionContext(PageContext):
+    """``decision.html``: the 问责决定书 of an approved recommendation."""
+
+    TEMPLATE: ClassVar[str] = "decision.html"
+
+    rec_id: str  # the recommendation's id (in the closing note)
+    e: Explanation  # what the evaluation found: subject, post, evidence, basis, circumstance
+    number: str  # the decision's reference number, its own series per deciding body (review.yaml)
+    issued: date  # the decision's date (the final approval), shown with |cn_date
+    issuer: str  # the deciding body's full name (county.yaml bodies)
+    decided_in: str | None  # its decision-making meeting (county.yaml decides_in), if it has one
+    meeting: date | None  # the day of the 集体讨论决定 step, if recorded
+    form_labels: list[str]  # the forms decided (as amended, else as proposed), heaviest first
+    amended: bool  # the forms differ from the engine's proposal (e.form_labels)
+    statements: list[Statement]  # the person's 陈述和申辩, oldest first
+    appeal_period: str  # how long the person may appeal, e.g. 1m or 15d (review.yaml appeal.period)
+    appeal_body: str  # the body that receives appeals (review.yaml appeal.body)
 
 
 @dataclass(frozen=True)
@@ -99,7 +132,19 @@ class IndexContext(PageContext):
     counts: Mapping[str, Any]  # the run's counts: recommendations, new, …
 
 
-CONTEXTS: tuple[type[PageContext], ...] = (RecommendationContext, QuarterlyContext, IndexContext)
+@dataclass(frozen=True)
+class ImpactContext(PageContext):
+    """``impact.html``: what a rule change would do to the stored cases (``wenze rules impact``)."""
+
+    TEMPLATE: ClassVar[str] = "impact.html"
+
+    r: Impact  # both rulebooks (hash, source), the as-of dates with counts, every case that differs
+    totals: Mapping[str, Mapping[str, Counter]]  # "circumstance" | "unit" | "form" -> key -> added/removed/changed
+    generated: date  # the day the report was made, shown with |cn_date
+
+
+CONTEXTS: tuple[type[PageContext], ...] = (RecommendationContext, DecisionContext,
+                                           QuarterlyContext, IndexContext, ImpactContext)
 
 
 def render(ctx: PageContext, templates_dir: Path | None = None, template: str | None = None) -> str:

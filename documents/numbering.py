@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from facts.recommendation_tables import DocumentNumber
@@ -22,9 +22,11 @@ def format_number(prefix: str, year: int, seq: int) -> str:
     return f"{prefix}〔{year}〕{seq}号"
 
 
-def assign(engine: Engine, recommendation_id: str, year: int, prefix: str) -> str:
-    """The recommendation's number, given now if it has none yet (``prefix`` from the county folder)."""
-    table = DocumentNumber.__table__
+def assign(engine: Engine, recommendation_id: str, year: int, prefix: str,
+           table: Table = DocumentNumber.__table__) -> str:
+    """The recommendation's number, given now if it has none yet (``prefix`` from the county
+    folder). ``table``: the series' table — recommendation documents by default; decision
+    documents keep theirs in ``decision_number``."""
     for _ in range(5):  # a concurrent assignment may take the same next seq: try again
         try:
             with engine.begin() as connection:

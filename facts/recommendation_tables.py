@@ -34,8 +34,15 @@ class RecommendationRow(SQLModel, table=True):
     rule: str = Field(index=True)
     rule_version: int
     conduct_date: date = Field(index=True)
-    # pending | approved | amended | rejected | withdrawn (a run no longer found it)
+    # pending | returned (for more evidence) | awaiting_second (approved once, a second approver
+    # needed) | approved | amended (approved with a changed form) | rejected | withdrawn (a run
+    # no longer found it); review.decide moves it, a run only between pending and withdrawn
     status: str = Field(default="pending", index=True)
+    # set by review: the forms as amended (the engine's stay in ``form`` and the explanation),
+    # the heaviest of them, and the last due-process step recorded
+    decided_forms: list[str] | None = Field(default=None, sa_type=JSON)
+    decided_form: str | None = Field(default=None, index=True)
+    review_step: str | None = Field(default=None, index=True)
     status_reason: str | None = None  # why the status last changed, when a run changed it
     status_run: int | None = None  # the run that last changed the status
     # set by a run when the facts under a decided recommendation changed: what changed, when
@@ -61,6 +68,18 @@ class EvaluationRun(SQLModel, table=True):
     # findings that made no recommendation, each with why (skipped, or needs a person's check)
     set_aside: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON,
                                             sa_column_kwargs={"server_default": "[]"})
+    # what a committed run saw, for the next run to be incremental (``engine.run.incremental``)
+    state: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class PartitionMatch(SQLModel, table=True):
+    """The matches of one partition of one rule plan, as the last committed run found them;
+    an incremental run re-evaluates only the partitions whose facts or windows changed."""
+
+    __tablename__ = "partition_match"
+    plan: str = Field(primary_key=True)  # the rule plan's name, r_<rule>_v<version>
+    partition: str = Field(primary_key=True)  # the partition value, as JSON
+    matches: list[dict[str, str]] = Field(sa_type=JSON)  # each: clause alias -> "kind:id"
 
 
 class DocumentNumber(SQLModel, table=True):
@@ -73,3 +92,14 @@ class DocumentNumber(SQLModel, table=True):
     year: int
     seq: int
     prefix: str
+
+
+class RulebookCopy(SQLModel, table=True):
+    """A county folder as a run evaluated with it, keyed by its hash (the one every
+    recommendation records): what ``wenze rules show`` prints, and the last good rulebook
+    that stays in force when an edit does not check clean."""
+
+    __tablename__ = "rulebook_copy"
+    hash: str = Field(primary_key=True, max_length=64)
+    files: dict[str, str] = Field(sa_type=JSON)  # path inside the folder -> its text
+    stored: datetime  # when the first run with it was committed

@@ -11,7 +11,12 @@ from sqlalchemy import Engine, Select, event, func, select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
-from facts import contract, migrate, recommendation_tables  # noqa: F401  (registers every table)
+from facts import (  # noqa: F401  (registers every table)
+    contract,
+    migrate,
+    recommendation_tables,
+    review_tables,
+)
 from facts.errors import StoreUnavailable
 from facts.tables import TABLES
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +49,10 @@ def sqlite_store(tmp_path: Path) -> Iterator[Engine]:
     store.dispose()
 
 
-@pytest.fixture
-def pg_store() -> Iterator[Engine]:
-    """A fresh PostgreSQL database per test. Under CI=true an unreachable server fails the test."""
+@contextmanager
+def pg_database() -> Iterator[Engine]:
+    """A fresh PostgreSQL database, opened as a store and dropped afterwards. Under CI=true an
+    unreachable server fails the test."""
     name = f"wenze_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
@@ -62,11 +64,20 @@ def pg_store() -> Iterator[Engine]:
             pytest.fail(f"PostgreSQL is required under CI=true: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
     store = open_store(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    yield store
-    store.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield store
+    finally:
+        store.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_store() -> Iterator[Engine]:
+    """A fresh PostgreSQL database per test."""
+    with pg_database() as store:
+        yield store
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

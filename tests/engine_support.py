@@ -84,10 +84,10 @@ def _case_facts(file: str) -> list[dict[str, Any]]:
 
 
 def coal() -> list[dict[str, Any]]:
-    """The worked case (rules/tests/c3_lax_management.yaml): three coal-bureau staff gamble in
+    """The worked case (rules/tests/c3_several_staff_violation.yaml): three coal-bureau staff gamble in
     the office; the secretary changed in 2025 (P-OLD until 2025-06-30, P-SEC from 2025-07-01).
     Plus the inspection that found it (no rule reads inspections: it must not disturb them)."""
-    return _case_facts("c3_lax_management.yaml") + [
+    return _case_facts("c3_several_staff_violation.yaml") + [
         {
             "kind": "inspection",
             "id": "I-1",
@@ -112,9 +112,9 @@ def c2(
     """A failed ledger check (LG1, 2026-04-02), a reminder by leader L1 (RM1, 2026-04-10) due
     2026-07-10 and an ineffective re-check (RC1, 2026-05-12) — before the due date, so not yet a
     failure; the finding comes from the due date passing unrectified. The facts of
-    rules/tests/c2_reminder.yaml (whose due date, 2026-05-10, comes before the re-check) plus a
+    rules/tests/c2_reminder_ineffective.yaml (whose due date, 2026-05-10, comes before the re-check) plus a
     second branch secretary P2; the keywords change one thing each."""
-    facts = _case_facts("c2_reminder.yaml")
+    facts = _case_facts("c2_reminder_ineffective.yaml")
     facts.insert(2, person("P2", "邓支书", "U1", category="branch_secretary"))
     for fact in facts:
         if fact["kind"] == "reminder":

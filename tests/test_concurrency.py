@@ -98,3 +98,26 @@ def test_a_killed_writer_leaves_no_lock_behind(store, tmp_path) -> None:
     holder.communicate()
     again = run(wenze("ingest", str(case_file(tmp_path)), "--db", url, "--wait", "5"), tmp_path)
     assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize("folders", ["same --out", "two --out folders"])
+def test_two_nightly_runs_started_together_give_one_run_and_one_refusal(store, tmp_path,
+                                                                         folders) -> None:
+    """No stopping: two nightly runs started at the same moment race for the locks. One
+    runs; the other exits at once, in one line, with 5 (the same folder's nightly lock) or
+    7 (the store's writer lock)."""
+    from bench.robustness import bad_signs, start
+
+    url = _url(store)
+    loaded = run(wenze("ingest", str(case_file(tmp_path)), "--db", url), tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    outs = ["docs", "docs"] if folders == "same --out" else ["docs-a", "docs-b"]
+    both = [start(wenze("nightly", "--as-of", "2026-11-25", "--out", str(tmp_path / out),
+                        "--db", url, "--wait", "0"), tmp_path) for out in outs]
+    results = [(p.communicate(timeout=300)[1], p.returncode)[::-1] for p in both]
+    codes = sorted(code for code, _ in results)
+    assert codes[0] == 0 and codes[1] in (5, 7), results
+    refusal = next(err for code, err in results if code != 0)
+    assert len(refusal.strip().splitlines()) == 1 and not bad_signs(refusal), refusal
+    if folders == "same --out":
+        assert codes[1] == 5, results

@@ -34,7 +34,7 @@ def test_the_hash_covers_every_county_file_and_nothing_else(tmp_path) -> None:
         assert rulebook_hash(folder) != before, path.name
         path.write_bytes(original)
     assert rulebook_hash(folder) == before
-    (folder / "tests" / "c1_disunity.yaml").write_text("# a rule test changes no outcome\n")
+    (folder / "tests" / "c1_team_disunity.yaml").write_text("# a rule test changes no outcome\n")
     (folder / "README.md").write_text("说明\n", encoding="utf-8")
     assert rulebook_hash(folder) == before
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -11,7 +12,6 @@ from engine.rulebook import load_rulebook
 from engine.rulebook.spec import PARTY_SANCTIONS
 from engine.run.evaluate import evaluate
 from engine.run.read import get_recommendation, list_recommendations
-from facts.recommendation_tables import RecommendationRow
 from tests.conftest import copy_county, load
 from tests.engine_support import (
     AS_OF,
@@ -26,6 +26,7 @@ from tests.engine_support import (
     unit,
     violation,
 )
+from tests.review_support import decide_through_review
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -46,7 +47,7 @@ def _prior(i: int, day: str, form: str = "admonition") -> dict:
         pytest.param([], "admonition", 0, id="none"),
         pytest.param(["2025-03-01"], "circulated_criticism", 1, id="one-in-window"),
         pytest.param(["2025-03-01", "2025-09-01"], "suspension", 2, id="two-in-window"),
-        # the conduct (the due date) is 2026-07-10: the window opens 730 days earlier, on 2024-07-10
+        # the conduct (the due date) is 2026-07-10: the 24-month window opens on 2024-07-10
         pytest.param(["2024-07-09"], "admonition", 0, id="one-day-outside"),
         pytest.param(["2024-07-10"], "circulated_criticism", 1, id="first-day-inside"),
         pytest.param(["2026-07-11"], "admonition", 0, id="after-the-conduct"),
@@ -79,8 +80,8 @@ def test_each_prior_in_the_lookback_is_one_step_up(
 
 def test_an_approved_recommendation_counts_as_a_prior(sqlite_store, tmp_path) -> None:
     (first,) = run(sqlite_store, c2(), tmp_path)
-    with sqlite_store.begin() as connection:
-        connection.execute(RecommendationRow.__table__.update().values(status="approved"))
+    # decided through review before the later conduct: an accountability fact of its matter
+    assert decide_through_review(sqlite_store, first["id"], date(2026, 8, 1)) == "approved"
     later = [
         {
             "kind": "ledger",
@@ -113,9 +114,8 @@ def test_an_approved_recommendation_counts_as_a_prior(sqlite_store, tmp_path) ->
     second = next(i for i in items if i["id"] != first["id"])
     assert second["form"] == "circulated_criticism"
     priors = [s for s in second["explanation"]["steps"] if s["step"] == "prior"]
-    assert [s["ref"] for s in priors] == [f"recommendation:{first['id']}"] and "已批准" in priors[
-        0
-    ]["reason"]
+    assert [s["ref"] for s in priors] == [f"accountability:{first['id']}"]
+    assert "2026-08-01曾受诫勉谈话" in priors[0]["reason"]
     # the approved one is left as reviewed, and is not its own prior
     assert get_recommendation(sqlite_store, first["id"])["status"] == "approved"
 

@@ -5,19 +5,19 @@ silently. Cases are written from the responsibility list and the 2019 问责条�
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from click.testing import CliRunner
-from sqlalchemy import update
 
 import cli
 from engine.rulebook import load_rulebook
 from engine.run.evaluate import evaluate
 from engine.run.read import get_recommendation, list_recommendations, list_runs
 from facts.ingest import ingest
-from facts.recommendation_tables import RecommendationRow
 from tests.conftest import copy_county, load, write_jsonl
 from tests.engine_support import AS_OF, c2, person, post, run, unit, violation
+from tests.review_support import decide_through_review
 
 
 def _all(store) -> list[dict]:
@@ -35,9 +35,7 @@ def _replace(store, tmp_path: Path, facts: list[dict], name: str) -> None:
 
 
 def _approve(store, rec_id: str) -> None:
-    table = RecommendationRow.__table__
-    with store.begin() as connection:
-        connection.execute(update(table).where(table.c.id == rec_id).values(status="approved"))
+    decide_through_review(store, rec_id, date(2026, 11, 1))
 
 
 # the reminder due 2026-05-10; the re-check of 2026-05-12 found it not effective (evidence)

@@ -29,7 +29,7 @@ from usecases.nightly import write_documents
 from usecases.rule_tests import load_cases
 
 RULEBOOK = load_rulebook()
-COAL = load_cases(RULES_DIR / "tests" / "c3_lax_management.yaml")[0].facts
+COAL = load_cases(RULES_DIR / "tests" / "c3_several_staff_violation.yaml")[0].facts
 
 
 def _sources(name: str) -> list[str]:

@@ -32,6 +32,7 @@ from documents.fonts import find_fonts
 from documents.formats import FORMATS, Format, Job, make_all, reason
 from documents.recommendation import NotFound, context
 from engine.errors import EvaluationError
+from engine.match.evaluator import Evaluator
 from engine.rulebook import Rulebook
 from engine.run.evaluate import RunResult, evaluate
 from facts.lock import store_lock
@@ -236,7 +237,7 @@ class NightlyReport:
 
 def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook,
                templates_dir: Path | None, formats: tuple[Format, ...], workers: int | None,
-               progress: Progress | None) -> NightlyReport:
+               progress: Progress | None, refused: list[str]) -> NightlyReport:
     """Every recommendation but the withdrawn ones gets a complete document: all ``formats``
     in one dated folder. New, changed and reinstated ones are written anew into today's
     folder; any other one missing some format (a killed run, a failed night) is completed
@@ -258,7 +259,8 @@ def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook
         "withdrawn": run.withdrawn, "facts_changed": run.flagged, "set_aside": run.set_aside,
         "documents": [str(p.relative_to(out_dir)) if p.parent != folder else p.name
                       for p in done.written],
-        "not_written": [{"id": f.rec_id, "reason": f.reason} for f in done.failed]},
+        "not_written": [{"id": f.rec_id, "reason": f.reason} for f in done.failed],
+        "rulebook_refused": refused},
         ensure_ascii=False, indent=1).encode("utf-8"))
     _raise_failures(done)
     return NightlyReport(run, folder, done.written)
@@ -267,9 +269,14 @@ def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook
 def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date | None = None,
                 templates_dir: Path | None = None,
                 formats: tuple[Format, ...] = FORMATS, wait: float | None = None,
-                workers: int | None = None, progress: Progress | None = None) -> NightlyReport:
+                workers: int | None = None, progress: Progress | None = None,
+                refused: list[str] | None = None, *, evaluator: Evaluator | None = None,
+                full: bool = False) -> NightlyReport:
     """Evaluate, then write one document per recommendation not yet written, and an index.
 
+    ``rulebook`` is the one in force (``engine.run.rulebooks.load_in_force``); ``refused``
+    lists the errors of a county-folder edit that was refused, for ``run.json``.
+    ``evaluator`` and ``full`` go to ``engine.run.evaluate.evaluate``.
     Documents are made by ``workers`` processes (default one per core). ``progress``, when
     given, is told of each stage (``progress(name, total)`` returns a function to call with
     the number of steps done; total None for a stage of unknown length).
@@ -294,10 +301,10 @@ def run_nightly(engine: Engine, out_dir: Path, rulebook: Rulebook, as_of: date |
         held.enter_context(store_lock(engine, wait))  # the store's writer lock, whatever the folder
         if progress:
             progress("evaluating", None)
-        run = evaluate(engine, as_of, rulebook)
+        run = evaluate(engine, as_of, rulebook, evaluator, full=full)
         try:
             return _documents(engine, out_dir, run, rulebook, templates_dir, formats, workers,
-                              progress)
+                              progress, refused or [])
         except DocumentError:
             raise
         except Exception as exc:

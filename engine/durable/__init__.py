@@ -7,14 +7,24 @@ edge it is built around. Everything else talks to ``DurableEvaluator``.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Engine
 
 from engine.durable.feed import Feed, feed
 from engine.durable.ruleset import ruleset
-from engine.durable.workers import WORKERS, BatchRunner, batches, run_batches
+from engine.durable.workers import (
+    WORKERS,
+    Batch,
+    BatchRunner,
+    batches,
+    run_batches,
+    run_batches_on_dask,
+)
 from engine.match.evaluator import Matches
 from engine.match.plan import RulePlan
 
@@ -26,21 +36,47 @@ class DurableEvaluator:
     workers: int = WORKERS
     run_batch: BatchRunner | None = None  # what a worker runs (default ``evaluate_batch``)
     name: str = "durable"
+    executor: str = "local"  # "local": forked processes here; "dask": tasks on a Dask cluster
+    scheduler: str | None = None  # the Dask scheduler's address (None: a local cluster)
 
-    def match(self, engine: Engine, plans: list[RulePlan], as_of: date) -> Matches:
-        feeds: dict[str, Feed] = {}
-        work = []
-        for plan in plans:
-            feeds[plan.name] = feed(engine, plan, as_of)
-            work.extend(batches(plan.name, ruleset(plan), feeds[plan.name].partitions))
+    def match(self, engine: Engine, plans: list[RulePlan], as_of: date,
+              only: dict[str, set[Any] | None] | None = None) -> Matches:
+        """Every match; with ``only``, of the partitions given per plan (None: all of it).
+
+        Plans are fed one at a time, as workers ask for batches, and a plan's facts are
+        let go once its batches are done: only the facts of matches are kept.
+        """
         result = Matches({plan.name: [] for plan in plans}, {},
-                         {"batches": len(work), "messages": 0, "matches": 0})
-        for one in feeds.values():
-            result.facts.update(one.facts)
-            result.stats["messages"] += sum(len(m) for m in one.partitions.values())
-        for batch, found in run_batches(work, self.workers, self.run_batch):
-            decode = feeds[batch.ruleset_name].decode
-            result.by_rule[batch.ruleset_name].extend(
-                {alias: decode[msg_id] for alias, msg_id in match.items()} for _, match in found)
+                         {"batches": 0, "messages": 0, "matches": 0})
+        feeds: dict[str, Feed] = {}
+        pending: Counter[str] = Counter()  # plan -> batches not yet done
+        fed: set[str] = set()  # plans whose every batch was handed out
+
+        def work() -> Iterator[Batch]:
+            for plan in plans:
+                one = feed(engine, plan, as_of, None if only is None else only[plan.name])
+                feeds[plan.name] = one
+                result.stats["messages"] += sum(len(m) for m in one.partitions.values())
+                for batch in batches(plan.name, ruleset(plan), one.partitions):
+                    result.stats["batches"] += 1
+                    pending[plan.name] += 1
+                    yield batch
+                one.partitions.clear()  # the batches hold the messages now
+                fed.add(plan.name)
+                if not pending[plan.name]:
+                    del feeds[plan.name]
+
+        done = run_batches_on_dask(work(), self.scheduler) if self.executor == "dask" \
+            else run_batches(work(), self.workers, self.run_batch)
+        for batch, found in done:
+            one = feeds[batch.ruleset_name]
+            for _, match in found:
+                keys = {alias: one.decode[msg_id] for alias, msg_id in match.items()}
+                result.by_rule[batch.ruleset_name].append(keys)
+                for key in keys.values():
+                    result.facts.setdefault(key, one.facts[key])
             result.stats["matches"] += len(found)
+            pending[batch.ruleset_name] -= 1
+            if not pending[batch.ruleset_name] and batch.ruleset_name in fed:
+                del feeds[batch.ruleset_name]  # every batch of the plan is done
         return result

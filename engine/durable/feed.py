@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -36,14 +37,16 @@ def _message(fact: dict[str, Any], sid: str, message_id: str, qualified: set[str
     return msg
 
 
-def feed(engine: Engine, plan: RulePlan, as_of: date) -> Feed:
-    """Messages per partition, the facts of the absent clause first in each sid."""
+def feed(engine: Engine, plan: RulePlan, as_of: date,
+         partitions: Collection[Any] | None = None) -> Feed:
+    """Messages per partition, the facts of the absent clause first in each sid; only the
+    ``partitions`` given (values of the partition fields), if any."""
     result = Feed()
     qualified: dict[str, dict[FactKey, set[str]]] = {}
     compared = joined_fields(plan, include_absent_refs=False)
     fields = {alias: tuple(sorted(names)) for alias, names in joined_fields(plan).items()}
     for clause in plan.clauses:
-        for kind, fact in clause_facts(engine, clause, as_of):
+        for kind, fact in clause_facts(engine, clause, as_of, partitions):
             value = field_value(fact, clause.partition_field)
             if value is None:
                 continue

@@ -8,11 +8,14 @@ the whole evaluation (never a silently partial run).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
+import pickle
 import traceback
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -109,24 +112,36 @@ def _worker(batch: Batch, conn: Connection, run_batch: BatchRunner | None) -> No
     os._exit(0)  # skip interpreter teardown: durable_rules' memory goes with the process
 
 
-def run_batches(work: list[Batch], workers: int = WORKERS, run_batch: BatchRunner | None = None
-                ) -> list[tuple[Batch, list[tuple[str, MessageMatch]]]]:
-    """Run every batch in its own forked process, ``workers`` at a time, retrying a failure once.
+def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchRunner | None = None
+                ) -> Iterator[tuple[Batch, list[tuple[str, MessageMatch]]]]:
+    """Run every batch in its own forked process, ``workers`` at a time, retrying a failure
+    once; each batch's matches as soon as it is done.
 
-    ``run_batch`` replaces ``evaluate_batch`` in the workers (a profiler wraps it, say).
+    ``work`` is drawn lazily, one batch whenever a worker is free, so that the facts of
+    batches not yet started need not be read (``engine.durable.DurableEvaluator`` feeds one
+    rule plan at a time). ``run_batch`` replaces ``evaluate_batch`` in the workers (a
+    profiler wraps it, say).
     """
     context = multiprocessing.get_context("fork")
-    pending = [(batch, 1) for batch in reversed(work)]
+    upcoming = iter(work)
+    retry: list[tuple[Batch, int]] = []
     running: dict[Connection, tuple[Batch, int, Any]] = {}
-    done: list[tuple[Batch, list[tuple[str, MessageMatch]]]] = []
-    while pending or running:
-        while pending and len(running) < workers:
-            batch, attempt = pending.pop()
+    while True:
+        while len(running) < workers:
+            if retry:
+                batch, attempt = retry.pop()
+            else:
+                batch = next(upcoming, None)  # type: ignore[arg-type]
+                if batch is None:
+                    break
+                attempt = 1
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(target=_worker, args=(batch, sender, run_batch), daemon=True)
             process.start()
             sender.close()
             running[receiver] = (batch, attempt, process)
+        if not running:
+            return
         for receiver in wait(list(running)):
             batch, attempt, process = running.pop(receiver)
             try:
@@ -136,12 +151,67 @@ def run_batches(work: list[Batch], workers: int = WORKERS, run_batch: BatchRunne
             receiver.close()
             process.join()
             if status == "ok" and process.exitcode == 0:
-                done.append((batch, payload))
+                yield batch, payload
                 continue
             reason = f"{payload} (exit code {process.exitcode})"
             if attempt >= 2:
                 raise EvaluationError(
                     f"{batch.ruleset_name} batch {batch.number} failed twice: {reason}")
-            pending.append((batch, attempt + 1))
-    done.sort(key=lambda item: (item[0].ruleset_name, item[0].number))
-    return done
+            retry.append((batch, attempt + 1))
+
+
+def _isolated(batch: Batch) -> list[tuple[str, MessageMatch]]:
+    """A Dask task: one batch in a forked child of the Dask worker, so that durable_rules'
+    memory goes back when it exits and a crash loses the child, not the worker. (A Dask
+    worker is a daemonic process, which ``multiprocessing`` forbids to have children: the
+    child is forked with ``os.fork`` and answers through a pipe.)"""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(reader)
+        code = 0
+        try:
+            answer = pickle.dumps(("ok", evaluate_batch(batch)))
+        except BaseException as exc:  # report, then exit non-zero
+            answer, code = pickle.dumps(("error", f"{type(exc).__name__}: {exc}")), 1
+        with os.fdopen(writer, "wb") as out:
+            out.write(answer)
+        os._exit(code)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        answer = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if not answer:
+        raise EvaluationError(f"{batch.ruleset_name} batch {batch.number}: the worker died "
+                              f"without an answer (wait status {status})")
+    kind, payload = pickle.loads(answer)
+    if kind != "ok":
+        raise EvaluationError(f"{batch.ruleset_name} batch {batch.number}: {payload}")
+    return payload
+
+
+def run_batches_on_dask(work: Iterable[Batch], scheduler: str | None
+                        ) -> list[tuple[Batch, list[tuple[str, MessageMatch]]]]:
+    """Run every batch as a task on a Dask cluster (``scheduler``: its address; None: a local
+    cluster of ``WORKERS`` processes). Each task is a pure function of its batch; the
+    cluster retries a failed task once, and a second failure fails the evaluation."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # an optional extra
+        raise EvaluationError("--executor dask needs Dask: pip install 'wenze[dask]'") from exc
+    with contextlib.ExitStack() as stack:
+        if scheduler is None:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=WORKERS, threads_per_worker=1, processes=True, dashboard_address=None))
+            scheduler = cluster.scheduler_address
+        client = stack.enter_context(Client(scheduler))
+        run = uuid.uuid4().hex[:8]
+        work = list(work)
+        futures = client.map(_isolated, work, retries=1, pure=False,
+                             key=[f"wenze-{run}-{b.ruleset_name}-{b.number}" for b in work])
+        try:
+            found = client.gather(futures)
+        except Exception as exc:
+            raise EvaluationError(f"a Dask task failed twice: {type(exc).__name__}: {exc}") \
+                from exc
+    return list(zip(work, found, strict=True))

@@ -21,13 +21,14 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from engine.match import coverage
 from engine.match.findings import Finding
 from engine.match.plan import ClausePlan, FactKey, Facts, Match, RulePlan, field_value
-from engine.match.predicates import holds
+from engine.match.predicates import all_hold, holds
 from engine.match.prefilter import clause_query
 from engine.rulebook.terms import Term
 from facts.contract import DATE_FIELD
-from facts.store import stream
+from facts.store import known_on, stream
 from facts.tables import TABLES
 
 _CHUNK = 500  # values per IN (...) list
@@ -42,23 +43,27 @@ def _join_value(term: Term, match: Match, facts: Facts) -> Any:
     return value
 
 
-def _candidates(engine: Engine, clause: ClausePlan, found: list[Finding], facts: Facts,
-                as_of: date) -> list[tuple[str, dict[str, Any]]]:
+def _candidates(engine: Engine, rule: RulePlan, clause: ClausePlan, found: list[Finding],
+                facts: Facts, as_of: date) -> list[tuple[str, dict[str, Any]]]:
     """(kind, fact) of the clause's facts known on ``as_of`` that satisfy its literal terms,
     narrowed in SQL to the values its first plain equality join can take for these findings;
-    by kind, then date and id."""
+    by kind, then date and id. While coverage is recorded, every fact known on ``as_of`` is
+    read and each literal term checked here (and noted), not in SQL."""
     return [item for kind in clause.kinds
-            for item in _of_kind(engine, clause, kind, found, facts, as_of)]
+            for item in _of_kind(engine, rule, clause, kind, found, facts, as_of)]
 
 
-def _of_kind(engine: Engine, clause: ClausePlan, kind: str, found: list[Finding], facts: Facts,
-             as_of: date) -> list[tuple[str, dict[str, Any]]]:
-    query = clause_query(clause, kind, as_of)
-    attrs_terms = [t for t in clause.literals if t.field.startswith("attrs.")]
+def _of_kind(engine: Engine, rule: RulePlan, clause: ClausePlan, kind: str, found: list[Finding],
+             facts: Facts, as_of: date) -> list[tuple[str, dict[str, Any]]]:
+    recording = coverage.active()
+    query = known_on(kind, as_of) if recording else clause_query(clause, kind, as_of)
+    python_terms = clause.literals if recording else tuple(
+        t for t in clause.literals if t.field.startswith("attrs."))
+    where = (rule.name, clause.alias, "literal")
     eq = next((t for t in clause.joins if t.op == "eq" and not t.ref.offset_days  # type: ignore[union-attr]
                and not t.field.startswith("attrs.")), None)
     queries = [query]
-    if eq is not None:
+    if eq is not None and not recording:
         values = sorted({v for f in found for m in f.matches
                          if (v := _join_value(eq, m, facts)) is not None}, key=str)
         column = TABLES[kind].__table__.c[eq.field]
@@ -68,8 +73,11 @@ def _of_kind(engine: Engine, clause: ClausePlan, kind: str, found: list[Finding]
     for one in queries:
         for row in stream(engine, one):
             fact = dict(row._mapping)
-            if all(holds(t, fact) for t in attrs_terms):
-                rows[fact["id"]] = fact
+            if recording and not all_hold(where, clause.literals, fact):
+                continue
+            if not recording and not all(holds(t, fact) for t in python_terms):
+                continue
+            rows[fact["id"]] = fact
     date_field = DATE_FIELD[kind]
     return [(kind, f) for f in sorted(rows.values(), key=lambda f: (
         str(f.get(date_field) or "") if date_field else "", f["id"]))]
@@ -114,11 +122,14 @@ def with_evidence(engine: Engine, rule: RulePlan, found: list[Finding], facts: F
     extra: dict[int, list[tuple[str, FactKey]]] = defaultdict(list)
     for clause in clauses:
         named = _named(engine, clause, found, facts) if clause.named_by else {}
+        if clause.named_by:
+            for n in range(len(found)):
+                coverage.condition((rule.name, clause.alias, "named_by", 0), n in named)
         for n, keys in named.items():
             seen = {key for _, key in found[n].evidence} | {key for _, key in extra[n]}
             extra[n].extend((clause.alias, key) for key in keys if key not in seen)
-        pool = _candidates(engine, clause, [f for n, f in enumerate(found) if n not in named],
-                           facts, as_of)
+        pool = _candidates(engine, rule, clause,
+                           [f for n, f in enumerate(found) if n not in named], facts, as_of)
         eq = next((t for t in clause.joins if t.op == "eq" and not t.ref.offset_days  # type: ignore[union-attr]
                    ), None)
         index: dict[Any, list[dict[str, Any]]] = defaultdict(list)
@@ -133,12 +144,16 @@ def with_evidence(engine: Engine, rule: RulePlan, found: list[Finding], facts: F
             seen = {key for _, key in finding.evidence} | {key for _, key in extra[n]}
             hits: dict[FactKey, dict[str, Any]] = {}
             for match in finding.matches:
-                options = index.get(_join_value(eq, match, facts), []) if eq is not None \
-                    else index.get(None, [])
+                if coverage.active():  # every fact meets every join, to see each one fail too
+                    options = [f for facts_of in index.values() for f in facts_of]
+                else:
+                    options = index.get(_join_value(eq, match, facts), []) if eq is not None \
+                        else index.get(None, [])
+                values = [_join_value(t, match, facts) for t in clause.joins]
                 for fact in options:
                     key = (fact[_KIND], fact["id"])
-                    if key not in seen and key not in hits and all(
-                            holds(t, fact, _join_value(t, match, facts)) for t in clause.joins):
+                    if key not in seen and key not in hits and all_hold(
+                            (rule.name, clause.alias, "join"), clause.joins, fact, values):
                         hits[key] = fact
             for key in sorted(hits, key=order.__getitem__):  # the pool's order: kind, date, id
                 facts.setdefault(key, plain[key])

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from engine.match import coverage
 from engine.match.plan import FactKey, Facts, Match, RulePlan, field_value
 from engine.rulebook.terms import AsOf, parse_operand, parse_ref
 
@@ -82,6 +83,8 @@ def findings(rule: RulePlan, matches: list[Match], facts: Facts,
         return found
     start = parse_operand(since, date_op=True)
     start = start.resolve(as_of) if isinstance(start, AsOf) else start
+    for finding in found:
+        coverage.condition((rule.name, "finding", "since", 0), finding.conduct_date >= start)
     return [f for f in found if f.conduct_date >= start]
 
 
@@ -120,8 +123,15 @@ def _one_per_problem(rule: RulePlan, matches: list[Match], facts: Facts) -> list
         key = problem(match)
         if key is not None:
             first[key] = min(first.get(key, len(kinds)), rank[match[ref.alias][0]])
-    return [m for m in matches
-            if (key := problem(m)) is None or rank[m[ref.alias][0]] == first[key]]
+    kept = []
+    for match in matches:
+        key, own = problem(match), rank[match[ref.alias][0]]
+        if own > 0:  # a later kind: the same problem as an earlier kind's fact, or not
+            coverage.condition((rule.name, ref.alias, "same_problem", 0),
+                               key is not None and own != first[key])
+        if key is None or own == first[key]:
+            kept.append(match)
+    return kept
 
 
 def _counted(rule: RulePlan, matches: list[Match], facts: Facts) -> list[Finding]:
@@ -145,5 +155,8 @@ def _counted(rule: RulePlan, matches: list[Match], facts: Facts) -> list[Finding
                 first = cluster[0]
                 key = (str(per), *(f"{k}:{i}" for k, i in sorted(first.values())))
                 result.append(_finding(rule, cluster, facts, key))
+                coverage.condition((rule.name, "count", "count", 0), True)
                 window = []
+        if window:  # matches of this group that made no cluster of at_least
+            coverage.condition((rule.name, "count", "count", 0), False)
     return result

@@ -56,6 +56,11 @@ class RulePlan:
         return next((c for c in self.clauses if c.negated), None)
 
 
+def plan_name(version: RuleVersion) -> str:
+    """ASCII, unique per rule version: r_<rule>_v<version>."""
+    return "r_" + re.sub(r"[^a-z0-9]", "_", version.rule_id) + f"_v{version.version}"
+
+
 def plan_rule(version: RuleVersion, as_of: date) -> RulePlan:
     sources = [(c, t, False) for c, t in version.clauses]
     if version.absent is not None:
@@ -78,5 +83,4 @@ def plan_rule(version: RuleVersion, as_of: date) -> RulePlan:
                    named_by=parse_ref(clause.named_by) if clause.named_by else None)
         for clause, terms in version.evidence
     )
-    name = "r_" + re.sub(r"[^a-z0-9]", "_", version.rule_id) + f"_v{version.version}"
-    return RulePlan(version=version, name=name, clauses=clauses, evidence=evidence)
+    return RulePlan(version=version, name=plan_name(version), clauses=clauses, evidence=evidence)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import operator
 from typing import Any
 
+from engine.match import coverage
 from engine.match.plan import field_value
 from engine.rulebook.terms import Term
 
@@ -36,3 +37,18 @@ def holds(term: Term, fact: dict[str, Any], value: Any = None) -> bool:
         return _COMPARE[term.op](actual, expected)
     except TypeError:
         return False
+
+
+def all_hold(where: tuple[str, str, str], terms: tuple[Any, ...], fact: dict[str, Any],
+             values: list[Any] | None = None) -> bool:
+    """Whether ``fact`` meets every term (joins against ``values``). While coverage is
+    recorded, every term is evaluated and its outcome noted under ``where`` + its position."""
+    if not coverage.active():
+        if values is None:
+            return all(holds(t, fact) for t in terms)
+        return all(holds(t, fact, v) for t, v in zip(terms, values, strict=True))
+    values = values if values is not None else [None] * len(terms)
+    outcomes = [holds(t, fact, v) for t, v in zip(terms, values, strict=True)]
+    for i, held in enumerate(outcomes):
+        coverage.condition((*where, i), held)
+    return all(outcomes)

@@ -7,17 +7,19 @@ checked in Python on the rows SQL returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, Select, func
 
-from engine.match.plan import ClausePlan
+from engine.match.plan import ClausePlan, field_value
 from engine.match.predicates import holds
 from engine.rulebook.terms import Term
 from facts.store import known_on, stream
 from facts.tables import TABLES
+
+_CHUNK = 500  # values per IN (...) list
 
 
 def _sql(table: Any, term: Term) -> Any:
@@ -45,13 +47,29 @@ def clause_query(clause: ClausePlan, kind: str, as_of: date) -> Select:
     return query
 
 
-def clause_facts(engine: Engine, clause: ClausePlan, as_of: date
+def clause_facts(engine: Engine, clause: ClausePlan, as_of: date,
+                 partitions: Collection[Any] | None = None
                  ) -> Iterator[tuple[str, dict[str, Any]]]:
     """(kind, fact) of every fact that satisfies the clause's literal terms, kind by kind;
-    ``attrs`` terms are checked here in Python."""
+    ``attrs`` terms are checked here in Python. With ``partitions``, only the facts whose
+    partition field has one of these values (an incremental run's changed partitions)."""
     attrs_terms = [t for t in clause.literals if t.field.startswith("attrs.")]
+    wanted = None if partitions is None else set(partitions)
     for kind in clause.kinds:
-        for row in stream(engine, clause_query(clause, kind, as_of)):
-            fact = dict(row._mapping)
-            if all(holds(t, fact) for t in attrs_terms):
-                yield kind, fact
+        for query in _narrowed(clause_query(clause, kind, as_of), kind, clause.partition_field,
+                               wanted):
+            for row in stream(engine, query):
+                fact = dict(row._mapping)
+                if all(holds(t, fact) for t in attrs_terms) and (
+                        wanted is None or field_value(fact, clause.partition_field) in wanted):
+                    yield kind, fact
+
+
+def _narrowed(query: Select, kind: str, partition_field: str,
+              wanted: set[Any] | None) -> list[Select]:
+    """The query, or one per chunk of partition values when the partition field is a column."""
+    if wanted is None or partition_field.startswith("attrs."):
+        return [query] if wanted != set() else []
+    column = TABLES[kind].__table__.c[partition_field]
+    values = sorted(wanted, key=str)
+    return [query.where(column.in_(values[i:i + _CHUNK])) for i in range(0, len(values), _CHUNK)]

@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from engine.match import coverage
 from engine.match.evaluator import Matches
 from engine.match.plan import ClausePlan, Match, RulePlan, field_value
-from engine.match.predicates import holds
+from engine.match.predicates import all_hold
 from facts.store import known_on, stream
 
 
@@ -49,14 +50,16 @@ def _join_value(term: Any, bound: dict[str, dict[str, Any]]) -> Any:
 _KIND = "\0kind"  # the kind a candidate was read as (a clause may be on several kinds)
 
 
-def _candidates(clause: ClausePlan, cache: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def _candidates(rule: RulePlan, clause: ClausePlan, cache: dict[str, list[dict[str, Any]]]
+                ) -> list[dict[str, Any]]:
+    where = (rule.name, clause.alias, "literal")
     return [{**f, _KIND: kind} for kind in clause.kinds for f in cache[kind]
-            if all(holds(t, f) for t in clause.literals)]
+            if all_hold(where, clause.literals, f)]
 
 
 def match_plan(rule: RulePlan, cache: dict[str, list[dict[str, Any]]]) -> list[Match]:
     """Every combination of distinct facts that satisfies the plan's clauses."""
-    candidates = {c.alias: _candidates(c, cache) for c in rule.clauses}
+    candidates = {c.alias: _candidates(rule, c, cache) for c in rule.clauses}
     # index each clause's candidates on the field of its first plain equality join
     indexes: dict[str, tuple[Any, dict[Any, list[dict[str, Any]]]]] = {}
     for clause in rule.clauses:
@@ -70,16 +73,19 @@ def match_plan(rule: RulePlan, cache: dict[str, list[dict[str, Any]]]) -> list[M
             indexes[clause.alias] = (eq, index)
 
     def options(clause: ClausePlan, bound: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-        if clause.alias in indexes:
+        # while coverage is recorded, every candidate meets every join (not only those the
+        # index offers), so that each join is seen to fail as well as to hold
+        if clause.alias in indexes and not coverage.active():
             eq, index = indexes[clause.alias]
             pool = index.get(_join_value(eq, bound), [])
         else:
             pool = candidates[clause.alias]
         used = {(bound[c.alias][_KIND], bound[c.alias]["id"]) for c in rule.positive
                 if c.alias in bound}
+        values = [_join_value(t, bound) for t in clause.joins]
+        where = (rule.name, clause.alias, "join")
         return [f for f in pool
-                if (f[_KIND], f["id"]) not in used
-                and all(holds(t, f, _join_value(t, bound)) for t in clause.joins)]
+                if (f[_KIND], f["id"]) not in used and all_hold(where, clause.joins, f, values)]
 
     positive = rule.positive
     absent = rule.absent
@@ -87,8 +93,11 @@ def match_plan(rule: RulePlan, cache: dict[str, list[dict[str, Any]]]) -> list[M
 
     def extend(i: int, bound: dict[str, dict[str, Any]]) -> None:
         if i == len(positive):
-            if absent is not None and options(absent, bound):
-                return
+            if absent is not None:
+                blocked = bool(options(absent, bound))
+                coverage.condition((rule.name, absent.alias, "absent", 0), not blocked)
+                if blocked:
+                    return
             results.append({c.alias: (bound[c.alias][_KIND], bound[c.alias]["id"])
                             for c in positive})
             return

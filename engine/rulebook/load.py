@@ -20,17 +20,22 @@ from ruamel.yaml.error import MarkedYAMLError
 
 import rules
 from engine.errors import RulebookError, RuleError
+from engine.rulebook import lint
 from engine.rulebook.partition import partition_fields
 from engine.rulebook.spec import (
+    DATED,
     PARTY_SANCTIONS,
     PROPOSERS,
     Clause,
     County,
     Labels,
+    Review,
     RuleFile,
     Sanctions,
+    SanctionValues,
     VersionSpec,
     Wording,
+    is_dated,
 )
 from engine.rulebook.terms import Ref, Term, parse_condition, parse_operand, parse_ref
 from engine.rulebook.wording import GROUPS, Sayings, syntax_error
@@ -42,17 +47,32 @@ from facts.validation import validation_errors
 # the sentences wording.yaml must have for what the engine reports
 SET_ASIDE_REASONS = ("direct_wrongdoer", "exempt", "no_post", "ambiguous_actor", "self_proposer",
                      "unauthorised_proposer", "unverified_report", "lighter_current_version")
+REVIEW_SAYINGS = ("not_found", "not_in_scope", "role", "own_unit", "state", "steps_missing",
+                  "step_requires", "step_before_decision", "step_after_decision", "step_unknown",
+                  "field_required", "field_unknown", "field_bad", "reason_required", "four_eyes",
+                  "authority", "body_unknown", "form_unknown", "forms_unchanged", "appeal_late",
+                  "day_future", "conflict", "user_exists", "user_unknown", "unit_unknown",
+                  "units_required", "password_short", "name_bad", "not_decided", "type_text",
+                  "type_date", "type_bool", "type_list", "yes", "no")
 CHANGES = ("not_found", "fact_gone", "fact_corrected", "evidence_added", "evidence_removed",
            "forms", "rule_version", "reinstated", "merged")
 
 # The county files besides the rules in circumstances/; each is required.
+REVIEW_FILE = "review.yaml"
 COUNTY_FILES: dict[str, type[BaseModel]] = {
     "sanctions.yaml": Sanctions,
     "labels.yaml": Labels,
     "county.yaml": County,
     "wording.yaml": Wording,
     RESPONSIBILITY_FILE: ResponsibilityList,
+    # How people review and decide. It changes no recommendation, but it is in the hash and the
+    # stored copy all the same: a decision is replayed under the procedure it was taken under.
+    REVIEW_FILE: Review,
 }
+# steps review reads by name, with the fields it reads: the decision document quotes the
+# statement and dates the meeting; an appeal is counted from the day the decision was served
+READ_STEPS = {"statement": ("text", "adopted"), "collective_decision": (), "served": (),
+              "appeal": ()}
 
 
 @dataclass(frozen=True)
@@ -79,6 +99,16 @@ class RuleVersion:
         return eff.from_ <= day and (eff.to is None or day <= eff.to)
 
 
+@dataclass
+class CheckReport:
+    """What ``wenze rules check`` reports: the rulebook when it has no error, every error,
+    and the warnings (``--strict`` refuses those too)."""
+
+    rulebook: Rulebook | None
+    errors: list[RuleError]
+    warnings: list[RuleError]
+
+
 @dataclass(frozen=True)
 class Rulebook:
     """The whole county folder, checked: loaded once per command and handed down."""
@@ -91,13 +121,19 @@ class Rulebook:
     wording: Wording
     responsibility: ResponsibilityList
     hash: str  # of every county file: each recommendation records it
+    review: Review
 
     @cached_property
     def say(self) -> Sayings:
         return Sayings(self.wording, self.labels)
 
 
-def _position(node: Any, path: tuple[Any, ...]) -> tuple[int, int]:
+def read_tree(file: Path) -> Any:
+    """A county file as ruamel's round-trip tree, which keeps every node's line and column."""
+    return YAML(typ="rt").load(file.read_text(encoding="utf-8"))
+
+
+def position(node: Any, path: tuple[Any, ...]) -> tuple[int, int]:
     """Line and column (1-based) of the deepest node of ``path`` found in the YAML tree."""
     line, col = 0, 0
     for part in path:
@@ -117,13 +153,21 @@ class _FileChecker:
         self.file = file
         self.tree = tree
         self.errors: list[RuleError] = []
+        self.warnings: list[RuleError] = []
 
     def error(self, path: tuple[Any, ...], message: str) -> None:
-        line, col = _position(self.tree, path)
+        line, col = position(self.tree, path)
         self.errors.append(RuleError(self.file, line, col, message))
+
+    def warning(self, path: tuple[Any, ...], message: str) -> None:
+        line, col = position(self.tree, path)
+        self.warnings.append(RuleError(self.file, line, col, message))
 
     def pydantic(self, exc: ValidationError) -> None:
         for path, message in validation_errors(exc):
+            if len(path) >= 3 and path[0] in DATED and path[1:3] == (0, "value") \
+                    and isinstance(self.tree, dict) and not is_dated(self.tree.get(path[0])):
+                path = (path[0], *path[3:])  # a sanctions entry written as one undated value
             where = ".".join(str(p) for p in path)
             self.error(path, f"{where}: {message}" if where else message)
 
@@ -315,47 +359,115 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVer
                        tuple(parsed), absent, partitions, tuple(evidence))
 
 
+def _value_path(tree: Any, name: str, index: int) -> tuple[Any, ...]:
+    """Where the index-th value of a sanctions entry is written: in its dated list, or the
+    entry itself when it is written as one undated value."""
+    return (name, index, "value") if is_dated(tree.get(name)) else (name,)
+
+
 def _check_sanctions(checker: _FileChecker, sanctions: Sanctions, bodies: dict[str, Any]) -> None:
-    """What the schema cannot see: every form, body and circumstance the engine will look up."""
-    ladder = set(sanctions.ladder)
-    for circumstance in (1, 2, 3, 4):
-        if circumstance not in sanctions.base:
-            checker.error(("base",), f"base: no base forms for circumstance {circumstance}")
-            continue
-        for severity in ("minor", "serious", "grave"):
-            form = sanctions.base[circumstance].get(severity)
-            if form is None:
-                checker.error(("base", circumstance), f"base: circumstance {circumstance} has no "
-                                                      f"form for severity {severity}")
-            elif form not in ladder:
-                checker.error(("base", circumstance, severity), f"base: {form} is not on the ladder "
-                                                                f"({', '.join(sanctions.ladder)})")
-    for i, combined in enumerate(sanctions.combined):
-        if "add" not in combined:
-            checker.error(("combined", i), "combined: each entry needs add: <form>")
-        elif combined["add"] in PARTY_SANCTIONS:
-            checker.error(("combined", i, "add"), f"combined: {combined['add']} is a party sanction; "
-                          "it rests on the person's own violation and follows the disciplinary "
-                          "procedure — write the grounds under case_review instead")
-    for name in ("steps", "reasons"):
-        for responsibility in ("leadership", "supervisory", "principal"):
-            if responsibility not in getattr(sanctions.responsibility, name):
-                checker.error(("responsibility", name),
-                              f"responsibility.{name}: nothing for {responsibility}")
-    forms = ladder | {c.get("add") for c in sanctions.combined}
-    for form in sorted(f for f in forms if f):
-        if form not in sanctions.decider:
-            checker.error(("decider",), f"decider: no deciding body for {form}")
-    for body in sorted({*PROPOSERS, *sanctions.decider.values()}):
-        if body not in bodies:
-            checker.error(("decider",), f"{body}: no such body in county.yaml (bodies: "
-                                        f"{', '.join(bodies)})")
+    """What the schema cannot see: every form, body and circumstance the engine will look up,
+    in each set of values in force over time (the dates themselves: ``engine.rulebook.lint``)."""
+    tree = checker.tree
+    for day in sanctions.boundaries():
+        try:
+            values = sanctions.at(day)
+        except LookupError:
+            continue  # a gap in the dates: reported by the date checks
+        paths = {name: _value_path(tree, name, i) for name, i in values.sources.items()}
+        _check_sanction_values(checker, sanctions, values, paths)
     for proposer, forms in sanctions.impose.items():
         decides_self = any(sanctions.decider.get(f) == proposer for f in forms)
         if forms and decides_self and proposer in bodies and not bodies[proposer].decides_in:
             checker.error(("impose", proposer), f"impose: {proposer} decides what it proposes; "
                           "county.yaml must say where (bodies: decides_in), since a document "
                           "is never addressed to its own issuer")
+    for name in ("steps", "reasons"):
+        for responsibility in ("leadership", "supervisory", "principal"):
+            if responsibility not in getattr(sanctions.responsibility, name):
+                checker.error(("responsibility", name),
+                              f"responsibility.{name}: nothing for {responsibility}")
+    for body in sorted({*PROPOSERS, *sanctions.decider.values()}):
+        if body not in bodies:
+            checker.error(("decider",), f"{body}: no such body in county.yaml (bodies: "
+                                        f"{', '.join(bodies)})")
+    checker.errors[:] = list(dict.fromkeys(checker.errors))  # one report per value, not per day
+
+
+def _check_sanction_values(checker: _FileChecker, sanctions: Sanctions, values: SanctionValues,
+                           at: dict[str, tuple[Any, ...]]) -> None:
+    ladder = set(values.ladder)
+    for circumstance in (1, 2, 3, 4):
+        if circumstance not in values.base:
+            checker.error(at["base"], f"base: no base form for circumstance {circumstance}: "
+                                      f"write its forms for minor, serious and grave")
+            continue
+        for severity in ("minor", "serious", "grave"):
+            form = values.base[circumstance].get(severity)
+            if form is None:
+                checker.error(at["base"] + (circumstance,),
+                              f"base: circumstance {circumstance} has no form for severity "
+                              f"{severity}")
+            elif form not in ladder:
+                checker.error(at["base"] + (circumstance, severity),
+                              f"base: {form} is not on the ladder ({', '.join(values.ladder)})")
+    for i, combined in enumerate(values.combined):
+        if "add" not in combined:
+            checker.error(at["combined"] + (i,), "combined: each entry needs add: <form>")
+        elif combined["add"] in PARTY_SANCTIONS:
+            checker.error(at["combined"] + (i, "add"), f"combined: {combined['add']} is a party "
+                          "sanction; it rests on the person's own violation and follows the "
+                          "disciplinary procedure — write the grounds under case_review instead")
+    forms = ladder | {c.get("add") for c in values.combined}
+    for form in sorted(f for f in forms if f):
+        if form not in sanctions.decider:
+            checker.error(("decider",), f"decider: no deciding body for {form}")
+
+
+def _check_review(checker: _FileChecker, review: Review, sanctions: Sanctions,
+                  bodies: dict[str, Any]) -> None:
+    """Steps named in ``requires`` exist and come in an order; bodies and forms are known."""
+    for code, step in review.steps.items():
+        for i, needed in enumerate(step.requires):
+            if needed not in review.steps:
+                checker.error(("steps", code, "requires", i), f"requires: no step {needed!r} "
+                              f"(steps: {', '.join(review.steps)})")
+            elif review.steps[needed].phase == "after_decision" and step.phase == "before_decision":
+                checker.error(("steps", code, "requires", i), f"requires: {needed} comes after the "
+                              f"decision, {code} before it")
+        seen: set[str] = set()
+        todo = list(step.requires)
+        while todo:  # a step that (through others) requires itself could never be recorded
+            needed = todo.pop()
+            if needed == code:
+                checker.error(("steps", code, "requires"), f"requires: {code} requires itself")
+                break
+            if needed in review.steps and needed not in seen:
+                seen.add(needed)
+                todo.extend(review.steps[needed].requires)
+    for code, fields in READ_STEPS.items():  # steps review itself reads, by name
+        if code not in review.steps:
+            checker.error(("steps",), f"steps: {code} is missing (review reads it)")
+        for name in fields:
+            if code in review.steps and name not in review.steps[code].fields:
+                checker.error(("steps", code, "fields"), f"fields: {code} needs {name} "
+                              "(the decision document reads it)")
+    for entry in sanctions.ladder:
+        if review.four_eyes_above not in entry.value:
+            checker.error(("four_eyes_above",), f"four_eyes_above: {review.four_eyes_above} is not "
+                          f"on the ladder ({', '.join(entry.value)})")
+    if review.appeal.body != "deciding" and review.appeal.body not in bodies:
+        checker.error(("appeal", "body"), f"appeal.body: write deciding or a body of county.yaml "
+                      f"({', '.join(bodies)})")
+    deciders = {*sanctions.decider.values(), *(b for b, forms in sanctions.impose.items() if forms)}
+    for body in sorted(deciders):
+        if body not in review.decision_numbers:
+            checker.error(("decision_numbers",), f"decision_numbers: no prefix for {body}, which "
+                          "decides forms (sanctions.yaml)")
+    for body in review.decision_numbers:
+        if body not in bodies:
+            checker.error(("decision_numbers", body), f"decision_numbers: {body} is no body of "
+                          f"county.yaml ({', '.join(bodies)})")
 
 
 def _check_labels(checker: _FileChecker, labels: Labels) -> None:
@@ -390,15 +502,17 @@ def _check_wording(checker: _FileChecker, wording: Wording) -> None:
     for kind in KINDS:
         if kind not in wording.evidence:
             checker.error(("evidence",), f"evidence: no summary for {kind} facts")
-    needed = ("base", "degree", "prior_accountability", "prior_recommendation", "aggravating",
-              "mitigating", "cap_heaviest", "cap_lightest", "combined", "lighter_current_version")
+    needed = ("base", "degree", "prior_accountability", "aggravating",
+              "mitigating", "cap_heaviest", "cap_lightest", "combined", "lighter_current_version",
+              "sanctions")
     for key in needed:
         if key not in wording.steps:
             checker.error(("steps",), f"steps: no sentence for {key}")
     for key in ("role", "none"):
         if key not in wording.posts:
             checker.error(("posts",), f"posts: no wording for {key}")
-    for group, keys in (("set_aside", SET_ASIDE_REASONS), ("changes", CHANGES)):
+    for group, keys in (("set_aside", SET_ASIDE_REASONS), ("changes", CHANGES),
+                        ("review", REVIEW_SAYINGS)):
         for key in keys:
             if key not in getattr(wording, group):
                 checker.error((group,), f"{group}: no sentence for {key}")
@@ -450,17 +564,63 @@ def county_files(directory: Path) -> list[Path]:
     return [directory / name for name in sorted(COUNTY_FILES)] + rule_paths
 
 
-def rulebook_hash(directory: Path) -> str:
+def county_snapshot(directory: Path) -> dict[str, bytes]:
+    """The bytes of every file the hash covers, by path inside the folder, in hash order."""
+    return {path.relative_to(directory).as_posix(): path.read_bytes()
+            for path in county_files(directory) if path.exists()}
+
+
+def snapshot_hash(files: dict[str, bytes]) -> str:
+    """The rulebook hash of a county folder's files (``county_snapshot``)."""
     digest = hashlib.sha256()
-    for path in county_files(directory):
-        if path.exists():
-            digest.update(str(path.relative_to(directory)).encode() + b"\0")
-            digest.update(path.read_bytes())
+    for name, data in files.items():
+        digest.update(name.encode() + b"\0")
+        digest.update(data)
     return digest.hexdigest()
+
+
+def rulebook_hash(directory: Path) -> str:
+    return snapshot_hash(county_snapshot(directory))
 
 
 def load_rulebook(directory: Path | None = None) -> Rulebook:
     """Load and check the whole county folder; raise ``RulebookError`` with every error."""
+    report = check_rulebook(directory)
+    if report.rulebook is None:
+        raise RulebookError(report.errors)
+    return report.rulebook
+
+
+def _lint_version(checker: _FileChecker, index: int, version: RuleVersion) -> None:
+    base = ("versions", index)
+    for i, (clause, terms) in enumerate(version.clauses):
+        lint.check_clause(checker, base + ("match", i), clause.alias, clause.kinds, terms)
+    if version.absent is not None:
+        lint.check_clause(checker, base + ("absent",), version.absent[0].alias,
+                          version.absent[0].kinds, version.absent[1])
+    for i, (clause, terms) in enumerate(version.evidence):
+        lint.check_clause(checker, base + ("evidence", i), clause.alias, clause.kinds, terms)
+
+
+def _lint_subsumed(versions: list[RuleVersion], checkers: dict[str, _FileChecker]) -> None:
+    for narrow in versions:
+        for broad in versions:
+            if (broad.rule_id != narrow.rule_id and broad.circumstance == narrow.circumstance
+                    and lint.subsumes(broad, narrow)):
+                index = next(i for i, v in enumerate(checkers[narrow.file].tree["versions"])
+                             if v.get("version") == narrow.version)
+                checkers[narrow.file].warning(
+                    ("versions", index, "match"),
+                    f"every matter version {narrow.version} of this rule finds is also found by "
+                    f"{broad.rule_id} version {broad.version} ({Path(broad.file).name}), of the "
+                    f"same circumstance {broad.circumstance}: it adds nothing but a second ground "
+                    f"for the same recommendation — remove it, or add the condition that sets it "
+                    f"apart")
+
+
+def check_rulebook(directory: Path | None = None) -> CheckReport:
+    """Every error and warning of the county folder in one pass, with the rulebook when there
+    is no error."""
     directory = directory or rules.FOLDER
     errors: list[RuleError] = []
     loaded: dict[str, Any] = {}
@@ -477,25 +637,39 @@ def load_rulebook(directory: Path | None = None) -> Rulebook:
         _check_labels(checkers["labels.yaml"], labels)
     if wording is not None:
         _check_wording(checkers["wording.yaml"], wording)
-    errors.extend(e for checker in checkers.values() for e in checker.errors)
+    review = loaded.get(REVIEW_FILE)
+    if review is not None and sanctions is not None and county is not None:
+        _check_review(checkers[REVIEW_FILE], review, sanctions, county.bodies)
     rule_paths = sorted((directory / "circumstances").glob("*.yaml"))
     if not rule_paths:
         errors.append(RuleError(str(directory / "circumstances"), 1, 1, "no rule files (*.yaml)"))
     versions: list[RuleVersion] = []
     seen: dict[str, str] = {}
+    rule_checkers: dict[str, _FileChecker] = {}
     for path in rule_paths:
         rule, checker = _load_file(path, RuleFile, errors)
         if rule is None or checker is None:
             continue
+        rule_checkers[checker.file] = checker
         if rule.id in seen:
             checker.error(("id",), f"rule id {rule.id!r} is also used by {seen[rule.id]}")
         seen[rule.id] = str(path)
+        lint.check_version_dates(checker, rule)
         for index in range(len(rule.versions)):
             version = _check_version(checker, rule, index)
             if version is not None:
+                _lint_version(checker, index, version)
                 versions.append(version)
-        errors.extend(checker.errors)
+    if sanctions is not None:
+        starts = [v.spec.effective.from_ for v in versions]
+        lint.check_sanction_dates(checkers["sanctions.yaml"], checkers["sanctions.yaml"].tree,
+                                  sanctions, min(starts) if starts else None)
+    _lint_subsumed(versions, rule_checkers)
+    every = [*checkers.values(), *rule_checkers.values()]
+    errors.extend(e for checker in every for e in checker.errors)
+    warnings = [w for checker in every for w in checker.warnings]
     if errors:
-        raise RulebookError(errors)
-    return Rulebook(directory, versions, sanctions, labels, county, wording,
-                    loaded[RESPONSIBILITY_FILE], rulebook_hash(directory))
+        return CheckReport(None, errors, warnings)
+    rulebook = Rulebook(directory, versions, sanctions, labels, county, wording,
+                        loaded[RESPONSIBILITY_FILE], rulebook_hash(directory), review)
+    return CheckReport(rulebook, errors, warnings)

@@ -7,13 +7,14 @@ and turns rule versions into ``RuleVersion`` with parsed terms.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Literal
+from datetime import date, timedelta
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PlainValidator, field_validator, model_validator
 
 from engine.rulebook.terms import Period, parse_period
 from facts.contract import (
+    DATE_MIN,
     Category,
     Form,
     Grade,
@@ -33,7 +34,10 @@ PROPOSERS: tuple[str, ...] = Proposer.__args__  # type: ignore[attr-defined]
 Responsibility = Literal["leadership", "supervisory", "principal"]
 Degree = Literal["main", "important", "overall"]
 Source = Literal["inspection", "investigation", "ledger", "evaluation", "petition", "other"]
-RecommendationStatus = Literal["pending", "approved", "amended", "rejected", "withdrawn"]
+ReviewRole = Literal["reviewer", "approver", "policy", "admin"]
+ReviewAction = Literal["see", "step", "amend", "return", "approve", "reject"]
+RecommendationStatus = Literal["pending", "returned", "awaiting_second", "approved", "amended",
+                               "rejected", "withdrawn"]
 
 
 # ---------------------------------------------------------------- rule files
@@ -204,25 +208,129 @@ class ResponsibilityWeights(StrictModel):
     reasons: dict[Responsibility, str]
 
 
-class Sanctions(StrictModel):
-    """The ladder, base forms, escalation, factors and authority."""
+def _period(value: Any) -> Period:
+    return value if isinstance(value, Period) else parse_period(value)
 
-    reference: list[Basis] = Field(default_factory=list)
+
+PeriodText = Annotated[Period, PlainValidator(_period)]  # 730d, 24m, 2y
+T = TypeVar("T")
+
+
+class Dated(StrictModel, Generic[T]):
+    """One value of a sanctions entry and the dates it is in force, like a rule version's."""
+
+    effective: Effective
+    value: T
+
+    def in_force(self, day: date) -> bool:
+        return self.effective.from_ <= day and (self.effective.to is None or day <= self.effective.to)
+
+
+class SanctionValues(StrictModel):
+    """The values of the dated sanctions entries in force on one day (``Sanctions.at``)."""
+
     ladder: list[Form] = Field(min_length=2)
     base: dict[int, dict[Severity, Form]]
-    lookback_days: int = Field(ge=1)
+    lookback: PeriodText  # one step up per prior accountability within this period before the conduct
     degree_steps: dict[Degree, int]
     aggravating: list[FactorSpec] = Field(default_factory=list)
     mitigating: list[FactorSpec] = Field(default_factory=list)
     exempt: list[FactorSpec] = Field(default_factory=list)
-    dissent_attr: str = "dissent"
     combined: list[dict[str, Any]] = Field(default_factory=list)
+    # entry name -> position of the dated value in force (0 for an undated entry): two days
+    # with the same sources are judged under the same values
+    sources: dict[str, int] = Field(default_factory=dict)
+
+    def weight(self, forms: list[str]) -> tuple[int, int]:
+        """How heavy proposed forms are on this ladder: the first form's rung, then how many."""
+        return (self.ladder.index(forms[0]) if forms and forms[0] in self.ladder else -1,
+                len(forms))
+
+
+SanctionsEntry = Literal["ladder", "base", "lookback", "degree_steps", "aggravating",
+                         "mitigating", "exempt", "combined"]
+
+
+# the entries of sanctions.yaml that may change over time, each either one value (in force
+# always) or a list of dated values: [{effective: {from: ..., to: ...}, value: ...}, ...]
+DATED: tuple[str, ...] = SanctionsEntry.__args__  # type: ignore[attr-defined]
+
+
+def is_dated(raw: Any) -> bool:
+    """Whether an entry as written is a list of dated values (rather than one value)."""
+    return isinstance(raw, list) and bool(raw) and all(
+        isinstance(item, dict) and "effective" in item for item in raw)
+
+
+class Sanctions(StrictModel):
+    """The ladder, base forms, escalation, factors and authority.
+
+    The entries in ``DATED`` carry effective dates: a finding is judged under the values in
+    force on the date of its conduct, and under the current ones when they are lighter
+    (从旧兼从轻, ``engine.sanction.ladder.judge``).
+    """
+
+    reference: list[Basis] = Field(default_factory=list)
+    ladder: list[Dated[list[Form]]] = Field(min_length=1)
+    base: list[Dated[dict[int, dict[Severity, Form]]]] = Field(min_length=1)
+    lookback: list[Dated[PeriodText]] = Field(min_length=1)
+    degree_steps: list[Dated[dict[Degree, int]]] = Field(min_length=1)
+    aggravating: list[Dated[list[FactorSpec]]] = Field(default_factory=list)
+    mitigating: list[Dated[list[FactorSpec]]] = Field(default_factory=list)
+    exempt: list[Dated[list[FactorSpec]]] = Field(default_factory=list)
+    dissent_attr: str = "dissent"
+    combined: list[Dated[list[dict[str, Any]]]] = Field(default_factory=list)
     case_review: list[CaseReviewRule] = Field(default_factory=list)
     responsibility: ResponsibilityWeights
     impose: dict[str, list[Form]]  # which proposer may impose which forms itself
     decider: dict[str, str]  # form -> the body that decides it when the proposer may not
     unit_roles: dict[Role, UnitDuty]
     leadership: Leadership
+
+    @model_validator(mode="before")
+    @classmethod
+    def _undated(cls, data: Any) -> Any:
+        """An entry written as one value is in force always: one dated value from the start."""
+        if isinstance(data, dict):
+            data = dict(data)
+            for name in DATED:
+                if name in data and not is_dated(data[name]):
+                    data[name] = [{"effective": {"from": DATE_MIN}, "value": data[name]}]
+        return data
+
+    def dated(self, name: str) -> list[Dated[Any]]:
+        return getattr(self, name)
+
+    def ladder_on(self, day: date | None = None) -> list[str]:
+        """The ladder in force on ``day`` (today by default): what a reviewer may choose from
+        and how heavy each form is when a decision is taken."""
+        day = day or date.today()
+        entry = next((d for d in self.ladder if d.in_force(day)), self.ladder[-1])
+        return list(entry.value)
+
+    def at(self, day: date) -> SanctionValues:
+        """The values in force on ``day``; ``LookupError`` names an entry with none."""
+        values: dict[str, Any] = {}
+        sources: dict[str, int] = {}
+        for name in DATED:
+            entries = self.dated(name)
+            index = next((i for i, d in enumerate(entries) if d.in_force(day)), None)
+            if index is None:
+                if entries:
+                    raise LookupError(f"{name}: no value in force on {day}")
+                continue
+            values[name], sources[name] = entries[index].value, index
+        return SanctionValues.model_validate({**values, "sources": sources})
+
+    def boundaries(self) -> list[date]:
+        """Every day on which some dated value starts or follows one that ended."""
+        days = {DATE_MIN}
+        for name in DATED:
+            for entry in self.dated(name):
+                days.add(entry.effective.from_)
+                if entry.effective.to is not None:
+                    days.add(entry.effective.to + timedelta(days=1))
+        return sorted(days)
 
 
 # ---------------------------------------------------------------- labels.yaml
@@ -240,12 +348,16 @@ class Labels(StrictModel):
     role: dict[Role, str]
     unit_type: dict[UnitType, str]
     recommendation_status: dict[RecommendationStatus, str]
+    review_role: dict[ReviewRole, str]
+    review_action: dict[ReviewAction, str]
     ledger_status: dict[LedgerStatus, str]
     verdict: dict[Verdict, str]
     inspection_mode: dict[InspectionMode, str]
     violation_category: dict[ViolationCategory, str]
     source: dict[Source, str]
     grade: dict[Grade, str]
+    period_unit: dict[Literal["d", "m", "y"], str]  # 730日, 24个月, 2年
+    sanctions_entry: dict[SanctionsEntry, str]  # the dated entries of sanctions.yaml
 
 
 # ---------------------------------------------------------------- county.yaml
@@ -281,6 +393,66 @@ class Wording(StrictModel):
     evidence: dict[str, str]  # fact kind -> one-line summary of such a fact
     set_aside: dict[str, str]  # why a finding made no recommendation
     changes: dict[str, str]  # what changed under a recommendation since it was made
+    review: dict[str, str]  # what review says when it refuses an act
     case_review_note: str
     dissent_label: str
     proposer_with_leader: str
+
+
+# ---------------------------------------------------------------- review.yaml
+
+class StepField(StrictModel):
+    """One thing a due-process step records (its date and who recorded it are always kept)."""
+
+    label: str = Field(min_length=1)
+    type: Literal["text", "date", "bool", "list", "choice"]
+    required: bool = True
+    options: dict[str, str] = Field(default_factory=dict)  # choice: code -> label
+
+    @model_validator(mode="after")
+    def _options_for_choice(self) -> StepField:
+        if (self.type == "choice") != bool(self.options):
+            raise ValueError("options: give them for type choice, and only for it")
+        return self
+
+
+class StepSpec(StrictModel):
+    """A due-process step: before or after the decision, whether approval waits for it, and
+    which steps must come first."""
+
+    label: str = Field(min_length=1)
+    phase: Literal["before_decision", "after_decision"]
+    required: bool = False
+    requires: list[str] = Field(default_factory=list)
+    fields: dict[str, StepField]
+
+    @model_validator(mode="after")
+    def _required_before(self) -> StepSpec:
+        if self.required and self.phase != "before_decision":
+            raise ValueError("required: only a before_decision step can be required before approval")
+        return self
+
+
+class AppealSpec(StrictModel):
+    period: str  # from the day the decision is served: 1m, 15d (《民法典》 periods)
+    body: str  # deciding (the body that made the decision) or a body code of county.yaml
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        parse_period(value)
+        return value
+
+    @property
+    def last_day(self) -> Period:
+        return parse_period(self.period)
+
+
+class Review(StrictModel):
+    """Who may do what, the due-process steps, four-eyes, the appeal and decision numbers."""
+
+    roles: dict[ReviewRole, list[ReviewAction]]
+    steps: dict[str, StepSpec]
+    four_eyes_above: Form
+    appeal: AppealSpec
+    decision_numbers: dict[str, str]  # deciding body -> prefix of its decision documents

@@ -15,6 +15,7 @@ from jinja2 import StrictUndefined, Template, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.rulebook.spec import Labels, Wording
+from engine.rulebook.terms import Period
 
 
 def day(value: date | str | None) -> str:
@@ -34,7 +35,7 @@ def _environment() -> SandboxedEnvironment:
 
 
 _ENV = _environment()
-GROUPS = ("steps", "posts", "evidence", "set_aside", "changes")  # the keyed groups of wording.yaml
+GROUPS = ("steps", "posts", "evidence", "set_aside", "changes", "review")  # the keyed groups of wording.yaml
 
 
 def syntax_error(source: str) -> str | None:
@@ -68,6 +69,10 @@ class Sayings:
 
     def step(self, name: str, /, **values: Any) -> str:
         return self._render(self._steps[name], **values)
+
+    def period(self, period: Period) -> str:
+        """730日, 24个月, 2年: a period in running text, with the county's unit names."""
+        return f"{period.amount}{self.labels.period_unit[period.unit]}"  # type: ignore[index]
 
     def post(self, name: str, /, **values: Any) -> str:
         return self._render(self._posts[name], **values)

@@ -4,9 +4,13 @@ A recommendation follows its facts. Its identity is the matter: a new finding wh
 evidence overlaps a stored recommendation about the same person *is* that recommendation
 (a backdated fact joining a cluster, a second failed re-check of one reminder). A pending
 recommendation the run no longer finds is withdrawn, with the reason and the run; one the
-run finds again is reinstated. A decided one (approved, amended, rejected) is never changed
-by a run: it is flagged ``facts_changed`` with what changed, for a reviewer to look at.
-Nothing is ever deleted.
+run finds again is reinstated. One a person has acted on beyond returning it for evidence
+(awaiting a second approval, approved, amended, rejected) is never changed by a run: it is
+flagged ``facts_changed`` with what changed, for a reviewer to look at. Nothing is ever deleted.
+
+A reviewer may decide while a run commits: every update of a row the run read as pending
+(or returned) says so in its WHERE, so a decision committed in between is never overwritten;
+the run leaves that row as it is and the next run flags what changed under it.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from facts.recommendation_tables import EvaluationRun, RecommendationRow
 from facts.store import fact_content
 from facts.tables import TABLES
 
-DECIDED = ("approved", "amended", "rejected")
+FOLLOWS = ("pending", "returned")  # statuses a run updates and withdraws; withdrawn: reinstates
+_BATCH = 500  # new recommendations per INSERT
 
 
 @dataclass
@@ -132,6 +137,19 @@ def _current_facts(connection: Connection, refs: set[str]) -> dict[str, dict[str
     return found
 
 
+def _decided(status: str) -> bool:
+    return status not in FOLLOWS and status != "withdrawn"
+
+
+def _update(connection: Connection, rec_id: str, was: str, done: list[str],
+            untouched: list[str], **values: Any) -> None:
+    """Update the row only if its status is still the one the run read (see the docstring)."""
+    table = RecommendationRow.__table__
+    changed = connection.execute(update(table).where(
+        table.c.id == rec_id, table.c.status == was).values(**values)).rowcount
+    (done if changed else untouched).append(rec_id)
+
+
 def commit(connection: Connection, run_id: int, recommended: Recommended, rulebook: Rulebook,
            result: RunResult) -> None:
     """Write the run's recommendations inside the run's transaction (see the module docstring)."""
@@ -143,23 +161,26 @@ def commit(connection: Connection, run_id: int, recommended: Recommended, rulebo
     missing = [row for rec_id, row in stored.items()
                if rec_id not in chosen and row.status != "withdrawn"]
     # the facts as they are now, for what changed under a recommendation that is not pending
-    looked_at = [*missing, *(row for row in stored.values() if row.status in DECIDED)]
+    looked_at = [*missing, *(row for row in stored.values() if _decided(row.status))]
     current = _current_facts(connection, {ref for row in looked_at for ref in row.evidence})
     now = datetime.now(UTC)
+    new_rows: list[dict[str, Any]] = []  # inserted in batches
     for rec_id in sorted(chosen):
         explanation, _ = chosen[rec_id]
         values = _values(explanation, rulebook)
         previous = stored.get(rec_id)
         if previous is None:
-            connection.execute(insert(table).values(id=rec_id, run_id=run_id, status="pending",
-                                                    created=now, **values))
+            new_rows.append(dict(id=rec_id, run_id=run_id, status="pending", created=now,
+                                 **values))
+            if len(new_rows) == _BATCH:
+                connection.execute(insert(table), new_rows)
+                new_rows = []
             result.new.append(rec_id)
         elif previous.status == "withdrawn":
-            connection.execute(update(table).where(table.c.id == rec_id).values(
-                status="pending", status_run=run_id,
-                status_reason=rulebook.say.text("changes", "reinstated"), **values))
-            result.reinstated.append(rec_id)
-        elif previous.status in DECIDED:
+            _update(connection, rec_id, previous.status, result.reinstated, result.unchanged,
+                    status="pending", status_run=run_id,
+                    status_reason=rulebook.say.text("changes", "reinstated"), **values)
+        elif _decided(previous.status):
             changes = _changes(previous.explanation, values["explanation"], current, rulebook)
             if changes and (previous.facts_changed or {}).get("changes") != changes:
                 connection.execute(update(table).where(table.c.id == rec_id).values(
@@ -168,10 +189,12 @@ def commit(connection: Connection, run_id: int, recommended: Recommended, rulebo
             else:
                 result.unchanged.append(rec_id)
         elif _comparable(previous.explanation) != _comparable(values["explanation"]):
-            connection.execute(update(table).where(table.c.id == rec_id).values(**values))
-            result.changed.append(rec_id)
+            _update(connection, rec_id, previous.status, result.changed, result.unchanged,
+                    **values)
         else:
             result.unchanged.append(rec_id)
+    if new_rows:
+        connection.execute(insert(table), new_rows)
     kept = {rec_id: (item[0].subject.id, {f"{e.kind}:{e.id}" for e in item[0].evidence})
             for rec_id, item in chosen.items()}
     for row in missing:
@@ -183,10 +206,9 @@ def commit(connection: Connection, run_id: int, recommended: Recommended, rulebo
             changes = [item.detail for item in recommended.set_aside
                        if evidence & set(item.facts) and item.person in (None, row.person)]
             changes += _changes(row.explanation, None, current, rulebook)
-        if row.status == "pending":
-            connection.execute(update(table).where(table.c.id == row.id).values(
-                status="withdrawn", status_run=run_id, status_reason="；".join(changes)))
-            result.withdrawn.append(row.id)
+        if row.status in FOLLOWS:
+            _update(connection, row.id, row.status, result.withdrawn, result.unchanged,
+                    status="withdrawn", status_run=run_id, status_reason="；".join(changes))
         elif (row.facts_changed or {}).get("changes") != changes:
             connection.execute(update(table).where(table.c.id == row.id).values(
                 facts_changed={"run": run_id, "changes": changes}))

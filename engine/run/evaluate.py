@@ -5,19 +5,24 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert
 
 from engine.durable import DurableEvaluator
 from engine.errors import EvaluationError
 from engine.match.evaluator import Evaluator, Matches
 from engine.match.evidence import with_evidence
 from engine.match.findings import Finding, findings
-from engine.match.plan import Facts, plan_rule
+from engine.match.plan import Facts, RulePlan, plan_rule
 from engine.match.reference import ReferenceEvaluator
 from engine.rulebook import Rulebook, load_rulebook
+from engine.run import incremental
 from engine.run.commit import RunResult, commit, record
+from engine.run.replay import find_all
+from engine.run.rulebooks import keep_copy
 from engine.sanction.recommend import Recommended, recommend
 from facts.lock import store_lock
 from facts.recommendation_tables import EvaluationRun
@@ -28,21 +33,25 @@ EVALUATORS: dict[str, type[Evaluator]] = {"durable": DurableEvaluator,
 
 
 def find(engine: Engine, rulebook: Rulebook, as_of: date,
-         evaluator: Evaluator | None = None) -> tuple[list[Finding], Facts, Matches]:
+         evaluator: Evaluator | None = None) -> tuple[list[Finding], Facts, dict[str, int]]:
     """Every finding of every rule version, before versions are chosen by conduct date."""
-    evaluator = evaluator or DurableEvaluator()
-    plans = [plan_rule(v, as_of) for v in rulebook.versions]
-    matches = evaluator.match(engine, plans, as_of)
+    (found,) = find_all(engine, [rulebook], as_of, evaluator)
+    return found.findings, found.facts, found.stats
+
+
+def _findings(engine: Engine, plans: list[RulePlan], matches: Matches,
+              as_of: date) -> list[Finding]:
     result = []
     for plan in plans:
         found = findings(plan, matches.by_rule[plan.name], matches.facts, as_of)
         # evidence: looked up once, after either evaluator matched (not a matching step)
         result.extend(with_evidence(engine, plan, found, matches.facts, as_of))
-    return result, matches.facts, matches
+    return result
 
 
 def evaluate(engine: Engine, as_of: date | None = None, rulebook: Rulebook | None = None,
-             evaluator: Evaluator | None = None, *, wait: float | None = None) -> RunResult:
+             evaluator: Evaluator | None = None, *, wait: float | None = None,
+             full: bool = False) -> RunResult:
     """Evaluate the store and commit the recommendations in one transaction.
 
     Running again with the same facts and rules changes nothing: ids are derived from the
@@ -52,25 +61,45 @@ def evaluate(engine: Engine, as_of: date | None = None, rulebook: Rulebook | Non
 
     The whole run holds the store's writer lock (``facts.lock``): another writer waits up
     to ``wait`` seconds, then ``StoreBusy`` is raised and no run is recorded.
+
+    Only the partitions whose facts or windows changed since the last committed run are
+    matched again, unless ``full`` (``engine.run.incremental``); the result is the same.
     """
     with store_lock(engine, wait):
-        return _evaluate(engine, as_of, rulebook, evaluator)
+        return _evaluate(engine, as_of, rulebook, evaluator, full)
 
 
 def _evaluate(engine: Engine, as_of: date | None, rulebook: Rulebook | None,
-              evaluator: Evaluator | None) -> RunResult:
+              evaluator: Evaluator | None, full: bool) -> RunResult:
     as_of = as_of or date.today()
     rulebook = rulebook or load_rulebook()
+    evaluator = evaluator or DurableEvaluator()
     started = datetime.now(UTC)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     try:
-        found, facts, matches = find(engine, rulebook, as_of, evaluator)
-        timings["match_s"] = round(time.perf_counter() - clock, 3)
+        plans = [plan_rule(v, as_of) for v in rulebook.versions]
+        chosen = incremental.scope(engine, plans, rulebook.hash, as_of, full=full,
+                                   partial=isinstance(evaluator, DurableEvaluator))
+        timings["scope_s"] = round(time.perf_counter() - clock, 3)
+        if chosen.partitions is None:
+            matches = evaluator.match(engine, plans, as_of)
+        else:
+            assert isinstance(evaluator, DurableEvaluator)
+            matches = evaluator.match(engine, plans, as_of, only=chosen.partitions)
+        fresh = {name: list(found) for name, found in matches.by_rule.items()}
+        if chosen.partitions is not None:
+            incremental.add_kept(engine, plans, matches, chosen)
+        found = _findings(engine, plans, matches, as_of)
+        facts = matches.facts
+        timings["match_s"] = round(time.perf_counter() - clock - timings["scope_s"], 3)
         counts: Counter = Counter(findings=len(found), facts_matched=len(facts), **matches.stats)
         recommended = recommend(engine, rulebook, found, facts, as_of, counts)
-        timings["recommend_s"] = round(time.perf_counter() - clock - timings["match_s"], 3)
-        result = _commit(engine, recommended, rulebook, as_of, started, counts, timings, clock)
+        timings["recommend_s"] = round(
+            time.perf_counter() - clock - timings["match_s"] - timings["scope_s"], 3)
+        result = _commit(engine, recommended, rulebook, as_of, started, counts, timings, clock,
+                         lambda connection: incremental.save(connection, plans, fresh, facts,
+                                                             chosen), chosen.summary())
         result.findings = found
         return result
     except Exception as exc:
@@ -82,14 +111,16 @@ def _evaluate(engine: Engine, as_of: date | None, rulebook: Rulebook | None,
 
 
 def _commit(engine: Engine, recommended: Recommended, rulebook: Rulebook, as_of: date,
-            started: datetime, counts: Counter, timings: dict[str, float],
-            clock: float) -> RunResult:
+            started: datetime, counts: Counter, timings: dict[str, float], clock: float,
+            save_matches: Callable[[Connection], None], state: dict[str, Any]) -> RunResult:
     with engine.begin() as connection:
         run_id = connection.execute(insert(EvaluationRun.__table__).values(
             as_of=as_of, rulebook_hash=rulebook.hash, started=started, status="running",
-            counts={}, timings={}, set_aside=[])).inserted_primary_key[0]
+            counts={}, timings={}, set_aside=[], state=state)).inserted_primary_key[0]
         result = RunResult(run_id, as_of, rulebook.hash, {}, timings)
         commit(connection, run_id, recommended, rulebook, result)
+        keep_copy(connection, rulebook)  # what this rulebook said, kept with what it made
+        save_matches(connection)
         timings["total_s"] = round(time.perf_counter() - clock, 3)
         record(connection, result, counts, recommended.chosen)
     return result

@@ -18,7 +18,7 @@ from engine.sanction.explanation import (
     PostAtTime,
     SubjectPerson,
 )
-from engine.sanction.ladder import Prior, Priors, authority, decide_forms, read_factors
+from engine.sanction.ladder import authority, judge
 from engine.sanction.roster import Roster
 from facts.store import fact_content
 
@@ -63,19 +63,20 @@ def _fact_date(fact: dict[str, Any]) -> date | None:
 
 
 def explain(finding: Finding, who: Accountable, rulebook: Rulebook, roster: Roster, facts: Facts,
-            as_of: date, approved: list[Prior]) -> Explanation | None:
-    """The whole explanation of one recommendation; None when the person is exempt."""
+            as_of: date, priors: list[dict[str, Any]]) -> Explanation | None:
+    """The whole explanation of one recommendation; None when the person is exempt.
+    ``priors``: the person's accountability facts that may count (none of this matter)."""
     sanctions, labels, say = rulebook.sanctions, rulebook.labels, rulebook.say
     version = finding.rule.version
     spec = version.spec.finding
     person = roster.persons[who.person]
     evidence = [(alias, key) for alias, key in finding.evidence if key not in who.own_acts]
     evidence_facts = [(key[0], facts[key]) for _, key in evidence]
-    factors = read_factors(sanctions, say, person, evidence_facts)
-    outcome = decide_forms(
-        sanctions, say, circumstance=version.circumstance, severity=finding.severity,
-        responsibility=who.responsibility, degree=who.degree, conduct_date=finding.conduct_date,
-        priors=Priors(roster.accountability.get(who.person, []), approved), factors=factors,
+    outcome = judge(
+        sanctions, say, person=person, evidence=evidence_facts, conduct_date=finding.conduct_date,
+        as_of=as_of, circumstance=version.circumstance, severity=finding.severity,
+        responsibility=who.responsibility, degree=who.degree,
+        priors=priors,
         rule_id=version.rule_id)
     if outcome.exempt:
         return None
@@ -85,7 +86,8 @@ def explain(finding: Finding, who: Accountable, rulebook: Rulebook, roster: Rost
         leader = roster.persons.get(finding.proposer_person)
         if leader:
             proposer_label = say.proposer_with_leader(proposer_label, leader["name"])
-    may_impose, decider = authority(sanctions, spec.proposer, outcome.forms)
+    may_impose, decider = authority(sanctions, sanctions.at(as_of).ladder, spec.proposer,
+                                    outcome.forms)
     # routed to discipline handling while a case against him is open, or when the case is
     # about this very conduct; a case closed before the evaluation date routes nothing else
     keys = {key for _, key in finding.evidence}
@@ -122,5 +124,5 @@ def explain(finding: Finding, who: Accountable, rulebook: Rulebook, roster: Rost
         proposer_label=proposer_label, decider=decider, decider_label=bodies[decider].name,
         proposer_may_impose=may_impose,
         route="discipline_handling" if case else "accountability", route_note=route_note,
-        rulebook_hash=rulebook.hash, case_review=outcome.case_review,
+        rulebook_hash=rulebook.hash, case_review=outcome.case_review, sanctions=outcome.choice,
     )

@@ -54,11 +54,26 @@ class EscalationStep(BaseModel):
     """One step from the base form to the proposed form, in the order applied."""
 
     step: Literal["base", "responsibility", "prior", "aggravating", "mitigating", "degree",
-                  "cap", "combined"]
+                  "cap", "combined", "sanctions"]
     before: str | None  # form code before this step (None for base)
     after: str  # form code after this step
     reason: str  # Chinese, e.g. "2025-06-01 曾受诫勉谈话（A-0031），回溯期730日内，加重一档"
     ref: str | None = None  # fact id that caused it, when a fact did
+
+
+class SanctionsChoice(BaseModel):
+    """The sanction values changed between the conduct and the evaluation (从旧兼从轻): the
+    outcome under each, and which applies."""
+
+    conduct_date: date
+    as_of: date
+    changed: list[str]  # the sanctions.yaml entries whose values differ, e.g. ["lookback"]
+    then_from: dict[str, date]  # entry -> since when the value in force at the conduct applied
+    now_from: dict[str, date]  # entry -> since when the current value applies
+    then_forms: list[str]  # under the values of the conduct's time ([] when exempt)
+    now_forms: list[str]  # under the current values ([] when exempt)
+    chosen: Literal["then", "now"]  # now only when lighter
+    reason: str  # Chinese, also the last escalation step
 
 
 class SubjectPerson(BaseModel):
@@ -118,3 +133,5 @@ class Explanation(BaseModel):
     # party discipline rests on the person's own violation and is decided there, never here
     case_review: str | None = None
     grounds: list[Ground] = []  # the other rules that found this matter; the form is the heaviest
+    # set only when the sanction values in force at the conduct differ from the current ones
+    sanctions: SanctionsChoice | None = None

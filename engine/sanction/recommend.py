@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from engine.match.findings import Finding
 from engine.match.plan import Facts
@@ -22,9 +23,8 @@ from engine.sanction.accountable import (
 )
 from engine.sanction.explain import explain, recommendation_id
 from engine.sanction.explanation import EscalationStep, Explanation, Ground
-from engine.sanction.ladder import Prior, read_factors
+from engine.sanction.ladder import read_factors
 from engine.sanction.roster import Roster
-from facts.recommendation_tables import RecommendationRow
 
 Chosen = dict[str, tuple[Explanation, Finding]]  # recommendation id -> explanation, finding
 
@@ -36,22 +36,14 @@ class Recommended:
 
 
 def _weight(rulebook: Rulebook, explanation: Explanation) -> tuple[int, int]:
-    ladder = rulebook.sanctions.ladder
-    return (ladder.index(explanation.forms[0]), len(explanation.forms))
+    return rulebook.sanctions.at(explanation.as_of).weight(explanation.forms)
 
 
-def _approved(engine: Engine) -> dict[str, list[Prior]]:
-    """Approved recommendations per person, priors for escalation."""
-    table = RecommendationRow.__table__
-    with engine.connect() as connection:
-        rows = connection.execute(select(table.c.id, table.c.person, table.c.conduct_date,
-                                         table.c.form, table.c.evidence)
-                                  .where(table.c.status == "approved"))
-        result: dict[str, list[Prior]] = {}
-        for row in rows:
-            result.setdefault(row.person, []).append(
-                Prior(row.id, row.conduct_date, row.form, frozenset(row.evidence)))
-    return result
+def _other_matters(accountability: list[dict[str, Any]], matter: set[str]) -> list[dict[str, Any]]:
+    """Accountability facts that may count as priors: not those decided on this very matter
+    (a decision written by review names its matter's facts in ``attrs.evidence``)."""
+    return [fact for fact in accountability
+            if not matter & set((fact.get("attrs") or {}).get("evidence") or ())]
 
 
 def _evidence(explanation: Explanation) -> set[str]:
@@ -67,7 +59,6 @@ def recommend(engine: Engine, rulebook: Rulebook, found: list[Finding], facts: F
     accountable at all, there is no recommendation (从旧兼从轻, both ways).
     """
     roster = Roster.load(engine, as_of)
-    approved = _approved(engine)
     current = {v.rule_id: v.version for v in rulebook.versions if v.in_force(as_of)}
     result = Recommended()
     alternatives: dict[str, list[tuple[Explanation, Finding]]] = {}
@@ -92,12 +83,15 @@ def recommend(engine: Engine, rulebook: Rulebook, found: list[Finding], facts: F
                 aside.append(issue)
                 continue
             matter = set(finding.fact_ids)
-            priors = [p for p in approved.get(who.person, []) if not p.evidence & matter]
+            priors = _other_matters(roster.accountability.get(who.person, []), matter)
             explanation = explain(finding, who, rulebook, roster, facts, as_of, priors)
             if explanation is None:
-                exempt = [f.label for f in read_factors(
-                    rulebook.sanctions, rulebook.say, roster.persons[who.person],
-                    [(k[0], facts[k]) for _, k in finding.evidence]) if f.type == "exempt"]
+                exempt = list(dict.fromkeys(
+                    f.label for day in (finding.conduct_date, as_of)
+                    for f in read_factors(rulebook.sanctions, rulebook.sanctions.at(day),
+                                          rulebook.say, roster.persons[who.person],
+                                          [(k[0], facts[k]) for _, k in finding.evidence])
+                    if f.type == "exempt"))
                 aside.append(set_aside(finding, rulebook, "skipped", "exempt", who.person,
                                        name=roster.persons[who.person]["name"],
                                        factors="；".join(exempt)))
