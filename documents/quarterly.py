@@ -342,9 +342,10 @@ def _month(day: date) -> str:
 
 
 def draw_charts(data: Quarterly, fonts: FontSet, labels: Any) -> dict[str, str]:
-    """Compliance by category (bars) and the monthly trend (lines), as PNG data URIs. Each
-    percentage axis starts just under its lowest value (the axis says where), so that 88% and
-    100% look different; the series are named with the county's labels (labels.yaml)."""
+    """Compliance by category (bars, the county's rate dashed) and the monthly trend (lines),
+    as PNG data URIs. Each percentage axis starts just under its lowest value (the axis says
+    where), so that 88% and 100% look different; the series are named with the county's
+    labels (labels.yaml)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -365,9 +366,7 @@ def draw_charts(data: Quarterly, fonts: FontSet, labels: Any) -> dict[str, str]:
         ax.barh([c.label for c in shown][::-1], [r - low for r in rates][::-1], left=low,
                 color="#b22222")
         ax.set_xlim(low, 100.5)
-        ax.axvline(100 * data.overall.pass_rate, color="#1f4e79", linestyle="--", linewidth=0.8,
-                   label=f"{data.overall.name} {100 * data.overall.pass_rate:.1f}%")
-        ax.legend(loc="lower right", bbox_to_anchor=(1, 1), frameon=False, fontsize=8)
+        ax.axvline(100 * data.overall.pass_rate, color="#1f4e79", linestyle="--", linewidth=0.8)
         ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
         for i, rate in enumerate(rates[::-1]):
             ax.text(rate + 0.1, i, f"{rate:.1f}%", va="center", fontsize=8)

@@ -24,7 +24,8 @@ ESC_AND_BIDI = "\x1b[2J\x1b]0;pwned\x07\u202etxt.exe\u2066"
 
 
 def _invoke(*args: str):  # noqa: ANN202
-    return CliRunner().invoke(cli.main, list(args))
+    # wide enough that the table does not fold the long marked-up names these tests use
+    return CliRunner(env={"COLUMNS": "200"}).invoke(cli.main, list(args))
 
 
 def test_literal_shows_every_control_and_bidi_character_visibly() -> None:
