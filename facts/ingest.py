@@ -47,6 +47,8 @@ def suspicious(value: Any, path: tuple[str, ...] = (), depth: int = 0) -> tuple[
     """(field, reason) for the first value no store should be given, else None: text with
     control characters or longer than ``MAX_FIELD_CHARS``, integers beyond 64 bits,
     NaN/Infinity, nesting deeper than ``MAX_JSON_DEPTH``. Both stores refuse alike."""
+    if not path and type(value) is dict and _plain(value):
+        return None
     where = ".".join(path[:6]) + ("..." if len(path) > 6 else "")
     if isinstance(value, str):
         if len(value) > MAX_FIELD_CHARS:
@@ -81,6 +83,31 @@ def suspicious(value: Any, path: tuple[str, ...] = (), depth: int = 0) -> tuple[
             if found:
                 return found
     return None
+
+
+def _plain(row: dict[Any, Any]) -> bool:
+    """True for the common row, checked at once: text keys and values of ordinary length
+    without control characters, 64-bit integers, finite floats, booleans, nulls, no nesting
+    but an empty map. Anything else gets ``suspicious``'s full walk, which names the field."""
+    texts = []
+    for key, item in row.items():
+        if type(key) is not str:
+            return False
+        texts.append(key)
+        kind = type(item)
+        if kind is str:
+            if len(item) > MAX_FIELD_CHARS:
+                return False
+            texts.append(item)
+        elif kind is int:
+            if not _INT64[0] <= item <= _INT64[1]:
+                return False
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        elif not (item is None or kind is bool or (kind is dict and not item)):
+            return False
+    return _CONTROL.search("\n".join(texts)) is None
 
 
 @dataclass
@@ -183,9 +210,13 @@ class _Checker:
         if model is None:
             self._reject(batch, row, "kind", f"unknown kind {row.kind[:60]!r}; known: {', '.join(KINDS)}")
             return
+        # The validator itself, into a bare instance: SQLModel's model_validate around it costs
+        # as much again, and without self_instance pydantic-core calls SQLModel's __init__,
+        # which validates a second time without the context.
+        fact = model.__new__(model)
         try:
-            fact = model.__pydantic_validator__.validate_python(
-                row.data, context=_LENIENT if row.lenient else _STRICT)
+            model.__pydantic_validator__.validate_python(
+                row.data, context=_LENIENT if row.lenient else _STRICT, self_instance=fact)
         except ValidationError as exc:
             for path, message in validation_errors(exc, UNKNOWN_FIELD):
                 self._reject(batch, row, ".".join(str(p) for p in path), message)
