@@ -37,9 +37,10 @@ test: $(SYSTEM_STAMP) $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 -q
 
+# `make bench` measures county and city; `make bench BENCH=--province` adds the province.
+BENCH ?=
 bench: $(STAMP)
-	$(BIN)/python bench/ingest_bench.py
-	$(BIN)/python bench/evaluate_bench.py
+	$(BIN)/python bench/scale_bench.py $(BENCH)
 	$(BIN)/python bench/robustness.py
 
 clean:

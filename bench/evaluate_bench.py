@@ -390,9 +390,10 @@ def child_profile(url: str, out: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- parent
 
 
-def measure(mode: str, *args: str, cap_gb: float = 0) -> dict[str, Any]:
-    """One measurement in a fresh interpreter; its last JSON line is the result."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", mode, *args]
+def measure(mode: str, *args: str, cap_gb: float = 0, script: Path | None = None) -> dict[str, Any]:
+    """One measurement in a fresh interpreter (a child of this script, or of ``script``);
+    its last JSON line is the result."""
+    command = [sys.executable, str(script or Path(__file__).resolve()), "--child", mode, *args]
     if cap_gb:
         command += ["--cap-gb", str(cap_gb)]
     done = subprocess.run(command, capture_output=True, text=True)

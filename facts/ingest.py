@@ -28,7 +28,7 @@ from facts.contract import KINDS, REFERENCES, unchanged_by_additions
 from facts.lock import store_lock
 from facts.readers import MAX_JSON_DEPTH, FileFormatError, Location, RawRow, read_file, size_of
 from facts.responsibility import load_responsibility_list
-from facts.store import bulk_insert, fact_content, row_encoder
+from facts.store import bulk_insert, fact_content, row_encoder, stored_versions
 from facts.tables import TABLES, FactVersion, IngestBatch
 from facts.validation import validation_errors
 
@@ -305,20 +305,13 @@ class _Loader:
     def write(self, kind: str, rows: list[tuple], raws: list[dict[str, Any]] | None) -> None:
         table: Table = TABLES[kind].__table__
         at_id, at_hash, at_src = (self.columns[kind].index(n) for n in ("id", "content_hash", "src"))
-        stored = {
-            r.id: r
-            for r in self.connection.execute(
-                select(table.c.id, table.c.content_hash, table.c.ingest_id, table.c.src).where(
-                    table.c.id.in_({row[at_id] for row in rows})
-                )
-            )
-        }
+        stored = stored_versions(self.connection, table, list({row[at_id] for row in rows}))
         seen: dict[str, tuple[str, str]] = {}  # id -> (hash, src) for rows of this chunk
         inserts = []
         for number, row in enumerate(rows):
             fact_id, digest = row[at_id], row[at_hash]
             earlier = seen.get(fact_id) or (
-                (stored[fact_id].content_hash, stored[fact_id].src) if fact_id in stored else None
+                (stored[fact_id][0], stored[fact_id][2]) if fact_id in stored else None
             )
             if earlier is None:
                 seen[fact_id] = (digest, row[at_src])
@@ -327,7 +320,7 @@ class _Loader:
                 self.report.loaded[kind] += 1
             elif earlier[0] == digest:
                 self.report.unchanged[kind] += 1
-            elif fact_id in seen or stored[fact_id].ingest_id == self.batch_id:
+            elif fact_id in seen or stored[fact_id][1] == self.batch_id:
                 self._error(row[at_src], f"duplicate id {fact_id!r} with different content "
                             f"(first at {earlier[1]})", raws, number, kind)
             elif not self.replace:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
@@ -178,5 +179,22 @@ def bulk_insert(connection: Connection, table: Table, names: Sequence[str], rows
         else:
             marks = ", ".join("?" * len(names))
             cursor.executemany(f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", rows)
+    finally:
+        cursor.close()
+
+
+def stored_versions(connection: Connection, table: Table, ids: Sequence[str]) -> dict[str, tuple[str, int, str]]:
+    """``id -> (content_hash, ingest_id, src)`` of the stored facts among ``ids``, in one
+    query with one parameter (an array on PostgreSQL, a JSON list on SQLite): thousands of
+    ids cost no thousands of bound parameters to compile."""
+    quote = connection.dialect.identifier_preparer.quote
+    select_ = f"SELECT id, content_hash, ingest_id, src FROM {quote(table.name)}"  # noqa: S608
+    cursor = connection.connection.cursor()
+    try:
+        if connection.dialect.name == "postgresql":
+            cursor.execute(f"{select_} WHERE id = ANY(%s)", (list(ids),))
+        else:
+            cursor.execute(f"{select_} WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
+        return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
     finally:
         cursor.close()

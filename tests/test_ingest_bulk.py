@@ -14,17 +14,20 @@ from sqlalchemy import select
 from facts import ingest as ingest_module
 from facts.contract import KINDS
 from facts.demo import generate
-from facts.ingest import CHUNK, ingest
+from facts.ingest import ingest
 from facts.store import PROVENANCE, counts
 from facts.tables import TABLES, FactVersion
 from tests.conftest import write_jsonl
 from tests.test_ingest import PERSONS, UNITS, ledger
+
+CHUNK = 40  # rows written at a time in these tests, so a few hundred rows make several chunks
 
 
 @pytest.fixture(params=["in this process", "in a second process"])
 def reader(request, monkeypatch) -> str:
     """Each test runs with files read in this process and in a forked one."""
     monkeypatch.setattr(ingest_module, "FORK_BYTES", 1 << 40 if request.param == "in this process" else 0)
+    monkeypatch.setattr(ingest_module, "CHUNK", CHUNK)
     return request.param
 
 
