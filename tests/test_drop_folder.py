@@ -90,7 +90,7 @@ def test_skip_bad_loads_the_good_rows_and_keeps_the_rejects_beside_the_file(sqli
     result = _drop(sqlite_store, drop, "--skip-bad")
     assert result.exit_code == 0, result.output
     [rejects] = (drop / "done").glob("*-county.jsonl.rejects.jsonl")
-    assert '"line": 5' in rejects.read_text(encoding="utf-8")
+    assert '"line": 6' in rejects.read_text(encoding="utf-8")
     assert counts(sqlite_store)["ledger"] == 1
 
 
