@@ -14,8 +14,9 @@ its own:
   - incremental: the evaluation after them — when the engine has an incremental mode
     (``evaluate(..., full=False)``); until then 'n/a';
   - documents: HTML, PDF and DOCX of the first ``--docs`` recommendations: documents/s;
-  - plain durable_rules: every fact posted into one durable_rules host, under a time and a
-    memory cap (how far it got is reported).
+  - plain durable_rules: every fact of the store posted into one durable_rules host (those of
+    kinds no rule reads are refused by it), under a time and a memory cap (how far it got is
+    reported).
 Peak memory is the measured process's ru_maxrss plus its largest child's (forked workers).
 Every figure is printed as a JSON line (and appended to bench/out/scale.jsonl), then a table.
 Timing is of a shared machine: compare figures of one run, not across runs.
@@ -248,7 +249,7 @@ def bench_size(size: str, args: argparse.Namespace, run: str) -> list[dict[str, 
         record("ingest (SQLite)", _measure("ingest", url, str(bulk)))
         if not args.skip_plain:
             record("plain durable_rules", evaluate_bench.measure(
-                "plain", f"sqlite:///{source}", str(args.plain_seconds), cap_gb=args.plain_cap_gb))
+                "plain", f"sqlite:///{source}", str(args.plain_seconds), "every", cap_gb=args.plain_cap_gb))
         if args.pg:
             pg = _pg(args.pg)
             if pg:
