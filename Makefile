@@ -39,12 +39,15 @@ test: $(SYSTEM_STAMP) $(STAMP)
 	$(BIN)/wenze rules test --min-coverage 100
 	$(BIN)/pytest -n 2 -q
 
+# `make bench` measures county and city; `make bench BENCH=--province` adds the province.
+BENCH ?=
 bench: $(STAMP)
-	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/scale_bench.py $(BENCH)
 	$(BIN)/python bench/evaluate_bench.py
 	$(BIN)/python bench/documents_bench.py
 	$(BIN)/python bench/impact_bench.py
 	$(BIN)/python bench/review_bench.py
+	$(BIN)/python bench/kill_bench.py
 	$(BIN)/python bench/robustness.py
 
 clean:

@@ -163,8 +163,40 @@ def _rulebook(rules_dir: Path | None):  # noqa: ANN202
     return load_rulebook(rules_dir)
 
 
+drop_options = [
+    click.option("--drop", "drop_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                 default=None, help="Load the files waiting in this folder, each on its own, and move "
+                                    "each to DIR/done/ or DIR/rejected/ with its report."),
+    click.option("--settle", type=click.FloatRange(min=0), default=60.0, show_default=True,
+                 metavar="SECONDS", help="With --drop: leave files modified less than this long "
+                                         "ago (still being written) for the next run."),
+]
+
+
+def _drop_options(command):  # noqa: ANN001, ANN202
+    for option in reversed(drop_options):
+        command = option(command)
+    return command
+
+
+def _print_drop(report) -> None:  # noqa: ANN001
+    for dropped in report.files:
+        if dropped.outcome == "waiting":
+            console.print(f"waiting   {plain(dropped.name)} (modified {dropped.age:.0f} s ago)",
+                          highlight=False)
+            continue
+        loaded = sum(dropped.report.loaded.values()) + sum(dropped.report.replaced.values())
+        colour = "green" if dropped.outcome == "done" else "red"
+        console.print(f"[{colour}]{dropped.outcome:9}[/] {plain(dropped.name)}: {loaded} new or replaced, "
+                      f"{dropped.report.rejected_rows} bad rows -> {plain(dropped.moved_to)} "
+                      f"(report {plain(dropped.report_file.name)})", highlight=False)
+    if not report.files:
+        console.print(f"nothing waits in {plain(report.folder)}", highlight=False)
+
+
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_drop_options
 @click.option("--skip-bad", is_flag=True, help="Load the good rows; write the bad ones to a rejects file.")
 @click.option("--replace", is_flag=True, help="Load new versions of stored facts (earlier versions are kept).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -174,12 +206,21 @@ def _rulebook(rules_dir: Path | None):  # noqa: ANN202
 @rules_option
 @wait_option
 @db_option
-def ingest(files: tuple[Path, ...], skip_bad: bool, replace: bool, rejects: Path | None,
-           hidden_sheets: bool, rules_dir: Path | None, lock_wait: float,
-           db_url: str | None) -> None:
-    """Load JSON Lines, CSV and XLSX exports into the store."""
+def ingest(files: tuple[Path, ...], drop_dir: Path | None, settle: float, skip_bad: bool,
+           replace: bool, rejects: Path | None, hidden_sheets: bool, rules_dir: Path | None,
+           lock_wait: float, db_url: str | None) -> None:
+    """Load JSON Lines, CSV and XLSX exports into the store (FILES, or what waits in --drop DIR)."""
     from facts.ingest import ingest as run_ingest
+    from usecases.drop import ingest_drop
 
+    if bool(files) == bool(drop_dir):
+        raise click.UsageError("give the files to load, or --drop DIR, not both")
+    if drop_dir:
+        report = ingest_drop(_store(db_url), drop_dir, settle=settle, skip_bad=skip_bad,
+                             replace=replace, rules_dir=rules_dir, wait=lock_wait,
+                             hidden_sheets=hidden_sheets)
+        _print_drop(report)
+        sys.exit(EXIT_BAD_INPUT if report.rejected else 0)
     target = (rejects or Path("wenze-rejects.jsonl")).resolve().parent
     if skip_bad and not (target.is_dir() and os.access(target, os.W_OK)):
         raise click.BadParameter(f"cannot write the rejects file in {target}; choose another place",
@@ -437,18 +478,23 @@ templates_option = click.option("--templates", "templates_dir", default=None,
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Processes writing documents at once (default: one per CPU core).")
 @run_options
+@_drop_options
 @wait_option
 @db_option
 def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | None, out: Path,
-            jobs: int | None, full: bool, executor: str, scheduler: str | None, lock_wait: float,
-            db_url: str | None) -> None:
+            jobs: int | None, full: bool, executor: str, scheduler: str | None,
+            drop_dir: Path | None, settle: float, lock_wait: float, db_url: str | None) -> None:
     """Evaluate everything collected and write the documents of the recommendations (for cron)."""
     from documents.quarterly import last_quarter
     from engine.run.rulebooks import load_in_force
+    from usecases.drop import ingest_drop
     from usecases.nightly import run_nightly
 
     evaluator = _durable(executor, scheduler)
     store = _store(db_url)
+    if drop_dir:  # a rejected file does not stop the run; it is reported, and exits 1 at the end
+        dropped = ingest_drop(store, drop_dir, settle=settle, rules_dir=rules_dir, wait=lock_wait)
+        _print_drop(dropped)
     in_force = load_in_force(store, rules_dir)  # a broken edit leaves the last good one in force
     refused = [str(e) for e in in_force.refused.errors] if in_force.refused else None
     for error in refused or ():
@@ -470,6 +516,10 @@ def nightly(as_of: date | None, rules_dir: Path | None, templates_dir: Path | No
                f"wenze report quarterly {last_quarter(report.run.as_of)} 出季度通报")
     if refused:
         sys.exit(EXIT_REFUSED_EDIT)
+    if drop_dir and dropped.rejected:
+        console.print(f"[red]{len(dropped.rejected)} dropped files rejected[/] (see "
+                      f"{plain(drop_dir / 'rejected')})", highlight=False)
+        sys.exit(EXIT_BAD_INPUT)
 
 
 @main.command()

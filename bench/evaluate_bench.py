@@ -223,8 +223,10 @@ def _plain_ruleset(rules: list[Any]) -> tuple[dict[str, Any], list[str]]:
     return definitions, kinds
 
 
-def child_plain(url: str, cap_seconds: float) -> dict[str, Any]:
-    """Baseline B: every fact into one durable_rules host, one sid, the rules unfiltered."""
+def child_plain(url: str, cap_seconds: float, every: bool = False) -> dict[str, Any]:
+    """Baseline B: every fact of the kinds the rules read into one durable_rules host, one
+    sid, the rules unfiltered; with ``every``, the facts of the other kinds too (each posted
+    to one ruleset, which refuses it: what a host fed the whole store does with them)."""
     from durable.engine import Host
     from sqlalchemy import select
 
@@ -251,6 +253,9 @@ def child_plain(url: str, cap_seconds: float) -> dict[str, Any]:
     host.set_rulesets(json.loads(json.dumps(definitions)))
     targets = {kind: [r.name for r in rules if kind in {k for c in r.clauses for k in c.kinds}]
                for kind in kinds}
+    if every:
+        kinds += [kind for kind in TABLES if kind not in targets]
+        targets.update({kind: [rules[0].name] for kind in TABLES if kind not in targets})
     store = open_store(url)
     start = time.perf_counter()
     asserted = messages = lost = 0
@@ -390,9 +395,10 @@ def child_profile(url: str, out: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- parent
 
 
-def measure(mode: str, *args: str, cap_gb: float = 0) -> dict[str, Any]:
-    """One measurement in a fresh interpreter; its last JSON line is the result."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", mode, *args]
+def measure(mode: str, *args: str, cap_gb: float = 0, script: Path | None = None) -> dict[str, Any]:
+    """One measurement in a fresh interpreter (a child of this script, or of ``script``);
+    its last JSON line is the result."""
+    command = [sys.executable, str(script or Path(__file__).resolve()), "--child", mode, *args]
     if cap_gb:
         command += ["--cap-gb", str(cap_gb)]
     done = subprocess.run(command, capture_output=True, text=True)
@@ -476,7 +482,7 @@ def main() -> None:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         mode, *rest = args.child
         if mode == "plain":
-            result = child_plain(rest[0], float(rest[1]))
+            result = child_plain(rest[0], float(rest[1]), every=rest[2:] == ["every"])
         elif mode == "profile":
             result = child_profile(rest[0], rest[1])
         elif mode == "read":

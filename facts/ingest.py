@@ -11,26 +11,29 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import multiprocessing
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, update
+from sqlalchemy import Connection, Dialect, Engine, Table, and_, delete, insert, select, update
 
 from facts.contract import KINDS, REFERENCES, unchanged_by_additions
 from facts.lock import store_lock
 from facts.readers import MAX_JSON_DEPTH, FileFormatError, Location, RawRow, read_file, size_of
 from facts.responsibility import load_responsibility_list
-from facts.store import fact_content
+from facts.store import bulk_insert, fact_content, row_encoder, stored_versions
 from facts.tables import TABLES, FactVersion, IngestBatch
 from facts.validation import validation_errors
 
-CHUNK = 2000
+CHUNK = 5000  # rows checked, then written, at a time
+FORK_BYTES = 1 << 20  # a file this big is read and checked in a second process while this one writes
 UNKNOWN_FIELD = "not a field of this kind (free data goes under attrs)"
 MAX_FIELD_CHARS = 20_000  # one text value (a 6,000-character description is ordinary)
 _INT64 = (-(1 << 63), (1 << 63) - 1)
@@ -44,6 +47,8 @@ def suspicious(value: Any, path: tuple[str, ...] = (), depth: int = 0) -> tuple[
     """(field, reason) for the first value no store should be given, else None: text with
     control characters or longer than ``MAX_FIELD_CHARS``, integers beyond 64 bits,
     NaN/Infinity, nesting deeper than ``MAX_JSON_DEPTH``. Both stores refuse alike."""
+    if not path and type(value) is dict and _plain(value):
+        return None
     where = ".".join(path[:6]) + ("..." if len(path) > 6 else "")
     if isinstance(value, str):
         if len(value) > MAX_FIELD_CHARS:
@@ -78,6 +83,31 @@ def suspicious(value: Any, path: tuple[str, ...] = (), depth: int = 0) -> tuple[
             if found:
                 return found
     return None
+
+
+def _plain(row: dict[Any, Any]) -> bool:
+    """True for the common row, checked at once: text keys and values of ordinary length
+    without control characters, 64-bit integers, finite floats, booleans, nulls, no nesting
+    but an empty map. Anything else gets ``suspicious``'s full walk, which names the field."""
+    texts = []
+    for key, item in row.items():
+        if type(key) is not str:
+            return False
+        texts.append(key)
+        kind = type(item)
+        if kind is str:
+            if len(item) > MAX_FIELD_CHARS:
+                return False
+            texts.append(item)
+        elif kind is int:
+            if not _INT64[0] <= item <= _INT64[1]:
+                return False
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        elif not (item is None or kind is bool or (kind is dict and not item)):
+            return False
+    return _CONTROL.search("\n".join(texts)) is None
 
 
 @dataclass
@@ -120,116 +150,199 @@ def content_hash(fact: Any) -> str:
     return hashlib.sha256(fact.model_dump_json(exclude=unchanged_by_additions(fact)).encode()).hexdigest()
 
 
+@dataclass
+class _Batch:
+    """Checked rows of one file, up to ``CHUNK`` of them: what a reader hands the writer."""
+
+    rows: dict[str, list[tuple]] = field(default_factory=dict)  # kind -> encoded table rows
+    raws: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # as read, for a rejects file
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    bytes_read: int = 0
+    size: int = 0
+
+
+_STRICT, _LENIENT = {"lenient": False}, {"lenient": True}
+
+
+class _Checker:
+    """Reads a file and checks each row on its own (readable, no control characters,
+    pydantic-valid, known task code), hashes it and encodes it as a table row. Pure: it
+    never touches the store, so it can run in another process (``_forked``)."""
+
+    def __init__(self, dialect: Dialect, batch_id: int, task_codes: set[str], keep_rows: bool):
+        self.batch_id = batch_id
+        self.task_codes = task_codes
+        self.keep_rows = keep_rows
+        self.encoders = {kind: row_encoder(TABLES[kind].__table__, dialect)[1] for kind in KINDS}
+
+    def batches(self, path: Path, hidden_sheets: bool) -> Iterator[_Batch]:
+        batch = _Batch()
+
+        def advance(n: int) -> None:
+            batch.bytes_read += n
+
+        def warn(warning: str) -> None:
+            batch.warnings.append(warning)
+
+        try:
+            for row in read_file(path, advance, warn, hidden_sheets):
+                self.check(row, batch)
+                if batch.size >= CHUNK:
+                    yield batch
+                    batch = _Batch()
+        except (FileFormatError, OSError):
+            batch.rows.clear()  # the file is refused whole; what it said before still counts
+            yield batch
+            raise
+        yield batch
+
+    def check(self, row: RawRow, batch: _Batch) -> None:
+        batch.size += 1
+        if row.error is not None:
+            self._reject(batch, row, *row.error)
+            return
+        problem = suspicious(row.data)
+        if problem is not None:
+            self._reject(batch, row, *problem)
+            return
+        model = KINDS.get(row.kind or "")
+        if model is None:
+            self._reject(batch, row, "kind", f"unknown kind {row.kind[:60]!r}; known: {', '.join(KINDS)}")
+            return
+        # The validator itself, into a bare instance: SQLModel's model_validate around it costs
+        # as much again, and without self_instance pydantic-core calls SQLModel's __init__,
+        # which validates a second time without the context.
+        fact = model.__new__(model)
+        try:
+            model.__pydantic_validator__.validate_python(
+                row.data, context=_LENIENT if row.lenient else _STRICT, self_instance=fact)
+        except ValidationError as exc:
+            for path, message in validation_errors(exc, UNKNOWN_FIELD):
+                self._reject(batch, row, ".".join(str(p) for p in path), message)
+            return
+        if row.kind == "ledger" and fact.task not in self.task_codes:
+            self._reject(batch, row, "task", f"unknown task code {fact.task!r} (see the responsibility list)")
+            return
+        values = {**fact.__dict__, "src": str(row.location), "content_hash": content_hash(fact),
+                  "ingest_id": self.batch_id}
+        batch.rows.setdefault(row.kind, []).append(self.encoders[row.kind](values))
+        if self.keep_rows:
+            batch.raws.setdefault(row.kind, []).append(row.data)
+
+    def _reject(self, batch: _Batch, row: RawRow, name: str, reason: str) -> None:
+        batch.errors.append(RowError(row.location, name, reason, row.data if self.keep_rows else None,
+                                     row.kind))
+
+
+def _forked(batches: Callable[[], Iterator[_Batch]]) -> Iterator[_Batch]:
+    """``batches()`` run in a forked process, its batches received here as they come: the
+    child reads and validates while this process writes (both cores). A pipe of one batch
+    keeps memory bounded; the child's exception is raised here."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def run() -> None:
+        receive.close()
+        try:
+            for batch in batches():
+                send.send(("batch", batch))
+            send.send(("done", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+            send.send(("raise", exc))
+        finally:
+            send.close()
+
+    child = context.Process(target=run, daemon=True)
+    child.start()
+    send.close()
+    try:
+        while True:
+            try:
+                tag, item = receive.recv()
+            except EOFError:
+                child.join()
+                raise RuntimeError(f"the process reading the file stopped (exit code {child.exitcode})") \
+                    from None
+            if tag == "done":
+                return
+            if tag == "raise":
+                raise item
+            yield item
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
 class _Loader:
-    """Validates rows and writes them in chunks inside one open transaction."""
+    """Writes checked batches inside one open transaction: new facts in bulk, the same fact
+    again as a no-op, a changed one refused (or, with ``replace``, its old version kept)."""
 
     def __init__(self, connection: Connection, batch_id: int, replace: bool, report: IngestReport,
-                 keep_rows: bool, task_codes: set[str]):
+                 keep_rows: bool):
         self.connection = connection
         self.keep_rows = keep_rows  # bad rows are kept for the rejects file only
         self.batch_id = batch_id
         self.replace = replace
         self.report = report
-        self.pending: dict[str, list[tuple[Location, dict[str, Any], dict[str, Any], str]]] = {
-            kind: [] for kind in KINDS
-        }
-        self.task_codes = task_codes
+        self.columns = {kind: row_encoder(TABLES[kind].__table__, connection.dialect)[0] for kind in KINDS}
         self.touched: list[tuple[str, str]] = []  # (kind, id) inserted or replaced, in order
 
-    def add(self, row: RawRow) -> None:
-        if row.error is not None:
-            self._reject(row, *row.error)
-            return
-        problem = suspicious(row.data)
-        if problem is not None:
-            self._reject(row, *problem)
-            return
-        model = KINDS.get(row.kind or "")
-        if model is None:
-            self._reject(row, "kind", f"unknown kind {row.kind[:60]!r}; known: {', '.join(KINDS)}")
-            return
-        try:
-            fact = model.model_validate(row.data, context={"lenient": row.lenient})
-        except ValidationError as exc:
-            for path, message in validation_errors(exc, UNKNOWN_FIELD):
-                self._reject(row, ".".join(str(p) for p in path), message)
-            return
-        if row.kind == "ledger" and fact.task not in self.task_codes:
-            self._reject(row, "task", f"unknown task code {fact.task!r} (see the responsibility list)")
-            return
-        pending = self.pending[row.kind]
-        pending.append((row.location, row.data, fact.model_dump(), content_hash(fact)))
-        if len(pending) >= CHUNK:
-            self.flush(row.kind)
+    def add(self, batch: _Batch) -> None:
+        self.report.warnings += batch.warnings
+        self.report.errors += batch.errors
+        for kind, rows in batch.rows.items():
+            self.write(kind, rows, batch.raws.get(kind))
 
-    def _reject(self, row: RawRow, name: str, reason: str) -> None:
-        self._error(row.location, name, reason, row.data, row.kind)
+    def _error(self, src: str, reason: str, raws: list[dict[str, Any]] | None, number: int,
+               kind: str) -> None:
+        """An error on a row's id (which is stored as ``src``, its location)."""
+        self.report.errors.append(RowError(_location(src), "id", reason,
+                                           raws[number] if raws else None, kind))
 
-    def _error(self, location: Location, name: str, reason: str, raw: dict[str, Any],
-               kind: str | None) -> None:
-        self.report.errors.append(RowError(location, name, reason, raw if self.keep_rows else None, kind))
-
-    def flush(self, kind: str) -> None:
-        pending, self.pending[kind] = self.pending[kind], []
-        if not pending:
-            return
+    def write(self, kind: str, rows: list[tuple], raws: list[dict[str, Any]] | None) -> None:
         table: Table = TABLES[kind].__table__
-        ids = list({values["id"] for _, _, values, _ in pending})
-        stored = {
-            r.id: r
-            for r in self.connection.execute(
-                select(table.c.id, table.c.content_hash, table.c.ingest_id, table.c.src).where(
-                    table.c.id.in_(ids)
-                )
-            )
-        }
+        at_id, at_hash, at_src = (self.columns[kind].index(n) for n in ("id", "content_hash", "src"))
+        stored = stored_versions(self.connection, table, list({row[at_id] for row in rows}))
         seen: dict[str, tuple[str, str]] = {}  # id -> (hash, src) for rows of this chunk
         inserts = []
-        for location, raw, values, digest in pending:
-            fact_id = values["id"]
+        for number, row in enumerate(rows):
+            fact_id, digest = row[at_id], row[at_hash]
             earlier = seen.get(fact_id) or (
-                (stored[fact_id].content_hash, stored[fact_id].src) if fact_id in stored else None
+                (stored[fact_id][0], stored[fact_id][2]) if fact_id in stored else None
             )
             if earlier is None:
-                seen[fact_id] = (digest, str(location))
-                inserts.append({**values, "src": str(location), "content_hash": digest,
-                                "ingest_id": self.batch_id})
+                seen[fact_id] = (digest, row[at_src])
+                inserts.append(row)
                 self.touched.append((kind, fact_id))
                 self.report.loaded[kind] += 1
             elif earlier[0] == digest:
                 self.report.unchanged[kind] += 1
-            elif fact_id in seen or stored[fact_id].ingest_id == self.batch_id:
-                self._error(location, "id", f"duplicate id {fact_id!r} with different content "
-                            f"(first at {earlier[1]})", raw, kind)
+            elif fact_id in seen or stored[fact_id][1] == self.batch_id:
+                self._error(row[at_src], f"duplicate id {fact_id!r} with different content "
+                            f"(first at {earlier[1]})", raws, number, kind)
             elif not self.replace:
-                self._error(location, "id", f"conflict: {kind} {fact_id!r} is already stored with "
+                self._error(row[at_src], f"conflict: {kind} {fact_id!r} is already stored with "
                             f"different content (loaded from {earlier[1]}); use --replace to load "
-                            "the new version (the earlier one is kept)", raw, kind)
+                            "the new version (the earlier one is kept)", raws, number, kind)
             else:
-                self._replace(table, kind, fact_id, values, digest, location)
+                self._keep_old_version(table, kind, fact_id)
+                inserts.append(row)
                 self.touched.append((kind, fact_id))
-                seen[fact_id] = (digest, str(location))
-        if inserts:
-            self.connection.execute(insert(table), inserts)
+                seen[fact_id] = (digest, row[at_src])
+        bulk_insert(self.connection, table, self.columns[kind], inserts)
 
-    def _replace(self, table: Table, kind: str, fact_id: str, values: dict[str, Any],
-                 digest: str, location: Location) -> None:
+    def _keep_old_version(self, table: Table, kind: str, fact_id: str) -> None:
+        """Move the stored fact to ``fact_version``; its new version is inserted with the rest."""
         old = self.connection.execute(select(table).where(table.c.id == fact_id)).mappings().one()
         self.connection.execute(insert(FactVersion.__table__).values(
             kind=kind, id=fact_id, content=fact_content(old), src=old["src"],
             content_hash=old["content_hash"], ingest_id=old["ingest_id"],
             superseded_by_ingest=self.batch_id))
-        self.connection.execute(update(table).where(table.c.id == fact_id).values(
-            **values, src=str(location), content_hash=digest, ingest_id=self.batch_id))
+        self.connection.execute(delete(table).where(table.c.id == fact_id))
         self.report.replaced[kind] += 1
-
-    def flush_all(self) -> None:
-        for kind in KINDS:
-            self.flush(kind)
-
-    def drop_pending(self) -> None:
-        for kind in KINDS:
-            self.pending[kind] = []
 
 
 def _dangling_references(connection: Connection, batch_id: int
@@ -368,24 +481,25 @@ def ingest(
         try:
             batch_id = connection.execute(insert(IngestBatch.__table__).values(
                 started=datetime.now(UTC), files=report.files, loaded={})).inserted_primary_key[0]
-            loader = _Loader(connection, batch_id, replace, report, skip_bad, task_codes)
+            loader = _Loader(connection, batch_id, replace, report, skip_bad)
+            checker = _Checker(connection.dialect, batch_id, task_codes, skip_bad)
             for path in paths:
                 touched, unchanged = len(loader.touched), report.unchanged.copy()
                 try:
                     advance = progress(path.name, size_of(path)) if progress else None
-                    for row in read_file(path, advance, report.warnings.append, hidden_sheets):
-                        loader.add(row)
-                    loader.flush_all()
+                    batches = partial(checker.batches, path, hidden_sheets)
+                    for batch in _forked(batches) if size_of(path) >= FORK_BYTES else batches():
+                        loader.add(batch)
+                        if advance:
+                            advance(batch.bytes_read)
                 except (FileFormatError, OSError) as exc:
                     reason = str(exc) if isinstance(exc, FileFormatError) else \
                         f"{path.name}: cannot be read ({exc.strerror or exc}); check the file"
-                    loader.drop_pending()
                     for kind, fact_id in reversed(loader.touched[touched:]):
                         _undo(connection, batch_id, kind, fact_id, report)
                     del loader.touched[touched:]
                     report.unchanged = unchanged
                     report.errors.append(RowError(Location(path.name, 0), "", reason))
-            loader.flush_all()
             _check_references(connection, batch_id, report, skip_bad)
             changed = sum(report.loaded.values()) + sum(report.replaced.values())
             if (report.errors and not skip_bad) or changed == 0:

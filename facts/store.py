@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, Select, event, func, select
+from sqlalchemy import Connection, Dialect, Engine, Select, Table, event, func, select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
@@ -147,3 +148,58 @@ def stream(engine: Engine, query: Select, batch: int = 5000) -> Iterator[Any]:
     with engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=batch).execute(query)
         yield from result
+
+
+def row_encoder(table: Table, dialect: Dialect) -> tuple[list[str], Callable[[Mapping[str, Any]], tuple]]:
+    """The table's columns and a function giving a row's values in that order, each already
+    as the driver takes it (the dialect's own bind processors: dates as text on SQLite, JSON
+    serialized), ready for ``bulk_insert``."""
+    names = [column.name for column in table.c]
+    processors = [(i, column.type.dialect_impl(dialect).bind_processor(dialect))
+                  for i, column in enumerate(table.c)]
+    processors = [(i, process) for i, process in processors if process is not None]
+
+    def encode(values: Mapping[str, Any]) -> tuple:
+        row = [values[name] for name in names]
+        for i, process in processors:
+            row[i] = process(row[i])
+        return tuple(row)
+
+    return names, encode
+
+
+def bulk_insert(connection: Connection, table: Table, names: Sequence[str], rows: list[tuple]) -> None:
+    """Insert encoded rows (``row_encoder``) inside the connection's open transaction, in
+    bulk: PostgreSQL ``COPY ... FROM STDIN``, SQLite one prepared ``executemany``."""
+    if not rows:
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(name) for name in names)
+    cursor = connection.connection.cursor()
+    try:
+        if connection.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(names))
+            cursor.executemany(f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", rows)
+    finally:
+        cursor.close()
+
+
+def stored_versions(connection: Connection, table: Table, ids: Sequence[str]) -> dict[str, tuple[str, int, str]]:
+    """``id -> (content_hash, ingest_id, src)`` of the stored facts among ``ids``, in one
+    query with one parameter (an array on PostgreSQL, a JSON list on SQLite): thousands of
+    ids cost no thousands of bound parameters to compile."""
+    quote = connection.dialect.identifier_preparer.quote
+    select_ = f"SELECT id, content_hash, ingest_id, src FROM {quote(table.name)}"  # noqa: S608
+    cursor = connection.connection.cursor()
+    try:
+        if connection.dialect.name == "postgresql":
+            cursor.execute(f"{select_} WHERE id = ANY(%s)", (list(ids),))
+        else:
+            cursor.execute(f"{select_} WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
+        return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+    finally:
+        cursor.close()

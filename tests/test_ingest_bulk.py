@@ -1,0 +1,123 @@
+"""Bulk ingestion (a second process reads and checks, this one writes with COPY or one
+executemany per chunk): what a data collector sees is the same as for a small file — same
+facts stored, same errors, all or nothing, the same fact again a no-op, --replace keeps
+the old version."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from facts import ingest as ingest_module
+from facts.contract import KINDS
+from facts.demo import generate
+from facts.ingest import ingest
+from facts.store import PROVENANCE, counts
+from facts.tables import TABLES, FactVersion
+from tests.conftest import write_jsonl
+from tests.test_ingest import PERSONS, UNITS, ledger
+
+CHUNK = 200  # rows written at a time in these tests, so a few hundred rows make several chunks
+
+
+@pytest.fixture(params=["in this process", "in a second process"])
+def reader(request, monkeypatch) -> str:
+    """Each test runs with files read in this process and in a forked one."""
+    monkeypatch.setattr(ingest_module, "FORK_BYTES", 1 << 40 if request.param == "in this process" else 0)
+    monkeypatch.setattr(ingest_module, "CHUNK", CHUNK)
+    return request.param
+
+
+def _stored(store) -> dict[tuple[str, str], dict]:
+    found = {}
+    with store.connect() as connection:
+        for kind, table in TABLES.items():
+            for row in connection.execute(select(table.__table__)).mappings():
+                found[(kind, row["id"])] = {k: v for k, v in row.items() if k not in PROVENANCE}
+    return found
+
+
+def test_every_kind_is_stored_as_validated_on_both_stores(store, reader, tmp_path) -> None:
+    county = list(generate(seed=3, scale=0.01))  # every kind; ledger filings cut to a few chunks
+    basis = {entry for f in county if f["kind"] == "reminder" for entry in f.get("basis") or ()}
+    ledgers = [f for f in county if f["kind"] == "ledger"]
+    facts = [f for f in county if f["kind"] != "ledger"] + [
+        f for n, f in enumerate(ledgers) if n < 3 * CHUNK or f"ledger:{f['id']}" in basis]
+    assert {f["kind"] for f in facts} == set(KINDS)
+    report = ingest(store, [write_jsonl(tmp_path / "county.jsonl", facts)])
+    assert report.committed and not report.errors
+    stored = _stored(store)
+    assert len(stored) == len(facts)
+    for fact in facts:
+        kind = fact["kind"]
+        expected = KINDS[kind].model_validate({k: v for k, v in fact.items() if k != "kind"}).model_dump()
+        assert stored[(kind, fact["id"])] == expected, (kind, fact["id"])
+    again = ingest(store, [tmp_path / "county.jsonl"])
+    assert not again.committed and not again.errors and sum(again.unchanged.values()) == len(facts)
+
+
+def test_a_bad_row_in_the_last_chunk_loads_nothing_and_is_named(store, reader, tmp_path) -> None:
+    rows = UNITS + PERSONS + [ledger(i) for i in range(3 * CHUNK)]
+    rows[-7]["verdict"] = "maybe"
+    path = write_jsonl(tmp_path / "ledger.jsonl", rows)
+    report = ingest(store, [path])
+    assert not report.committed
+    assert [str(e) for e in report.errors] == [
+        f"ledger.jsonl:{len(rows) - 6}: verdict: Input should be 'pass', 'fail' or 'pending'"]
+    assert sum(counts(store).values()) == 0
+
+
+def test_duplicates_and_conflicts_across_chunks_are_reported_as_for_small_files(store, reader,
+                                                                                tmp_path) -> None:
+    ingest(store, [write_jsonl(tmp_path / "roster.jsonl", UNITS + PERSONS + [ledger(0)])])
+    rows = [ledger(i) for i in range(1, 2 * CHUNK)]
+    rows.append(ledger(5, status="partial"))  # same id as line 5, other content, next chunk
+    rows.append(ledger(0, verdict="fail"))  # stored already with other content
+    rows.append(ledger(7))  # same as line 7: nothing to say
+    report = ingest(store, [write_jsonl(tmp_path / "ledger.jsonl", rows)])
+    assert [str(e) for e in report.errors] == [
+        f"ledger.jsonl:{2 * CHUNK}: id: duplicate id 'L5' with different content (first at ledger.jsonl:5)",
+        f"ledger.jsonl:{2 * CHUNK + 1}: id: conflict: ledger 'L0' is already stored with different "
+        "content (loaded from roster.jsonl:5); use --replace to load the new version (the earlier "
+        "one is kept)"]
+    assert not report.committed and counts(store)["ledger"] == 1
+
+
+def test_replace_keeps_the_earlier_version_and_skip_bad_writes_the_rejects(store, reader,
+                                                                           tmp_path) -> None:
+    ingest(store, [write_jsonl(tmp_path / "roster.jsonl", UNITS + PERSONS + [ledger(0)])])
+    rows = [ledger(0, verdict="fail"), ledger(1, person="NOBODY"), ledger(2, status="finished"), ledger(3)]
+    rejects = tmp_path / "rejects.jsonl"
+    report = ingest(store, [write_jsonl(tmp_path / "ledger.jsonl", rows)], replace=True, skip_bad=True,
+                    rejects_path=rejects)
+    assert report.committed and report.replaced["ledger"] == 1 and report.loaded["ledger"] == 1
+    assert [json.loads(line)["line"] for line in rejects.read_text().splitlines()] == [3, 2]
+    with store.connect() as connection:
+        old = connection.execute(select(FactVersion.__table__)).mappings().one()
+        new = connection.execute(select(TABLES["ledger"].__table__.c.verdict)
+                                 .where(TABLES["ledger"].__table__.c.id == "L0")).scalar_one()
+    assert (old["id"], old["content"]["verdict"], new) == ("L0", "pass", "fail")
+
+
+def test_a_file_refused_whole_in_the_second_process_is_one_line(sqlite_store, reader, tmp_path) -> None:
+    path = tmp_path / "notakind.csv"
+    path.write_text("id,name\nX1,abc\n", encoding="utf-8")
+    report = ingest(sqlite_store, [path])
+    assert [str(e) for e in report.errors] == [
+        "notakind.csv: cannot tell the kind from the file name; name it after a kind "
+        f"({', '.join(KINDS)}), e.g. ledger.csv"]
+    assert not report.committed
+
+
+def test_csv_rows_go_through_the_second_process_with_their_lines(sqlite_store, reader, tmp_path) -> None:
+    ingest(sqlite_store, [write_jsonl(tmp_path / "roster.jsonl", UNITS + PERSONS)])
+    path = Path(tmp_path / "ledger.csv")
+    lines = ["id,person,period,task,status,verdict,date,attrs.note"]
+    lines += [f"L{i},P1,2026-03,bs01,done,pass,2026/4/2,\"two\nlines\"" for i in range(CHUNK + 10)]
+    lines[CHUNK] = lines[CHUNK].replace("2026/4/2", "2026-02-30")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    report = ingest(sqlite_store, [path])
+    assert [(e.location.line, e.field) for e in report.errors] == [(2 * CHUNK, "date")]
