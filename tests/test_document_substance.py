@@ -1,0 +1,211 @@
+"""What a county discipline officer reads in a recommendation document, checked against the
+domain (DOMAIN.md and the source article), not against the code's own reading of it.
+
+The demo county carries the article's coal-bureau case: after Spring Festival 2026 the
+special inspection of 79 county units found three coal-bureau staff gambling at cards in the
+office in working hours; the bureau's party committee was lax in managing conduct (leadership
+responsibility of its secretary), its discipline commission supervised weakly (supervisory
+responsibility of its discipline secretary); the county had the discipline commission open a
+case against both.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import Engine
+
+from documents.recommendation import context, render_html, render_recommendation
+from engine.rulebook import load_rulebook
+from engine.run.evaluate import evaluate
+from engine.run.read import get_recommendation, list_recommendations
+from tests.conftest import load
+
+RULEBOOK = load_rulebook()
+ENGINE_WORDS = ("问责情形3", "问责情形1", "问责情形2", "问责情形4", "规则：", "基准问责方式")
+THRESHOLDS = ("造成严重后果", "造成恶劣影响", "蔓延势头")
+
+
+def _text(html: str) -> str:
+    """The running text a reader sees: tags and whitespace gone."""
+    return re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", html))
+
+
+def _body(html: str) -> str:
+    """The document without its evidence appendix."""
+    return _text(html.split('<div class="attachment">')[0])
+
+
+def _recs(store: Engine, **where: Any) -> list[dict[str, Any]]:
+    return [r for r in list_recommendations(store) if all(r[k] == v for k, v in where.items())]
+
+
+def _html(store: Engine, rec_id: str) -> str:
+    return render_recommendation(store, rec_id, "html", RULEBOOK).decode()
+
+
+# ---------------------------------------------------------------- the coal-bureau case
+
+
+@pytest.fixture(scope="module")
+def coal_docs(demo_store: Engine) -> dict[str, str]:
+    recs = _recs(demo_store, unit="U-COAL", circumstance=3)
+    by_person = {r["person"]: r["id"] for r in recs}
+    assert {"P-COAL-01", "P-COAL-02"} <= set(by_person), by_person
+    return {person: _html(demo_store, rec_id) for person, rec_id in by_person.items()}
+
+
+def test_the_coal_documents_state_the_gambling_and_the_inspection_that_found_it(coal_docs) -> None:
+    for html in coal_docs.values():
+        body = _body(html)
+        assert "打牌赌博" in body
+        for gambler in ("黄小军", "吴建平", "邓志明"):
+            assert gambler in body
+        # the special inspection after Spring Festival found it, on 2026-02-26
+        assert "春节后作风纪律专项督查组" in body and "2026年2月26日" in body
+
+
+def test_the_secretary_is_named_for_his_own_leadership_failure(coal_docs) -> None:
+    body = _body(coal_docs["P-COAL-01"])
+    assert "向志刚" in body
+    assert "县煤炭局党委书记" in body  # the bureau has a party committee (党委), as the article says
+    assert "领导责任" in body and "监督责任" not in body
+    # his duty from the responsibility list of county-organ party secretaries
+    assert "落实党风廉政建设主体责任，加强干部作风管理" in body
+    assert "管理不严" in body
+
+
+def test_the_discipline_secretary_is_named_for_his_own_supervisory_failure(coal_docs) -> None:
+    body = _body(coal_docs["P-COAL-02"])
+    assert "舒建华" in body
+    assert "县煤炭局纪委书记" in body
+    assert "监督责任" in body and "领导责任" not in body
+    assert "落实分管领域党风廉政建设责任" in body  # his duty as a team member of the bureau
+    assert "监督不力" in body
+
+
+def test_the_coal_documents_propose_a_case_review_not_a_party_sanction(coal_docs) -> None:
+    for html in coal_docs.values():
+        body = _body(html)
+        assert "立案审查" in body
+        assert "建议给予" in body and not re.search(r"建议给予[^。]*党内警告", body)
+
+
+def test_the_coal_documents_quote_only_the_branch_that_applies(coal_docs) -> None:
+    for html in coal_docs.values():
+        body = _body(html)
+        assert "不正之风蔓延" in body  # several staff at the same misconduct: the practice spread
+        assert "问题多发" not in body and "严重贪腐" not in body
+        for threshold in THRESHOLDS:
+            assert threshold not in body, threshold
+
+
+def test_no_engine_words_and_arabic_dates(coal_docs) -> None:
+    for html in coal_docs.values():
+        text = _text(html)
+        for word in ENGINE_WORDS:
+            assert word not in text, word
+        assert "二〇" not in text
+        assert "2026年11月25日" in text  # 成文日期 in Arabic numerals (GB/T 9704-2012)
+
+
+# ---------------------------------------------------------------- circumstance 3, branch by branch
+
+
+def test_each_branch_of_circumstance_3_quotes_itself_alone(demo_store) -> None:
+    quoted = {"c3-frequent-problems": "问题多发", "c3-corruption": "严重贪腐问题",
+              "c3-several-staff-violation": "不正之风蔓延"}
+    for rule, own in quoted.items():
+        recs = _recs(demo_store, rule=rule)
+        assert recs, rule
+        body = _body(_html(demo_store, recs[0]["id"]))
+        assert own in body, rule
+        for other in set(quoted.values()) - {own}:
+            assert other not in body, (rule, other)
+
+
+def _corruption(severity: str) -> list[dict[str, Any]]:
+    return [
+        {"kind": "unit", "id": "U1", "name": "县财政局", "type": "county_organ"},
+        {"kind": "person", "id": "P1", "name": "王书记", "unit": "U1", "category": "organ_secretary"},
+        {"kind": "post", "id": "PO1", "person": "P1", "unit": "U1", "role": "secretary",
+         "start": "2024-01-01"},
+        {"kind": "violation", "id": "V1", "unit": "U1", "actors": ["李会计"], "date": "2026-05-01",
+         "category": "corruption", "severity": severity, "case_filed": False,
+         "description": "挪用专项资金"},
+    ]
+
+
+@pytest.mark.parametrize("severity", ["serious", "grave"])
+def test_a_threshold_provision_is_cited_only_when_the_degree_shows_it(sqlite_store, tmp_path,
+                                                                       severity) -> None:
+    load(sqlite_store, _corruption(severity), tmp_path)
+    evaluate(sqlite_store, date(2026, 11, 25))
+    (rec,) = _recs(sqlite_store, person="P1")
+    body = _body(_html(sqlite_store, rec["id"]))
+    assert "严重贪腐问题" in body
+    if severity == "grave":
+        assert "第七条第（七）项" in body
+    else:
+        assert "第七条" not in body and "造成恶劣影响" not in body
+
+
+# ---------------------------------------------------------------- posts named as the unit names them
+
+
+def test_post_titles_follow_the_kind_of_party_organisation(demo_store) -> None:
+    seen: dict[str, str] = {}
+    for rec in list_recommendations(demo_store):
+        e = get_recommendation(demo_store, rec["id"])["explanation"]
+        if e["post"]["role"] == "secretary":
+            seen.setdefault(e["post"]["unit"], e["post"]["role_label"])
+    titles = set(seen.values())
+    assert "党组织书记" not in titles
+    township = [t for u, t in seen.items() if u.count("-") == 1 and u.startswith("U-T")]
+    branch = [t for u, t in seen.items() if re.fullmatch(r"U-T\d+-V\d+|U-.*-B\d+", u)]
+    assert township and all(t == "党委书记" for t in township), township
+    assert not branch or all(t == "书记" for t in branch)  # 村党支部 + 书记
+    assert seen.get("U-COAL") == "党委书记"
+
+
+def test_an_unverified_petition_is_never_stated_as_fact(sqlite_store, tmp_path) -> None:
+    facts = _corruption("serious") + [
+        {"kind": "violation", "id": "V2", "unit": "U1", "actors": ["张出纳"], "date": "2026-04-01",
+         "category": "conduct", "severity": "minor", "case_filed": False,
+         "description": "信访反映的公车私用", "source": "petition"},
+    ]
+    load(sqlite_store, facts, tmp_path)
+    evaluate(sqlite_store, date(2026, 11, 25))
+    for rec in _recs(sqlite_store, person="P1"):
+        html = _html(sqlite_store, rec["id"])
+        assert "信访反映的公车私用" not in _body(html)
+
+
+# ---------------------------------------------------------------- each sentence rests on a fact
+
+
+def test_every_fact_sentence_cites_an_exhibit_in_the_appendix(demo_store) -> None:
+    for rec in _recs(demo_store, unit="U-COAL"):
+        ctx = context(demo_store, rec["id"], RULEBOOK)
+        html = render_html(ctx)
+        facts = html.split("二、主要事实")[1].split("三、")[0]
+        cited = {int(n) for n in re.findall(r"证据(\d+)", facts)}
+        assert cited and cited <= set(range(1, len(ctx.exhibits) + 1))
+        for statement in ctx.e.statement:
+            for ref in statement.refs:
+                assert any(f"{x.kind}:{x.id}" == ref for x in ctx.exhibits), ref
+
+
+def test_the_pdf_of_the_coal_document_keeps_the_signature_with_the_text(demo_store) -> None:
+    rec = _recs(demo_store, person="P-COAL-01")[0]
+    reader = PdfReader(io.BytesIO(render_recommendation(demo_store, rec["id"], "pdf", RULEBOOK)))
+    pages = [re.sub(r"\s+", "", p.extract_text()) for p in reader.pages]
+    signed = next(n for n, p in enumerate(pages) if "2026年11月25日" in p)
+    # the date's page carries running text besides the signature and the attachment note
+    assert len(re.sub(r"—\d+—|附件：证据清单（共\d+项）|中共溆浦县纪律检查委员会|2026年11月25日", "",
+                      pages[signed])) > 20
