@@ -395,9 +395,11 @@ def _check_wording(checker: _FileChecker, wording: Wording) -> None:
     for key in needed:
         if key not in wording.steps:
             checker.error(("steps",), f"steps: no sentence for {key}")
-    for key in ("role", "none"):
-        if key not in wording.posts:
-            checker.error(("posts",), f"posts: no wording for {key}")
+    if "none" not in wording.posts:
+        checker.error(("posts",), "posts: no wording for none")
+    for key in ("duties", "failure", "unverified"):
+        if key not in wording.statement:
+            checker.error(("statement",), f"statement: no sentence for {key}")
     for group, keys in (("set_aside", SET_ASIDE_REASONS), ("changes", CHANGES)):
         for key in keys:
             if key not in getattr(wording, group):

@@ -34,7 +34,7 @@ def _environment() -> SandboxedEnvironment:
 
 
 _ENV = _environment()
-GROUPS = ("steps", "posts", "evidence", "set_aside", "changes")  # the keyed groups of wording.yaml
+GROUPS = ("steps", "posts", "evidence", "set_aside", "changes", "statement")  # the keyed groups of wording.yaml
 
 
 def syntax_error(source: str) -> str | None:
