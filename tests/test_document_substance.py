@@ -12,11 +12,16 @@ case against both.
 from __future__ import annotations
 
 import io
+import math
 import re
+import shutil
+import subprocess
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
@@ -202,11 +207,80 @@ def test_every_fact_sentence_cites_an_exhibit_in_the_appendix(demo_store) -> Non
                 assert any(f"{x.kind}:{x.id}" == ref for x in ctx.e.exhibits), ref
 
 
-def test_the_pdf_of_the_coal_document_keeps_the_signature_with_the_text(demo_store) -> None:
+# ---------------------------------------------------------------- layout that holds
+
+BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
+LINES, CHARS = 22, 28  # GB/T 9704: 22 lines of 28 characters a page
+TABLE_LINES = 34  # 12 pt table text at 18 pt in the 225 mm type area
+TEXT_CHARS = 17  # characters of 12 pt a line in the evidence list's 内容 column
+
+
+def _page_bound(html: str) -> int:
+    """The most pages a document can fill when every column is as wide as its content needs:
+    body lines at 28 characters, plus masthead, title and signature; the evidence list's
+    rows at their 内容 length; one page of slack for what is kept together."""
+    body, _, appendix = html.partition('<div class="attachment">')
+    paragraphs = [_text(p) for p in re.findall(r"<(?:p|h2)[^>]*>(.*?)</(?:p|h2)>", body, re.S)]
+    body_lines = sum(math.ceil(len(p) / CHARS) for p in paragraphs if p) + 14
+    rows = [_text(r) for r in re.findall(r"<tr>(.*?)</tr>", appendix, re.S)]
+    table_lines = sum(max(3, math.ceil(len(r) / TEXT_CHARS)) + 1 for r in rows) + 8
+    return math.ceil(body_lines / LINES) + math.ceil(table_lines / TABLE_LINES) + 1
+
+
+def _chromium_pages(html: str, folder: Path) -> int:
+    """How many pages Chromium prints the same HTML on (its own reading of the print CSS)."""
+    assert BROWSER, "chromium is installed by `make test` (apt-get install chromium)"
+    folder.mkdir()
+    page, pdf = folder / "doc.html", folder / "chromium.pdf"
+    page.write_text(html, encoding="utf-8")
+    subprocess.run([BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", f"--user-data-dir={folder / 'profile'}",
+                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri()],
+                   capture_output=True, timeout=120, check=False)
+    return len(PdfReader(pdf).pages)
+
+
+def _demo_like(store: Engine) -> list[dict[str, Any]]:
+    """Both coal-bureau documents and, for every rule, its document with the most evidence."""
+    chosen = {r["id"]: r for r in _recs(store, unit="U-COAL")}
+    for rule in sorted({r["rule"] for r in list_recommendations(store)}):
+        biggest = max(_recs(store, rule=rule), key=lambda r: (len(r["evidence"]), r["id"]))
+        chosen[biggest["id"]] = biggest
+    return list(chosen.values())
+
+
+def test_every_demo_like_pdf_has_the_pages_its_html_expects(demo_store, tmp_path) -> None:
+    for rec in _demo_like(demo_store):
+        html = _html(demo_store, rec["id"])
+        reader = PdfReader(io.BytesIO(render_recommendation(demo_store, rec["id"], "pdf", RULEBOOK)))
+        pages = [re.sub(r"\s+", "", p.extract_text()) for p in reader.pages]
+        assert 2 <= len(pages) <= _page_bound(html), (rec["rule"], len(pages))
+        # Chromium lays out the same print CSS; it keeps widows less strictly than WeasyPrint,
+        # so a paragraph may move a page earlier there: at most one page apart
+        chromium = _chromium_pages(html, tmp_path / rec["id"])
+        assert abs(len(pages) - chromium) <= 1, (rec["rule"], len(pages), chromium)
+        # the signature and the date share their page with running text of the proposal
+        signed = next(p for p in pages if "2026年11月25日" in p and "附件：" in p)
+        rest = re.sub(r"—\d+—|附件：证据清单（共\d+项）|2026年11月25日", "",
+                      signed.split("附件：")[0])
+        assert len(rest) > 20 and "。" in rest, (rec["rule"], signed)
+        # an id in the evidence list is never cut inside a word
+        for fact in rec["evidence"]:
+            fact_id = fact.partition(":")[2]
+            assert any(fact_id in p for p in pages), fact
+
+
+def test_the_docx_evidence_list_has_set_widths_and_a_repeated_header(demo_store) -> None:
     rec = _recs(demo_store, person="P-COAL-01")[0]
-    reader = PdfReader(io.BytesIO(render_recommendation(demo_store, rec["id"], "pdf", RULEBOOK)))
-    pages = [re.sub(r"\s+", "", p.extract_text()) for p in reader.pages]
-    signed = next(n for n, p in enumerate(pages) if "2026年11月25日" in p)
-    # the date's page carries running text besides the signature and the attachment note
-    assert len(re.sub(r"—\d+—|附件：证据清单（共\d+项）|中共溆浦县纪律检查委员会|2026年11月25日", "",
-                      pages[signed])) > 20
+    document = Document(io.BytesIO(render_recommendation(demo_store, rec["id"], "docx", RULEBOOK)))
+    (table,) = document.tables
+    xml = table._tbl.xml
+    assert '<w:tblLayout w:type="fixed"/>' in xml
+    widths = [column.width for column in table.columns]
+    assert all(widths) and widths[3] == max(widths)  # 内容 is the widest column
+    assert widths[3].mm > 70 and widths[0].mm >= 10  # 序号 fits its two characters
+    header, *rows = table.rows
+    assert "<w:tblHeader/>" in header._tr.xml
+    assert all("<w:cantSplit/>" in row._tr.xml for row in table.rows)
+    assert all("<w:tblHeader/>" not in row._tr.xml for row in rows)

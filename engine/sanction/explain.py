@@ -103,13 +103,14 @@ def _unverified(fact: EvidenceFact) -> bool:
 def _statement(evidence: list[EvidenceFact], record: list[EvidenceFact], duties: list[Duty],
                post: PostAtTime, name: str, failure: str | None, degree_label: str,
                rulebook: Rulebook) -> list[Statement]:
-    """主要事实: the evidence in the rule's order (what was done, then what found it, as the rule
-    file lists its clauses), then his own duty, record and failure."""
+    """主要事实: the evidence in the order of its dates (on one day in the rule's order: what was
+    done, then what found it), then his own duty, record and failure."""
     say = rulebook.say
+    in_time = sorted(evidence, key=lambda fact: fact.date or date.max)  # same day: rule order
     sentences = [Statement(part="evidence", refs=[f"{fact.kind}:{fact.id}"],
                            text=say.text("statement", "unverified", summary=fact.summary)
                            if _unverified(fact) else fact.summary)
-                 for fact in evidence]
+                 for fact in in_time]
     if duties:
         sentences.append(Statement(part="duties", text=say.text(
             "statement", "duties", name=name, unit_name=post.unit_name,

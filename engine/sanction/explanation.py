@@ -144,10 +144,16 @@ class Explanation(BaseModel):
 
     @property
     def exhibits(self) -> list[EvidenceFact]:
-        """The facts a document lists as its evidence, numbered from 1: evidence, then record."""
-        return [*self.evidence, *self.record]
+        """The facts a document lists as its evidence (证据1, 证据2, ...): in the order 主要事实
+        first cites them, then any it does not cite (evidence, then record)."""
+        cited: dict[str, int] = {}
+        for statement in self.statement:
+            for ref in statement.refs:
+                cited.setdefault(ref, len(cited))
+        facts = [*self.evidence, *self.record]
+        return sorted(facts, key=lambda x: cited.get(f"{x.kind}:{x.id}", len(cited)))
 
     @property
     def exhibit_numbers(self) -> dict[str, int]:
-        """"kind:id" -> its number among the exhibits (证据1, 证据2, ...)."""
+        """"kind:id" -> its number among the exhibits."""
         return {f"{x.kind}:{x.id}": n for n, x in enumerate(self.exhibits, 1)}
