@@ -27,9 +27,10 @@ from sqlalchemy import Engine
 
 from documents.recommendation import context, render_html, render_recommendation
 from engine.rulebook import load_rulebook
+from engine.rulebook.load import RulebookError
 from engine.run.evaluate import evaluate
 from engine.run.read import get_recommendation, list_recommendations
-from tests.conftest import load
+from tests.conftest import copy_county, load
 
 RULEBOOK = load_rulebook()
 ENGINE_WORDS = ("问责情形3", "问责情形1", "问责情形2", "问责情形4", "规则：", "基准问责方式")
@@ -177,6 +178,33 @@ def test_post_titles_follow_the_kind_of_party_organisation(demo_store) -> None:
     assert township and all(t == "党委书记" for t in township), township
     assert not branch or all(t == "书记" for t in branch)  # 村党支部 + 书记
     assert seen.get("U-COAL") == "党委书记"
+    organs = [t for u, t in seen.items() if re.fullmatch(r"U-O\d+", u)]
+    assert not organs or all(t == "党组书记" for t in organs), organs  # organs have a 党组
+
+
+def test_an_organ_with_a_party_group_has_a_party_group_secretary_and_a_discipline_leader(
+        sqlite_store, tmp_path) -> None:
+    facts = _corruption("serious") + [
+        {"kind": "person", "id": "P2", "name": "吴组长", "unit": "U1",
+         "category": "grassroots_committee_member"},
+        {"kind": "post", "id": "PO2", "person": "P2", "unit": "U1", "role": "discipline_secretary",
+         "start": "2024-01-01"},
+    ]
+    load(sqlite_store, facts, tmp_path)
+    evaluate(sqlite_store, date(2026, 11, 25))
+    secretary = _body(_html(sqlite_store, _recs(sqlite_store, person="P1")[0]["id"]))
+    leader = _body(_html(sqlite_store, _recs(sqlite_store, person="P2")[0]["id"]))
+    assert "时任县财政局党组书记" in secretary and "党组织书记" not in secretary
+    assert "时任县财政局纪检组长" in leader
+
+
+def test_a_rule_holding_people_to_a_task_not_in_the_list_is_refused(tmp_path) -> None:
+    folder = copy_county(tmp_path / "rules")
+    path = folder / "circumstances" / "c3_corruption.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("tasks: [os05,", "tasks: [zz99,"),
+                    encoding="utf-8")
+    with pytest.raises(RulebookError, match="zz99 is no task of responsibility_list.yaml"):
+        load_rulebook(folder)
 
 
 def test_an_unverified_petition_is_never_stated_as_fact(sqlite_store, tmp_path) -> None:

@@ -315,6 +315,15 @@ def _check_version(checker: _FileChecker, rule: RuleFile, index: int) -> RuleVer
                        tuple(parsed), absent, partitions, tuple(evidence))
 
 
+def _check_duties(checker: _FileChecker, rule: RuleFile, codes: set[str]) -> None:
+    """Every task a rule holds people to is a task of the responsibility list."""
+    for index, version in enumerate(rule.versions):
+        for n, code in enumerate(version.duties.tasks if version.duties else []):
+            if code not in codes:
+                checker.error(("versions", index, "duties", "tasks", n),
+                              f"duties.tasks: {code} is no task of {RESPONSIBILITY_FILE}")
+
+
 def _check_sanctions(checker: _FileChecker, sanctions: Sanctions, bodies: dict[str, Any]) -> None:
     """What the schema cannot see: every form, body and circumstance the engine will look up."""
     ladder = set(sanctions.ladder)
@@ -496,6 +505,9 @@ def load_rulebook(directory: Path | None = None) -> Rulebook:
             version = _check_version(checker, rule, index)
             if version is not None:
                 versions.append(version)
+        tasks = loaded.get(RESPONSIBILITY_FILE)
+        if tasks is not None:
+            _check_duties(checker, rule, tasks.task_codes)
         errors.extend(checker.errors)
     if errors:
         raise RulebookError(errors)
