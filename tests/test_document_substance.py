@@ -282,7 +282,10 @@ def test_every_demo_like_pdf_has_the_pages_its_html_expects(demo_store, tmp_path
     for rec in _demo_like(demo_store):
         html = _html(demo_store, rec["id"])
         reader = PdfReader(io.BytesIO(render_recommendation(demo_store, rec["id"], "pdf", RULEBOOK)))
-        pages = [re.sub(r"\s+", "", p.extract_text()) for p in reader.pages]
+        raw = [p.extract_text() for p in reader.pages]
+        pages = [re.sub(r"\s+", "", p) for p in raw]
+        # a reference to an exhibit, （证据3）, is never broken across lines
+        assert not any(re.search(r"（证?\n|证据[\d、]*\n[\d、]", p) for p in raw), rec["rule"]
         assert 2 <= len(pages) <= _page_bound(html), (rec["rule"], len(pages))
         # Chromium lays out the same print CSS; it keeps widows less strictly than WeasyPrint,
         # so a paragraph may move a page earlier there: at most one page apart
