@@ -25,6 +25,7 @@ from docx import Document
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
+from documents import fonts
 from documents.recommendation import context, render_html, render_recommendation
 from engine.rulebook import load_rulebook
 from engine.rulebook.load import RulebookError
@@ -110,6 +111,11 @@ def test_the_coal_documents_quote_only_the_branch_that_applies(coal_docs) -> Non
         assert "问题多发" not in body and "严重贪腐" not in body
         for threshold in THRESHOLDS:
             assert threshold not in body, threshold
+
+
+def test_the_article_on_leadership_degrees_is_cited_for_leadership_only(coal_docs) -> None:
+    assert "第六条" in _body(coal_docs["P-COAL-01"])  # the secretary: main leadership responsibility
+    assert "第六条" not in _body(coal_docs["P-COAL-02"])  # the discipline secretary: supervisory
 
 
 def test_no_engine_words_and_arabic_dates(coal_docs) -> None:
@@ -320,3 +326,19 @@ def test_the_docx_evidence_list_has_set_widths_and_a_repeated_header(demo_store)
     assert "<w:tblHeader/>" in header._tr.xml
     assert all("<w:cantSplit/>" in row._tr.xml for row in table.rows)
     assert all("<w:tblHeader/>" not in row._tr.xml for row in rows)
+
+
+def test_a_stand_in_for_xiaobiaosong_is_set_bold(demo_store, tmp_path) -> None:
+    faces = fonts.find_fonts()
+    official = fonts.FontSet(body=faces.body, title="方正小标宋简体", heading=faces.heading,
+                             page=faces.page, files={})
+    assert official.title_weight == "normal"  # the official face has its own heavy strokes
+    if faces.title in fonts.OFFICIAL_TITLE:
+        pytest.skip("the official 小标宋 is installed here")
+    assert faces.title_weight == "bold"
+    rec = _recs(demo_store, person="P-COAL-01")[0]
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(render_recommendation(demo_store, rec["id"], "pdf", RULEBOOK))
+    listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                             check=True).stdout
+    assert re.search(r"Serif-CJK-\S*Bold", listing), listing  # title and masthead in bold
