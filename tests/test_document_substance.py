@@ -235,15 +235,22 @@ def test_an_unverified_petition_is_never_stated_as_fact(sqlite_store, tmp_path) 
 
 
 def test_every_fact_sentence_cites_an_exhibit_in_the_appendix(demo_store) -> None:
-    for rec in _recs(demo_store, unit="U-COAL"):
+    """In every demo document: each sentence of 主要事实 that rests on facts cites them as
+    exhibits of the appendix, numbered in the order the text first cites them."""
+    for rec in list_recommendations(demo_store):
         ctx = context(demo_store, rec["id"], RULEBOOK)
         html = render_html(ctx)
         facts = html.split("二、主要事实")[1].split("三、")[0]
-        cited = {int(n) for n in re.findall(r"证据(\d+)", facts)}
-        assert cited and cited <= set(range(1, len(ctx.e.exhibits) + 1))
+        cited = [int(n) for n in re.findall(r"证据(\d+)", facts)]
+        first = list(dict.fromkeys(cited))
+        assert first == list(range(1, len(first) + 1)), (rec["rule"], cited)
+        assert set(cited) <= set(range(1, len(ctx.e.exhibits) + 1))
+        assert ctx.e.statement, rec["id"]
         for statement in ctx.e.statement:
             for ref in statement.refs:
                 assert any(f"{x.kind}:{x.id}" == ref for x in ctx.e.exhibits), ref
+        appendix = html.split('<div class="attachment">')[1]
+        assert appendix.count("<tr>") == len(ctx.e.exhibits) + 1  # the header and one per exhibit
 
 
 # ---------------------------------------------------------------- layout that holds

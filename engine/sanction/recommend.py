@@ -194,6 +194,8 @@ def _with_grounds(primary: Explanation, others: list[Explanation]) -> Explanatio
                 seen.add(f"{fact.kind}:{fact.id}")
                 record.append(fact)
                 own += [s for s in other.statement if s.refs == [f"{fact.kind}:{fact.id}"]]
+    dated = {f"{f.kind}:{f.id}": f.date or date.max for f in evidence}
+    said.sort(key=lambda s: min((dated[r] for r in s.refs if r in dated), default=date.max))
     grounds = [Ground(rule_id=o.rule_id, rule_version=o.rule_version, rule_title=o.rule_title,
                       rule_file=o.rule_file, circumstance=o.circumstance,
                       circumstance_label=o.circumstance_label, branch=o.branch, basis=o.basis,
