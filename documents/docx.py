@@ -191,6 +191,7 @@ class _Writer(HTMLParser):
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _face(run, "body", 16 if "number" in classes else 12)
         elif "signature" in classes:
+            fmt.keep_with_next = "date" not in classes  # the signer stays with the date
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             fmt.right_indent = Pt(64)
             _face(run, "body", 16)
@@ -205,6 +206,8 @@ class _Writer(HTMLParser):
         elif "label" in classes:
             _face(run, "heading", 16)
         else:
+            if "closing" in classes:  # the proposal stays with the signature and the date
+                fmt.keep_with_next = True
             if not classes & {"addressee", "flush"}:
                 fmt.first_line_indent = Pt(32)
             paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -230,12 +233,16 @@ class _Writer(HTMLParser):
             self.document.add_paragraph().paragraph_format.page_break_before = True
             self.page_break = False
         table = self.document.add_table(rows=0, cols=width)
+        heading = True  # the leading rows of header cells repeat on every page
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         widths = self._widths(width)
         self._fixed(table, widths)
         for cells in rows:
-            row = table.add_row().cells
+            added = table.add_row()
+            heading = heading and all(header for _, header in cells)
+            _row_properties(added, header=heading)
+            row = added.cells
             for i, (text, header) in enumerate(cells):
                 row[i].width = widths[i]
                 paragraph = row[i].paragraphs[0]
@@ -261,6 +268,14 @@ class _Writer(HTMLParser):
         table.autofit = False  # <w:tblLayout w:type="fixed"/>
         for column, width in zip(table.columns, widths, strict=True):
             column.width = width
+
+
+def _row_properties(row: Any, header: bool) -> None:
+    """A row is never split across pages (it moves whole to the next); header rows repeat."""
+    properties = row._tr.get_or_add_trPr()
+    properties.append(OxmlElement("w:cantSplit"))
+    if header:
+        properties.append(OxmlElement("w:tblHeader"))
 
 
 def html_to_docx(html: str) -> bytes:

@@ -21,6 +21,9 @@ CANDIDATES = {
     "heading": ["SimHei", "黑体", "STHeiti", "Noto Sans CJK SC"],
     "page": ["SimSun", "宋体", "STSong", "Noto Serif CJK SC"],
 }
+# the official title faces (小标宋); any other face standing in for them is set bold, as close
+# as a song face comes to 小标宋's heavy strokes
+OFFICIAL_TITLE = frozenset(CANDIDATES["title"][:3])
 # what Word and WPS should ask for in a DOCX (they substitute on machines without the face)
 DOCX_FACES = {"body": "仿宋", "title": "方正小标宋简体", "heading": "黑体", "page": "宋体"}
 
@@ -36,6 +39,11 @@ class FontSet:
     heading: str
     page: str
     files: dict[str, str]  # face -> font file, for charts
+
+    @property
+    def title_weight(self) -> str:
+        """CSS weight of the title and masthead: bold when 小标宋 itself is missing."""
+        return "normal" if self.title in OFFICIAL_TITLE else "bold"
 
     def css_stack(self, role: str) -> str:
         face = getattr(self, role)

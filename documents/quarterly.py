@@ -35,6 +35,7 @@ from documents.contexts import QuarterlyContext, render
 from documents.fonts import FontSet, find_fonts
 from documents.formats import Format, from_html
 from engine.rulebook import Rulebook
+from engine.rulebook.spec import DECIDED
 from engine.run.read import list_recommendations
 from facts.tables import LedgerRow, PersonRow, UnitRow
 
@@ -304,8 +305,11 @@ def quarterly_data(engine: Engine, quarter: str, rulebook: Rulebook) -> Quarterl
     trend_rows = {r[0]: _tally(r[0], r) for r in _tallies(
         engine, [m.strftime("%Y-%m") for m in months], ledger.period)}
     trend = [(m, trend_rows.get(m.strftime("%Y-%m"), Tally(m.strftime("%Y-%m")))) for m in months]
-    decisions = [r for r in list_recommendations(engine, status="approved")
-                 if start.isoformat() <= r["conduct_date"] <= end.isoformat()]
+    # decided ones only, with the forms decided (an amended approval's own forms)
+    decisions = sorted(({**r, "forms": r["decided_forms"] or r["forms"]}
+                        for status in DECIDED for r in list_recommendations(engine, status=status)
+                        if start.isoformat() <= r["conduct_date"] <= end.isoformat()),
+                       key=lambda r: (r["conduct_date"], r["id"]))
     return Quarterly(year, number, start, end, overall, categories, unit_rankings, leaders, trend,
                      decisions)
 

@@ -326,7 +326,9 @@ class _Builder:
     def _coal_bureau(self) -> None:
         """The article's bureau: fixed people, a deputy-secretary post that changed in 2025."""
         county = self.county
-        county.add_unit(_unit(COAL, data.COAL_BUREAU, "county_organ", COUNTY), COAL)
+        # the bureau has a party committee (党委) and a discipline commission, as the article says
+        county.add_unit(_unit(COAL, data.COAL_BUREAU, "county_organ", COUNTY,
+                              party_organisation="party_committee"), COAL)
         county.roots.append(COAL)
         county.organs.append(COAL)
         for suffix, name, role, start, end in data.COAL_PEOPLE:

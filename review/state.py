@@ -22,11 +22,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from engine.rulebook import Rulebook
+from engine.rulebook.spec import DECIDED
 from facts.recommendation_tables import RecommendationRow
 from facts.review_tables import ReviewDecision, ReviewStep
 
 OPEN = ("pending", "returned", "awaiting_second")
-FINAL = ("approved", "amended")
+FINAL = DECIDED
 # what each status allows, before roles, scope and the steps are looked at
 BY_STATUS: dict[str, tuple[str, ...]] = {
     "pending": ("step", "amend", "return", "approve", "reject"),

@@ -86,7 +86,7 @@ def _case_facts(file: str) -> list[dict[str, Any]]:
 def coal() -> list[dict[str, Any]]:
     """The worked case (rules/tests/c3_several_staff_violation.yaml): three coal-bureau staff gamble in
     the office; the secretary changed in 2025 (P-OLD until 2025-06-30, P-SEC from 2025-07-01).
-    Plus the inspection that found it (no rule reads inspections: it must not disturb them)."""
+    Plus the inspection that found it (evidence of the finding; it makes no finding of its own)."""
     return _case_facts("c3_several_staff_violation.yaml") + [
         {
             "kind": "inspection",

@@ -50,7 +50,7 @@ def _changed_county(tmp_path: Path) -> Path:
 
     edit("labels.yaml", "admonition: 诫勉谈话", "admonition: 诫勉约谈")
     edit("county.yaml", "number_prefix: 县领建", "number_prefix: 县领问")
-    edit("wording.yaml", "基准问责方式为", "起点问责方式为")
+    edit("wording.yaml", "此类情形一般给予", "此类情形通常给予")
     edit("responsibility_list.yaml", "制定党支部工作计划", "制定并公开党支部工作计划")
     edit("responsibility_list.yaml", "code: bs01,", "code: bs01,")  # the code stays
     return folder
@@ -73,7 +73,7 @@ def test_rules_dir_reaches_labels_wording_documents_and_the_responsibility_list(
     text = html.read_text(encoding="utf-8")
     assert "县领问〔2026〕1号" in text  # the issuing body's number series
     assert "建议给予刘支书同志诫勉约谈" in text  # labels
-    assert "起点问责方式为诫勉约谈" in text  # wording of the escalation steps
+    assert "此类情形通常给予诫勉约谈" in text  # wording of the escalation steps
     assert "制定并公开党支部工作计划" in text  # the responsibility list's task names
     assert load_rulebook(folder).hash[:16] in text
     shown = runner.invoke(cli.main, ["recommendations", "list", "--rules", str(folder), "--db", db])

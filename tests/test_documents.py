@@ -51,16 +51,16 @@ def _docx_text(data: bytes) -> str:
     return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
-EXPECTED = ["张建国", "县煤炭局", "党组织书记", "王一、王二、王三", "工作时间在办公室打牌赌博",
-            "第七条第（六）项", "党的纪律建设抓得不严", "通报批评", "立案审查", "主要领导责任",
-            "中共溆浦县纪律检查委员会", "violation:V-GAMBLE", "二〇二六年十一月二十五日"]
+EXPECTED = ["张建国", "县煤炭局党委书记", "王一、王二、王三", "工作时间在办公室打牌赌博",
+            "不正之风蔓延", "第六条", "通报批评", "立案审查", "主要领导责任",
+            "中共溆浦县纪律检查委员会", "V-GAMBLE", "2026年11月25日"]
 
 
 def test_html_document_says_what_the_explanation_says(coal) -> None:
     store, rec_id = coal
     html = render_recommendation(store, rec_id, "html", RULEBOOK).decode()
     for text in EXPECTED:
-        assert text in html, text
+        assert text in re.sub(r"<[^>]+>", "", html), text
     assert re.search(r"县纪建〔2026〕[1-9]\d*号", html)
     # the post at the time of the conduct, with its start date
     assert "2025年7月1日起" in html and "赵前任" not in html

@@ -100,8 +100,9 @@ def test_coal_bureau_case_holds_secretary_and_discipline_secretary_not_the_gambl
     assert items["P-DIS"]["responsibility"] == "supervisory"
     for item in items.values():
         assert item["forms"] == ["circulated_criticism"]
+        # the violation, and the special inspection that found it (same unit, same day)
         assert item["rule"] == "c3-several-staff-violation" and item["evidence"] == [
-            "violation:V-GAMBLE"
+            "violation:V-GAMBLE", "inspection:I-1"
         ]
         assert item["explanation"]["form_labels"] == ["通报批评"]
         assert "立案审查" in item["explanation"]["case_review"]  # not a 党内警告 of its own

@@ -109,7 +109,8 @@ def test_county_leaders_are_shown_with_their_posts(store, tmp_path) -> None:
 
 @pytest.fixture(scope="module")
 def decided(demo_store, tmp_path_factory) -> tuple[Any, str, list[dict[str, Any]]]:
-    """A copy of the demo store in which some recommendations of one quarter are approved."""
+    """A copy of the demo store in which some recommendations of one quarter are approved, one
+    of them with an amended form (停职检查 instead of the engine's proposal)."""
     folder = tmp_path_factory.mktemp("decided")
     with sqlite3.connect(demo_store.url.database) as source, \
             sqlite3.connect(folder / "demo.db") as copy:
@@ -124,8 +125,10 @@ def decided(demo_store, tmp_path_factory) -> tuple[Any, str, list[dict[str, Any]
     approved = ours[: len(ours) // 2]
     table = RecommendationRow.__table__
     with store.begin() as connection:
-        connection.execute(update(table).where(table.c.id.in_([i["id"] for i in approved]))
+        connection.execute(update(table).where(table.c.id.in_([i["id"] for i in approved[1:]]))
                            .values(status="approved"))
+        connection.execute(update(table).where(table.c.id == approved[0]["id"])
+                           .values(status="amended", decided_forms=["suspension"]))
     return store, quarter, ours
 
 
@@ -137,11 +140,15 @@ def test_only_approved_decisions_are_published(decided) -> None:
     store, quarter, ours = decided
     html = render_quarterly(store, quarter, "html", RULEBOOK, issued=date(2026, 10, 10)).decode()
     section = _section(html, "四、问责情况", "五、工作要求")
-    approved_here = ({i["id"] for i in list_recommendations(store, status="approved")}
-                     & {i["id"] for i in ours})
+    approved_here = ({i["id"] for s in ("approved", "amended")
+                      for i in list_recommendations(store, status=s)} & {i["id"] for i in ours})
     assert f"问责{len(approved_here)}人次" in section
     assert section.count("<tr>") == len(approved_here) + 1  # the header row
     assert "待审核" not in section and "建议" not in section
+    # an approval with an amended form is published with the form decided, not the proposal
+    amended = next(i for i in list_recommendations(store, status="amended") if i["id"] in approved_here)
+    row = next(r for r in section.split("<tr>") if amended["person_name"] in r)
+    assert "停职检查" in row
 
 
 def test_the_text_names_a_tie_group_only_when_it_is_small(decided) -> None:

@@ -365,6 +365,15 @@ def _value_path(tree: Any, name: str, index: int) -> tuple[Any, ...]:
     return (name, index, "value") if is_dated(tree.get(name)) else (name,)
 
 
+def _check_duties(checker: _FileChecker, rule: RuleFile, codes: set[str]) -> None:
+    """Every task a rule holds people to is a task of the responsibility list."""
+    for index, version in enumerate(rule.versions):
+        for n, code in enumerate(version.duties.tasks if version.duties else []):
+            if code not in codes:
+                checker.error(("versions", index, "duties", "tasks", n),
+                              f"duties.tasks: {code} is no task of {RESPONSIBILITY_FILE}")
+
+
 def _check_sanctions(checker: _FileChecker, sanctions: Sanctions, bodies: dict[str, Any]) -> None:
     """What the schema cannot see: every form, body and circumstance the engine will look up,
     in each set of values in force over time (the dates themselves: ``engine.rulebook.lint``)."""
@@ -508,9 +517,11 @@ def _check_wording(checker: _FileChecker, wording: Wording) -> None:
     for key in needed:
         if key not in wording.steps:
             checker.error(("steps",), f"steps: no sentence for {key}")
-    for key in ("role", "none"):
-        if key not in wording.posts:
-            checker.error(("posts",), f"posts: no wording for {key}")
+    if "none" not in wording.posts:
+        checker.error(("posts",), "posts: no wording for none")
+    for key in ("duties", "failure", "unverified"):
+        if key not in wording.statement:
+            checker.error(("statement",), f"statement: no sentence for {key}")
     for group, keys in (("set_aside", SET_ASIDE_REASONS), ("changes", CHANGES),
                         ("review", REVIEW_SAYINGS)):
         for key in keys:
@@ -660,6 +671,9 @@ def check_rulebook(directory: Path | None = None) -> CheckReport:
             if version is not None:
                 _lint_version(checker, index, version)
                 versions.append(version)
+        tasks = loaded.get(RESPONSIBILITY_FILE)
+        if tasks is not None:
+            _check_duties(checker, rule, tasks.task_codes)
     if sanctions is not None:
         starts = [v.spec.effective.from_ for v in versions]
         lint.check_sanction_dates(checkers["sanctions.yaml"], checkers["sanctions.yaml"].tree,

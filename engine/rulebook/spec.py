@@ -38,6 +38,8 @@ ReviewRole = Literal["reviewer", "approver", "policy", "admin"]
 ReviewAction = Literal["see", "step", "amend", "return", "approve", "reject"]
 RecommendationStatus = Literal["pending", "returned", "awaiting_second", "approved", "amended",
                                "rejected", "withdrawn"]
+# accountability decided: approved as proposed, or approved with amended forms
+DECIDED: tuple[RecommendationStatus, ...] = ("approved", "amended")
 
 
 # ---------------------------------------------------------------- rule files
@@ -47,6 +49,15 @@ class Basis(StrictModel):
     document: str = Field(min_length=1)
     article: str = Field(min_length=1)
     text: str = Field(min_length=1)
+    # cited only for findings that show what the provision asks for: severity (情节) and
+    # responsibility, each a value or a list (e.g. a provision "造成恶劣影响的" only for grave)
+    when: dict[Literal["severity", "responsibility"], str | list[str]] | None = None
+
+    def applies(self, severity: str, responsibility: str) -> bool:
+        """Whether this provision is cited for a finding of this severity and responsibility."""
+        wanted = {"severity": severity, "responsibility": responsibility}
+        return all(wanted[key] in ([value] if isinstance(value, str) else value)
+                   for key, value in (self.when or {}).items())
 
 
 class Effective(StrictModel):
@@ -136,10 +147,34 @@ class FindingSpec(StrictModel):
     key: list[str] | None = None  # aliases whose facts identify the finding (default: all)
 
 
+class Duties(StrictModel):
+    """The accountable person's own duty in a finding: what the document says he failed to do."""
+
+    # task codes of the responsibility list this circumstance is about; each person is held to
+    # those of his own category (and to the tasks of his ledgers among the evidence)
+    tasks: list[str] = Field(default_factory=list)
+    # his own record before the conduct, within this period: failed ledger checks of those
+    # tasks, reminders to him, inspections that named him (e.g. 180d; none when not written)
+    record: str | None = None
+    # his failure in one sentence, by responsibility or responsibility.degree
+    # (leadership, leadership.important, supervisory, principal)
+    failure: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("record")
+    @classmethod
+    def _period(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_period(value)  # raises ValueError with what to write
+        return value
+
+
 class VersionSpec(StrictModel):
     version: int = Field(ge=1)
     effective: Effective
+    # the circumstance in the branch this rule finds, in the list's words (问责情形第三项 has three)
+    branch: str | None = None
     basis: list[Basis] = Field(min_length=1)
+    duties: Duties | None = None
     match: list[Clause] = Field(min_length=1)
     absent: Clause | None = None
     # looked up after matching, never a condition: facts that bear on a finding, when found
@@ -371,6 +406,23 @@ class Body(StrictModel):
     decides_in: str | None = None  # its own decision-making meeting, when it decides itself
 
 
+class PartyOrganisations(StrictModel):
+    """How posts are titled: by the kind of party organisation a unit has (党委, 党组, ...)."""
+
+    # unit type -> kind of party organisation it has unless its unit fact says otherwise
+    # (attrs.party_organisation), e.g. county_organ: party_group
+    by_unit_type: dict[UnitType, str]
+    # kind of party organisation -> role -> title after the unit's name (党委书记, 党组书记, 书记)
+    titles: dict[str, dict[Role, str]]
+
+    @model_validator(mode="after")
+    def _known(self) -> PartyOrganisations:
+        for unit_type, kind in self.by_unit_type.items():
+            if kind not in self.titles:
+                raise ValueError(f"by_unit_type: {unit_type}: no titles for {kind!r}")
+        return self
+
+
 class DocumentSettings(StrictModel):
     leader_masthead: str = Field(min_length=1)  # masthead when a supervising leader proposes
     circulation_issuer: str = Field(min_length=1)  # who signs the quarterly circulation
@@ -379,6 +431,7 @@ class DocumentSettings(StrictModel):
 class County(StrictModel):
     name: str = Field(min_length=1)
     bodies: dict[str, Body]  # code -> the proposing and deciding bodies
+    party_organisations: PartyOrganisations
     documents: DocumentSettings
 
 
@@ -392,6 +445,7 @@ class Wording(StrictModel):
     posts: dict[str, str]  # how a post is named in running text
     evidence: dict[str, str]  # fact kind -> one-line summary of such a fact
     set_aside: dict[str, str]  # why a finding made no recommendation
+    statement: dict[str, str]  # the sentences of 主要事实: duties, record, unverified report
     changes: dict[str, str]  # what changed under a recommendation since it was made
     review: dict[str, str]  # what review says when it refuses an act
     case_review_note: str

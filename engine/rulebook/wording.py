@@ -35,7 +35,7 @@ def _environment() -> SandboxedEnvironment:
 
 
 _ENV = _environment()
-GROUPS = ("steps", "posts", "evidence", "set_aside", "changes", "review")  # the keyed groups of wording.yaml
+GROUPS = ("steps", "posts", "evidence", "set_aside", "changes", "review", "statement")  # the keyed groups of wording.yaml
 
 
 def syntax_error(source: str) -> str | None:

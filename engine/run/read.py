@@ -21,6 +21,7 @@ def _public(row: dict[str, Any], with_explanation: bool) -> dict[str, Any]:
         "unit": row["unit"], "unit_name": explanation["post"]["unit_name"],
         "circumstance": row["circumstance"], "responsibility": row["responsibility"],
         "degree": row["degree"], "form": row["form"], "forms": explanation["forms"],
+        "decided_forms": row.get("decided_forms"),
         "proposer": row["proposer"], "decider": explanation["decider"],
         "route": explanation["route"], "rule": row["rule"], "rule_version": row["rule_version"],
         "conduct_date": row["conduct_date"].isoformat(), "evidence": row["evidence"],

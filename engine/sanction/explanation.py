@@ -31,6 +31,21 @@ class EvidenceFact(BaseModel):
     fields: dict[str, Any]  # the fact as it was evaluated
 
 
+class Duty(BaseModel):
+    """A task of the responsibility list the person carried (责任清单)."""
+
+    code: str  # os05
+    name: str  # 落实党风廉政建设主体责任，加强干部作风管理
+
+
+class Statement(BaseModel):
+    """One sentence of 主要事实, built from the facts it names (never written apart from them)."""
+
+    part: Literal["evidence", "duties", "record", "failure"]
+    text: str  # Chinese, from wording.yaml (evidence summaries, statement sentences)
+    refs: list[str] = []  # "kind:id" of the evidence or record facts it rests on
+
+
 class PostAtTime(BaseModel):
     """The post the person held on the date of the conduct (not today's)."""
 
@@ -38,7 +53,7 @@ class PostAtTime(BaseModel):
     unit: str
     unit_name: str
     role: str  # secretary | deputy_secretary | discipline_secretary | member
-    role_label: str  # 党委书记 / 纪委书记 ...
+    role_label: str  # the title after the unit's name: 党委书记, 党组书记, 纪检组长, 书记 (county.yaml)
     start: date
     end: date | None
 
@@ -94,6 +109,7 @@ class Ground(BaseModel):
     rule_file: str
     circumstance: int
     circumstance_label: str
+    branch: str | None = None  # the circumstance in the branch this ground found
     basis: list[LegalBasis]
     forms: list[str]  # what this ground alone would have proposed
 
@@ -135,3 +151,26 @@ class Explanation(BaseModel):
     grounds: list[Ground] = []  # the other rules that found this matter; the form is the heaviest
     # set only when the sanction values in force at the conduct differ from the current ones
     sanctions: SanctionsChoice | None = None
+    # the circumstance in the branch that applies, in the list's words (rule file ``branch``)
+    branch: str | None = None
+    duties: list[Duty] = []  # his tasks in the responsibility list this finding is about
+    # his own record before the conduct: failed ledger checks of those tasks, reminders to him,
+    # inspections naming him (rule file ``duties.record``); listed after the evidence
+    record: list[EvidenceFact] = []
+    statement: list[Statement] = []  # 主要事实: conduct, how it was found, his own failure
+
+    @property
+    def exhibits(self) -> list[EvidenceFact]:
+        """The facts a document lists as its evidence (证据1, 证据2, ...): in the order 主要事实
+        first cites them, then any it does not cite (evidence, then record)."""
+        cited: dict[str, int] = {}
+        for statement in self.statement:
+            for ref in statement.refs:
+                cited.setdefault(ref, len(cited))
+        facts = [*self.evidence, *self.record]
+        return sorted(facts, key=lambda x: cited.get(f"{x.kind}:{x.id}", len(cited)))
+
+    @property
+    def exhibit_numbers(self) -> dict[str, int]:
+        """"kind:id" -> its number among the exhibits."""
+        return {f"{x.kind}:{x.id}": n for n, x in enumerate(self.exhibits, 1)}

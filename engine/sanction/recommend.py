@@ -24,6 +24,7 @@ from engine.sanction.accountable import (
 from engine.sanction.explain import explain, recommendation_id
 from engine.sanction.explanation import EscalationStep, Explanation, Ground
 from engine.sanction.ladder import read_factors
+from engine.sanction.record import Records
 from engine.sanction.roster import Roster
 
 Chosen = dict[str, tuple[Explanation, Finding]]  # recommendation id -> explanation, finding
@@ -59,6 +60,8 @@ def recommend(engine: Engine, rulebook: Rulebook, found: list[Finding], facts: F
     accountable at all, there is no recommendation (从旧兼从轻, both ways).
     """
     roster = Roster.load(engine, as_of)
+    records = Records(engine, as_of)
+    records.prefetch({p for f in found for p in _likely_persons(f, roster)})
     current = {v.rule_id: v.version for v in rulebook.versions if v.in_force(as_of)}
     result = Recommended()
     alternatives: dict[str, list[tuple[Explanation, Finding]]] = {}
@@ -84,7 +87,7 @@ def recommend(engine: Engine, rulebook: Rulebook, found: list[Finding], facts: F
                 continue
             matter = set(finding.fact_ids)
             priors = _other_matters(roster.accountability.get(who.person, []), matter)
-            explanation = explain(finding, who, rulebook, roster, facts, as_of, priors)
+            explanation = explain(finding, who, rulebook, roster, facts, as_of, priors, records)
             if explanation is None:
                 exempt = list(dict.fromkeys(
                     f.label for day in (finding.conduct_date, as_of)
@@ -106,6 +109,13 @@ def recommend(engine: Engine, rulebook: Rulebook, found: list[Finding], facts: F
     for item in result.set_aside:
         counts[f"{item.kind}_{item.reason}"] += 1
     return result
+
+
+def _likely_persons(finding: Finding, roster: Roster) -> list[str]:
+    """Whom a finding may hold to account: its person, or its unit's post holders then."""
+    if finding.subject_kind == "person":
+        return [finding.subject]
+    return [p["person"] for p in roster.holders(finding.subject, finding.conduct_date)]
 
 
 def _lighter_of_two_versions(result: Recommended, alternatives: dict[str, list],
@@ -159,15 +169,30 @@ def _one_per_matter(chosen: Chosen, rulebook: Rulebook) -> Chosen:
 
 
 def _with_grounds(primary: Explanation, others: list[Explanation]) -> Explanation:
-    seen = _evidence(primary)
-    evidence = list(primary.evidence)
+    """The primary ground's explanation with the others' evidence, record and sentences added
+    (each fact once); his duties and failure as the primary ground states them."""
+    seen = _evidence(primary) | {f"{f.kind}:{f.id}" for f in primary.record}
+    evidence, record = list(primary.evidence), list(primary.record)
+    said = [s for s in primary.statement if s.part == "evidence"]
+    own = [s for s in primary.statement if s.part in ("duties", "record")]
+    failure = [s for s in primary.statement if s.part == "failure"]
     for other in others:
         for fact in other.evidence:
             if f"{fact.kind}:{fact.id}" not in seen:
                 seen.add(f"{fact.kind}:{fact.id}")
                 evidence.append(fact)
+                said += [s for s in other.statement if s.refs == [f"{fact.kind}:{fact.id}"]]
+        for fact in other.record:
+            if f"{fact.kind}:{fact.id}" not in seen:
+                seen.add(f"{fact.kind}:{fact.id}")
+                record.append(fact)
+                own += [s for s in other.statement if s.refs == [f"{fact.kind}:{fact.id}"]]
+    dated = {f"{f.kind}:{f.id}": f.date or date.max for f in evidence}
+    said.sort(key=lambda s: min((dated[r] for r in s.refs if r in dated), default=date.max))
     grounds = [Ground(rule_id=o.rule_id, rule_version=o.rule_version, rule_title=o.rule_title,
                       rule_file=o.rule_file, circumstance=o.circumstance,
-                      circumstance_label=o.circumstance_label, basis=o.basis, forms=o.forms)
+                      circumstance_label=o.circumstance_label, branch=o.branch, basis=o.basis,
+                      forms=o.forms)
                for o in others]
-    return primary.model_copy(update={"evidence": evidence, "grounds": grounds})
+    return primary.model_copy(update={"evidence": evidence, "record": record,
+                                      "statement": said + own + failure, "grounds": grounds})
