@@ -26,7 +26,7 @@ from engine.sanction.explanation import Explanation
 if TYPE_CHECKING:
     from collections import Counter
 
-    from documents.quarterly import Quarterly
+    from documents.quarterly_figures import Quarterly
     from engine.run.compare import Impact
 
 # field metadata: why a field the bundled template does not read is still given
