@@ -86,19 +86,9 @@ def _case_facts(file: str) -> list[dict[str, Any]]:
 def coal() -> list[dict[str, Any]]:
     """The worked case (rules/tests/c3_several_staff_violation.yaml): three coal-bureau staff gamble in
     the office; the secretary changed in 2025 (P-OLD until 2025-06-30, P-SEC from 2025-07-01).
-    Plus the inspection that found it (evidence of the finding; it makes no finding of its own)."""
-    return _case_facts("c3_several_staff_violation.yaml") + [
-        {
-            "kind": "inspection",
-            "id": "I-1",
-            "unit": "U-COAL",
-            "date": "2026-02-26",
-            "group": "春节后作风纪律专项督查组",
-            "mode": "special",
-            "problem": "上班时间打牌赌博",
-            "severity": "serious",
-        }
-    ]
+    With the inspection that found it (I-1, evidence of the finding) and another of the county
+    committee (I-3, evidence of nothing)."""
+    return _case_facts("c3_several_staff_violation.yaml")
 
 
 def c2(

@@ -121,8 +121,8 @@ def test_a_workbook_is_opened_once(sqlite_store, tmp_path, monkeypatch) -> None:
     ("facts", "list", "ledger", "--until", "2026-02-30"),
     ("facts", "list", "ledger", "--limit", "-1"),
     ("runs", "--limit", "-1"),
-    ("facts", "list", "person", "--person", "P1"),  # a person has no person field
-    ("facts", "list", "unit", "--unit", "U1"),  # nor a unit a unit field
+    ("facts", "list", "unit", "--person", "P1"),  # a unit has no person field
+    ("facts", "list", "evaluation", "--unit", "U1"),  # nor an evaluation a unit field
 ])
 def test_options_a_user_gets_wrong_are_usage_errors_in_one_line(args, tmp_path) -> None:
     result = _invoke(*args, "--db", f"sqlite:///{tmp_path}/x.db")

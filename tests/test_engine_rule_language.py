@@ -153,7 +153,7 @@ def test_the_json_list_fills_the_contract_and_show_reaches_back_to_sources(store
         assert (
             [f"{e['kind']}:{e['id']}" for e in evidence]
             == item["evidence"]
-            == ["violation:V-GAMBLE"]
+            == ["violation:V-GAMBLE", "inspection:I-1"]  # the conduct, and the inspection that found it
         )
         # the violation is line 13 of the file it was ingested from
         assert evidence[0]["src"] == "coal.jsonl:13"
@@ -161,9 +161,17 @@ def test_the_json_list_fills_the_contract_and_show_reaches_back_to_sources(store
         assert detail["explanation"]["post"]["post_id"] in ("PO-SEC", "PO-DIS")
         basis = detail["explanation"]["basis"]
         assert basis and all(b["text"] for b in basis)
-        assert basis[1]["document"].startswith("《中国共产党问责条例》")
+        # the county's list, then 第六条 (degrees of leadership responsibility) for the
+        # secretary only: it is not quoted against a discipline secretary's supervision
+        assert basis[0]["article"] == "问责情形第三项"
+        if item["responsibility"] == "leadership":
+            assert basis[1]["document"].startswith("《中国共产党问责条例》")
+            assert basis[1]["article"] == "第六条"
+        else:
+            assert len(basis) == 1
     human = runner.invoke(cli.main, ["recommendations", "list", "--db", db]).output
-    assert "张建国" in human and "通报批评（建议立案审查）" in human
+    # the 80-column table wraps the form over two lines: 通报批评（建议 / 立案审查）
+    assert "张建国" in human and "通报批评（建议" in human and "立案审查）" in human
 
 
 def test_a_rule_with_an_ordered_comparison_on_a_maybe_missing_field_in_absent_is_refused(

@@ -79,7 +79,7 @@ def test_json_reports_cases_and_each_measure(tmp_path) -> None:
     assert [c["passed"] for c in report["cases"]] == [True, True]
     coverage = report["coverage"]
     assert coverage["rules"]["covered"] == 1 and coverage["rules"]["total"] == 7
-    assert coverage["provisions"]["covered"] == 3  # the three provisions c1 quotes
+    assert coverage["provisions"]["covered"] == 2  # the two provisions c1 quotes (第六条: leaders)
     missing = {m["what"] for m in coverage["provisions"]["missing"]}
     assert any(w.startswith("c4-leader-proposal v1:") for w in missing)
     # base forms no rule can reach (circumstance 1 is always 'serious') are not counted
