@@ -26,8 +26,9 @@ from documents.recommendation import context, render_html, render_recommendation
 from engine.rulebook import load_rulebook
 from engine.run.evaluate import evaluate
 from engine.run.read import get_recommendation, list_recommendations
+from facts.ingest import ingest
 from facts.recommendation_tables import RecommendationRow
-from tests.conftest import load
+from tests.conftest import load, write_jsonl
 from tests.engine_support import coal
 from usecases.nightly import run_nightly, write_documents
 
@@ -92,6 +93,31 @@ def test_a_kill_between_formats_is_repaired_by_the_next_run(sqlite_store, tmp_pa
     assert _docx_text((folder / f"{rec_id}.docx").read_bytes())
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert f'href="{rec_id}.pdf"' in index and f'href="{rec_id}.docx"' in index
+
+
+def test_a_run_killed_after_its_commit_has_its_changed_documents_rewritten_by_the_next(
+        sqlite_store, tmp_path) -> None:
+    """The night's evaluation committed a changed recommendation, then the run died before
+    its documents: the next run finds nothing changed, yet the document must follow."""
+    load(sqlite_store, COAL, tmp_path)
+    out = tmp_path / "out"
+    first = run_nightly(sqlite_store, out, RULEBOOK, date(2026, 11, 24))
+    rec_id = next(i for i in first.run.new
+                  if "张建国" in (out / "2026-11-24" / f"{i}.html").read_text(encoding="utf-8"))
+    corrected = [{**f, "description": "工作时间在办公室打麻将赌博"} if f["id"] == "V-GAMBLE" else f
+                 for f in COAL]
+    report = ingest(sqlite_store, [write_jsonl(tmp_path / "corrected.jsonl", corrected)],
+                    replace=True)
+    assert not report.errors
+    changed = evaluate(sqlite_store, date(2026, 11, 25), RULEBOOK)  # committed; no documents
+    assert rec_id in changed.changed
+    result = _nightly(sqlite_store, out)
+    assert result.exit_code == 0, result.output
+    html = (out / DAY / f"{rec_id}.html").read_text(encoding="utf-8")
+    assert "打麻将" in html  # written anew from the committed explanation
+    assert "打麻将" in _pdf_text((out / DAY / f"{rec_id}.pdf").read_bytes())
+    again = _nightly(sqlite_store, out)  # and once written, it is left alone
+    assert again.exit_code == 0 and (out / DAY / f"{rec_id}.html").read_text(encoding="utf-8") == html
 
 
 def test_a_format_that_fails_once_is_written_by_the_next_run(sqlite_store, tmp_path,

@@ -14,6 +14,7 @@ committed, the other documents written; the next run writes what is missing);
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -67,6 +68,25 @@ def _dated_folders(out_dir: Path) -> list[Path]:
     return sorted(folders, key=lambda p: p.name)
 
 
+# in each dated folder: recommendation id -> the fingerprint of the explanation its document
+# was made from. A document whose recommendation has changed since (a run killed after its
+# commit, before its documents) is made anew, whatever the run that changed it.
+MANIFEST = ".documents.json"
+
+
+def _stamps(folder: Path) -> dict[str, str]:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def fingerprint(explanation: dict) -> str:
+    """What a document says, as far as the store decides it: its recommendation's explanation."""
+    text = json.dumps(explanation, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
 def _homes(out_dir: Path) -> dict[str, Path]:
     """Each recommendation with a document on disk -> the newest dated folder holding one."""
     homes: dict[str, Path] = {}
@@ -77,12 +97,15 @@ def _homes(out_dir: Path) -> dict[str, Path]:
     return homes
 
 
-def _live(engine: Engine) -> list[str]:
-    """Every recommendation that is to have a document: all but the withdrawn ones."""
+def _live(engine: Engine, ids: list[str] | None = None) -> dict[str, str]:
+    """Every recommendation that is to have a document (all but the withdrawn ones; or those
+    of ``ids``) -> the fingerprint of its explanation."""
     table = RecommendationRow.__table__
+    query = select(table.c.id, table.c.explanation).order_by(table.c.id)
+    query = query.where(table.c.id.in_(ids)) if ids is not None else \
+        query.where(table.c.status != "withdrawn")
     with engine.connect() as connection:
-        return sorted(connection.execute(select(table.c.id).where(table.c.status != "withdrawn")
-                                         ).scalars().all())
+        return {row.id: fingerprint(row.explanation) for row in connection.execute(query)}
 
 
 @dataclass
@@ -98,6 +121,7 @@ class DocumentsWritten:
     written: list[Path] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     folders: set[Path] = field(default_factory=set)  # the dated folders written into
+    stamps: dict[Path, dict[str, str]] = field(default_factory=dict)  # for MANIFEST
 
 
 # a job's key: the folder its files go into and the recommendation's id
@@ -123,7 +147,7 @@ def _job(engine: Engine, folder: Path, rec_id: str, rulebook: Rulebook,
 
 def _make(engine: Engine, planned: list[tuple[Path, str, bool]], rulebook: Rulebook,
           formats: tuple[Format, ...], templates_dir: Path | None, workers: int | None,
-          done: DocumentsWritten, progress: Progress | None) -> None:
+          done: DocumentsWritten, progress: Progress | None, stamps: dict[str, str]) -> None:
     """Make every planned document (folder, id, anew?) — in parallel, see ``make_all`` — and
     write each as it comes, every format through a ``.part`` file. A document that cannot be
     made or written is recorded in ``done.failed`` and never stops the others."""
@@ -148,6 +172,7 @@ def _make(engine: Engine, planned: list[tuple[Path, str, bool]], rulebook: Ruleb
         else:
             try:
                 _store_files(Path(folder), rec_id, made.data, done)
+                done.stamps.setdefault(Path(folder), {})[rec_id] = stamps[rec_id]
             except Exception as exc:  # a full disk: this document, not the others
                 done.failed.append(Failure(rec_id, reason(exc)))
         if advance:
@@ -197,7 +222,7 @@ def write_documents(engine: Engine, folder: Path, ids: list[str], run: RunResult
     done = DocumentsWritten()
     folder.mkdir(parents=True, exist_ok=True)
     _make(engine, [(folder, rec_id, True) for rec_id in ids], rulebook, formats, templates_dir,
-          None, done, None)
+          None, done, None, _live(engine, ids))
     _finish(engine, {folder}, run, rulebook, templates_dir, done)
     _raise_failures(done)
     return done.written
@@ -207,6 +232,9 @@ def _finish(engine: Engine, folders: set[Path], run: RunResult, rulebook: Rulebo
             templates_dir: Path | None, done: DocumentsWritten) -> None:
     """Rebuild the index of every folder written into (and of today's), removing the
     ``.part`` files a killed run left there."""
+    for folder, stamps in done.stamps.items():
+        _write(folder / MANIFEST, json.dumps({**_stamps(folder), **stamps}, indent=0,
+                                             sort_keys=True).encode("utf-8"))
     for folder in sorted(folders | done.folders):
         for part in folder.glob("*.part"):
             part.unlink(missing_ok=True)
@@ -239,19 +267,23 @@ def _documents(engine: Engine, out_dir: Path, run: RunResult, rulebook: Rulebook
                templates_dir: Path | None, formats: tuple[Format, ...], workers: int | None,
                progress: Progress | None, refused: list[str]) -> NightlyReport:
     """Every recommendation but the withdrawn ones gets a complete document: all ``formats``
-    in one dated folder. New, changed and reinstated ones are written anew into today's
-    folder; any other one missing some format (a killed run, a failed night) is completed
-    where it is, or written into today's folder when it has none yet."""
+    in one dated folder. New, changed and reinstated ones — and any whose newest document was
+    made from another explanation than its own now (``MANIFEST``: a run killed after its
+    commit) — are written anew into today's folder; any other one missing some format (a
+    killed run, a failed night) is completed where it is, or written into today's folder when
+    it has none yet."""
     folder = out_dir / run.as_of.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     fresh = {*run.new, *run.changed, *run.reinstated}
     homes = _homes(out_dir)
+    stamped = {home: _stamps(home) for home in set(homes.values())}
     done = DocumentsWritten()
     planned = []
-    for rec_id in _live(engine):
-        anew = rec_id in fresh or rec_id not in homes
+    live = _live(engine)
+    for rec_id, stamp in live.items():
+        anew = rec_id in fresh or rec_id not in homes or stamped[homes[rec_id]].get(rec_id) != stamp
         planned.append((folder if anew else homes[rec_id], rec_id, anew))
-    _make(engine, planned, rulebook, formats, templates_dir, workers, done, progress)
+    _make(engine, planned, rulebook, formats, templates_dir, workers, done, progress, live)
     _finish(engine, {folder}, run, rulebook, templates_dir, done)
     _write(folder / "run.json", json.dumps({
         "run": run.run_id, "as_of": run.as_of.isoformat(), "rulebook": run.rulebook_hash,
