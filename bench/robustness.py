@@ -229,13 +229,27 @@ def scenario(url: str, first: list[str], second: list[str], cwd: Path, *,
     return Outcome(a.returncode, b.returncode, a_err, b_err, second_waited=waited)
 
 
+def long_file(data: Path, units: int = 40_000) -> Path:
+    """``data`` and as many more units: an ingest that holds the store's lock long enough to
+    be seen holding it (the case file alone is loaded in a few milliseconds)."""
+    path = data.with_name(data.stem + "-long.jsonl")
+    with path.open("w", encoding="utf-8") as out:
+        out.write(data.read_text(encoding="utf-8"))
+        for n in range(units):
+            out.write(json.dumps({"kind": "unit", "id": f"U-PAD-{n}", "name": f"单位{n}",
+                                  "type": "branch"}, ensure_ascii=False) + "\n")
+    return path
+
+
 def concurrency_pairs(data: Path, out: Path) -> dict[str, tuple[list[str], list[str]]]:
-    """The pairs of writers of the campaign and of ``tests/test_concurrency.py``."""
+    """The pairs of writers of the campaign and of ``tests/test_concurrency.py``; an ingest
+    that goes first loads a long file (``long_file``)."""
     ingest = ["ingest", str(data)]
+    ingest_first = ["ingest", str(long_file(data))]
     evaluate = ["evaluate", "--as-of", AS_OF.isoformat(), "--evaluator", "reference"]
     nightly = ["nightly", "--as-of", AS_OF.isoformat(), "--out", str(out)]
-    return {"ingest+ingest": (ingest, ingest), "evaluate+evaluate": (evaluate, evaluate),
-            "nightly+ingest": (nightly, ingest), "ingest+nightly": (ingest, nightly)}
+    return {"ingest+ingest": (ingest_first, ingest), "evaluate+evaluate": (evaluate, evaluate),
+            "nightly+ingest": (nightly, ingest), "ingest+nightly": (ingest_first, nightly)}
 
 
 def campaign_concurrency(stores: list[str], work: Path, tally: Counter) -> None:
