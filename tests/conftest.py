@@ -50,27 +50,38 @@ def sqlite_store(tmp_path: Path) -> Iterator[Engine]:
 
 
 @contextmanager
-def pg_database() -> Iterator[Engine]:
-    """A fresh PostgreSQL database, opened as a store and dropped afterwards. Under CI=true an
+def pg_database_url(template: str | None = None) -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database, without tables (or a copy of the database
+    ``template``, which must have no open connection), dropped afterwards. Under CI=true an
     unreachable server fails the test."""
     name = f"wenze_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     except Exception as exc:  # noqa: BLE001
         admin.dispose()
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required under CI=true: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
-    store = open_store(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
     try:
-        yield store
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
-        store.dispose()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def pg_database(template: str | None = None) -> Iterator[Engine]:
+    """A fresh PostgreSQL database (see ``pg_database_url``), opened as a store."""
+    with pg_database_url(template) as url:
+        store = open_store(url)
+        try:
+            yield store
+        finally:
+            store.dispose()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select
 
 from engine.run.evaluate import evaluate
 from engine.run.read import list_runs
@@ -28,7 +28,7 @@ from facts.demo import write_exports
 from facts.ingest import ingest
 from facts.recommendation_tables import RecommendationRow
 from facts.store import open_store
-from tests.conftest import PG_ADMIN_URL, copy_county, write_jsonl
+from tests.conftest import copy_county, pg_database, write_jsonl
 
 AS_OF = date(2026, 11, 25)
 KINDS = ("reminder", "rectification", "inspection", "violation", "ledger", "disunity",
@@ -78,32 +78,12 @@ def _sqlite_pair(base: Path, folder: Path) -> tuple[Engine, Engine]:
 @pytest.fixture
 def pg_pair(exports: Path) -> Iterator[tuple[Engine, Engine]]:
     """Two PostgreSQL databases holding the evaluated demo county (the second a copy)."""
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    names = [f"wenze_incr_{uuid.uuid4().hex[:10]}" for _ in range(2)]
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{names[0]}"'))
-    except Exception as exc:  # noqa: BLE001
-        admin.dispose()
-        import os
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required under CI=true: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    prefix = PG_ADMIN_URL.rsplit("/", 1)[0]
-    first = open_store(f"{prefix}/{names[0]}")
-    assert not ingest(first, sorted(exports.glob("*.jsonl"))).errors
-    evaluate(first, AS_OF)
-    first.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{names[1]}" TEMPLATE "{names[0]}"'))
-    pair = (open_store(f"{prefix}/{names[0]}"), open_store(f"{prefix}/{names[1]}"))
-    yield pair
-    for store in pair:
-        store.dispose()
-    with admin.connect() as connection:
-        for name in names:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database() as first:
+        assert not ingest(first, sorted(exports.glob("*.jsonl"))).errors
+        evaluate(first, AS_OF)
+        first.dispose()  # a template database must have no connection
+        with pg_database(first.url.render_as_string(hide_password=False)) as second:
+            yield first, second
 
 
 def _shifted(fact: dict[str, Any], kind: str, day: date) -> dict[str, Any]:

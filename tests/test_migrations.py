@@ -5,7 +5,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -27,7 +26,7 @@ from facts.errors import StoreVersionError
 from facts.recommendation_tables import DocumentNumber, EvaluationRun, RecommendationRow
 from facts.store import connect, open_store
 from facts.tables import PersonRow
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import pg_database_url
 
 DATA = Path(__file__).parent / "data"
 # What tests/data/store-v0.*.sql holds, table by table.
@@ -42,20 +41,8 @@ V0_COUNTS = {
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database (no tables). Under CI=true an unreachable server fails."""
-    name = f"wenze_mig_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001
-        admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required under CI=true: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database_url() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
