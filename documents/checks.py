@@ -20,7 +20,7 @@ from documents.contexts import (
     Statement,
     render,
 )
-from documents.environment import ConfinedLoader, environment
+from documents.environment import ConfinedLoader, chinese_period, environment
 from documents.errors import TemplateProblem, template_problem
 from documents.fonts import FontSet
 from engine.rulebook import Rulebook
@@ -91,7 +91,8 @@ def check_templates(templates_dir: Path | None, rulebook: Rulebook, as_of: date 
                            issuer=decider.name, decided_in=decider.decides_in, meeting=as_of,
                            form_labels=e.form_labels, amended=False,
                            statements=[Statement(as_of, e.subject.name, False, None)],
-                           appeal_period=rulebook.review.appeal.period,
+                           appeal_period=chinese_period(rulebook.review.appeal.period,
+                                                        rulebook.labels.period_unit),
                            appeal_body=decider.name), templates_dir)
     render(IndexContext(fonts=fonts, rows=[IndexRow(id=SAMPLE_ID, number=number, e=e,
                                                     formats=("html", "pdf", "docx"))],

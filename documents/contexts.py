@@ -90,7 +90,7 @@ class DecisionContext(PageContext):
     form_labels: list[str]  # the forms decided (as amended, else as proposed), heaviest first
     amended: bool  # the forms differ from the engine's proposal (e.form_labels)
     statements: list[Statement]  # the person's 陈述和申辩, oldest first
-    appeal_period: str  # how long the person may appeal, e.g. 1m or 15d (review.yaml appeal.period)
+    appeal_period: str  # how long the person may appeal, worded: 一个月 (review.yaml appeal.period)
     appeal_body: str  # the body that receives appeals (review.yaml appeal.body)
 
 

@@ -20,7 +20,7 @@ import os
 import posixpath
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +38,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 
+from engine.rulebook.terms import parse_period
 from engine.rulebook.wording import day
 
 BUNDLED = Path(__file__).resolve().parent.parent / "templates"
@@ -45,16 +46,27 @@ BUNDLED_PREFIX = "bundled"  # {% extends "bundled:recommendation.html" %}
 _DIGITS = "〇一二三四五六七八九"
 
 
+def chinese_number(n: int) -> str:
+    """0–99 in Chinese numerals (一, 十五, 二十四); larger numbers as they are."""
+    if not 0 <= n < 100:
+        return str(n)
+    if n < 10:
+        return _DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+
+
+def chinese_period(period: str, units: Mapping[str, str]) -> str:
+    """一个月, 十五日: a period of the county folder (``1m``, ``15d``) as a decision writes it,
+    with the county's unit names (labels.yaml ``period_unit``)."""
+    parsed = parse_period(period)
+    return chinese_number(parsed.amount) + units[parsed.unit]
+
+
 def chinese_date(day: date) -> str:
     """二〇二六年十一月二十五日, as the date of an official document is written."""
-    def number(n: int) -> str:
-        if n < 10:
-            return _DIGITS[n]
-        tens, ones = divmod(n, 10)
-        return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
-
     year = "".join(_DIGITS[int(d)] for d in str(day.year))
-    return f"{year}年{number(day.month)}月{number(day.day)}日"
+    return f"{year}年{chinese_number(day.month)}月{chinese_number(day.day)}日"
 
 
 # What a document must never carry as such: C0 controls but tab and line ends, DEL, C1

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from documents.contexts import DecisionContext, Statement, render
+from documents.environment import chinese_period
 from documents.fonts import find_fonts
 from documents.formats import Format, from_html
 from documents.numbering import assign
@@ -54,7 +55,7 @@ def decision_context(store: Engine, rec_id: str, rulebook: Rulebook | None = Non
         amended=state.forms != state.engine_forms,
         statements=[Statement(s["day"], s["data"]["text"], s["data"]["adopted"],
                               s["data"].get("reason")) for s in state.recorded("statement")],
-        appeal_period=appeal.period,
+        appeal_period=chinese_period(appeal.period, book.labels.period_unit),
         appeal_body=body.name if appeal.body == "deciding" else bodies[appeal.body].name,
     )
 
