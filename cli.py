@@ -1045,41 +1045,31 @@ def review_amend(rec_id: str, user_name: str, forms: tuple[str, ...], reason: st
     click.echo(f"{rec_id}: {', '.join(decided)}")
 
 
-@review.command("reject")
-@click.argument("rec_id")
-@user_option
-@click.option("--reason", required=True)
-@day_option
-@seen_option
-@rules_option
-@db_option
-def review_reject(rec_id: str, user_name: str, reason: str, day: date | None, seen: str | None,
-                  rules_dir: Path | None, db_url: str | None) -> None:
-    """No accountability (reason required)."""
-    from review.decide import reject
+def _reasoned(name: str, help_text: str, act: str):  # noqa: ANN202
+    """``wenze review reject`` and ``return``: an act that needs only a reason."""
+    @review.command(name, help=help_text)
+    @click.argument("rec_id")
+    @user_option
+    @click.option("--reason", required=True)
+    @day_option
+    @seen_option
+    @rules_option
+    @db_option
+    def command(rec_id: str, user_name: str, reason: str, day: date | None, seen: str | None,
+                rules_dir: Path | None, db_url: str | None) -> None:
+        from review import decide
 
-    store = _store(db_url)
-    click.echo(f"{rec_id}: " + reject(store, _login(store, user_name), rec_id, reason, day=day,
-                                      seen=seen, rulebook=_rulebook(rules_dir)))
+        store = _store(db_url)
+        status = getattr(decide, act)(store, _login(store, user_name), rec_id, reason, day=day,
+                                      seen=seen, rulebook=_rulebook(rules_dir))
+        click.echo(f"{rec_id}: {status}")
+
+    return command
 
 
-@review.command("return")
-@click.argument("rec_id")
-@user_option
-@click.option("--reason", required=True)
-@day_option
-@seen_option
-@rules_option
-@db_option
-def review_return(rec_id: str, user_name: str, reason: str, day: date | None, seen: str | None,
-                  rules_dir: Path | None, db_url: str | None) -> None:
-    """Back for more evidence (reason required); recording a step reopens it."""
-    from review.decide import return_for_evidence
-
-    store = _store(db_url)
-    click.echo(f"{rec_id}: " + return_for_evidence(store, _login(store, user_name), rec_id,
-                                                   reason, day=day, seen=seen,
-                                                   rulebook=_rulebook(rules_dir)))
+review_reject = _reasoned("reject", "No accountability (reason required).", "reject")
+review_return = _reasoned("return", "Back for more evidence (reason required); recording a step "
+                          "reopens it.", "return_for_evidence")
 
 
 @review.command("step")

@@ -233,29 +233,29 @@ def amend(store: Engine, user: User, rec_id: str, forms: list[str], reason: str,
     return ordered
 
 
+def _with_reason(store: Engine, user: User, rec_id: str, reason: str, action: str, status: str,
+                 day: date | None, seen: str | None, rulebook: Rulebook | None) -> str:
+    """An act that needs only a reason and sets a status (reject, return)."""
+    book = county(rulebook)
+    day = _day(book, day)
+    reason = _reason(book, action, reason)
+    with _act(store, book, user, rec_id, action, seen) as (connection, state):
+        _decision(connection, state, user, action, day, reason)
+        _set(connection, state, status=status)
+    return status
+
+
 def reject(store: Engine, user: User, rec_id: str, reason: str, *, day: date | None = None,
            seen: str | None = None, rulebook: Rulebook | None = None) -> str:
     """No accountability (reason required)."""
-    book = county(rulebook)
-    day = _day(book, day)
-    reason = _reason(book, "reject", reason)
-    with _act(store, book, user, rec_id, "reject", seen) as (connection, state):
-        _decision(connection, state, user, "reject", day, reason)
-        _set(connection, state, status="rejected")
-    return "rejected"
+    return _with_reason(store, user, rec_id, reason, "reject", "rejected", day, seen, rulebook)
 
 
 def return_for_evidence(store: Engine, user: User, rec_id: str, reason: str, *,
                         day: date | None = None, seen: str | None = None,
                         rulebook: Rulebook | None = None) -> str:
     """Back for more evidence (reason required); a step recorded afterwards reopens it."""
-    book = county(rulebook)
-    day = _day(book, day)
-    reason = _reason(book, "return", reason)
-    with _act(store, book, user, rec_id, "return", seen) as (connection, state):
-        _decision(connection, state, user, "return", day, reason)
-        _set(connection, state, status="returned")
-    return "returned"
+    return _with_reason(store, user, rec_id, reason, "return", "returned", day, seen, rulebook)
 
 
 def record_step(store: Engine, user: User, rec_id: str, step: str, day: date | None,
