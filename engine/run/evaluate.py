@@ -13,15 +13,14 @@ from sqlalchemy import Connection, Engine, insert
 
 from engine.durable import DurableEvaluator
 from engine.errors import EvaluationError
-from engine.match.evaluator import Evaluator, Matches
-from engine.match.evidence import with_evidence
-from engine.match.findings import Finding, findings
-from engine.match.plan import Facts, RulePlan, plan_rule
+from engine.match.evaluator import Evaluator
+from engine.match.findings import Finding
+from engine.match.plan import Facts, plan_rule
 from engine.match.reference import ReferenceEvaluator
 from engine.rulebook import Rulebook, load_rulebook
 from engine.run import incremental
 from engine.run.commit import RunResult, commit, record
-from engine.run.replay import find_all
+from engine.run.replay import find_all, findings_of
 from engine.run.rulebooks import keep_copy
 from engine.sanction.recommend import Recommended, recommend
 from facts.lock import store_lock
@@ -37,16 +36,6 @@ def find(engine: Engine, rulebook: Rulebook, as_of: date,
     """Every finding of every rule version, before versions are chosen by conduct date."""
     (found,) = find_all(engine, [rulebook], as_of, evaluator)
     return found.findings, found.facts, found.stats
-
-
-def _findings(engine: Engine, plans: list[RulePlan], matches: Matches,
-              as_of: date) -> list[Finding]:
-    result = []
-    for plan in plans:
-        found = findings(plan, matches.by_rule[plan.name], matches.facts, as_of)
-        # evidence: looked up once, after either evaluator matched (not a matching step)
-        result.extend(with_evidence(engine, plan, found, matches.facts, as_of))
-    return result
 
 
 def evaluate(engine: Engine, as_of: date | None = None, rulebook: Rulebook | None = None,
@@ -90,7 +79,7 @@ def _evaluate(engine: Engine, as_of: date | None, rulebook: Rulebook | None,
         fresh = {name: list(found) for name, found in matches.by_rule.items()}
         if chosen.partitions is not None:
             incremental.add_kept(engine, plans, matches, chosen)
-        found = _findings(engine, plans, matches, as_of)
+        found = findings_of(engine, plans, matches.by_rule, matches.facts, as_of)
         facts = matches.facts
         timings["match_s"] = round(time.perf_counter() - clock - timings["scope_s"], 3)
         counts: Counter = Counter(findings=len(found), facts_matched=len(facts), **matches.stats)

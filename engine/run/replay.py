@@ -72,14 +72,20 @@ def find_all(engine: Engine, rulebooks: list[Rulebook], as_of: date,
     matches: Matches = evaluator.match(engine, [d for _, d in distinct], as_of)
     result = []
     for plans, names in zip(own, matched_as, strict=True):
-        found: list[Finding] = []
-        by_rule = {}
-        for plan, name in zip(plans, names, strict=True):
-            by_rule[plan.name] = matches.by_rule[name]
-            of_plan = findings(plan, matches.by_rule[name], matches.facts, as_of)
-            # evidence: looked up once, after either evaluator matched (not a matching step)
-            found.extend(with_evidence(engine, plan, of_plan, matches.facts, as_of))
+        by_rule = {plan.name: matches.by_rule[name] for plan, name in zip(plans, names, strict=True)}
+        found = findings_of(engine, plans, by_rule, matches.facts, as_of)
         result.append(Found(plans, found, matches.facts, by_rule, dict(matches.stats)))
+    return result
+
+
+def findings_of(engine: Engine, plans: list[RulePlan], by_rule: dict[str, list], facts: Facts,
+                as_of: date) -> list[Finding]:
+    """The findings of each plan's matches, with their evidence: looked up once, after either
+    evaluator matched (not a matching step)."""
+    result = []
+    for plan in plans:
+        found = findings(plan, by_rule[plan.name], facts, as_of)
+        result.extend(with_evidence(engine, plan, found, facts, as_of))
     return result
 
 
