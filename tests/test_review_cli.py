@@ -139,6 +139,11 @@ def test_the_decision_document_in_three_formats_with_its_own_number(tmp_path) ->
     assert "县纪问决〔2026〕1号" in html  # the commission decides 通报批评: its decision series
     assert "&lt;img src=x onerror=alert(1)&gt;我有异议" in html and "<img" not in html
     assert "不予采纳" in html and "与查明事实不符" in html
+    # the facts as the recommendation states them: the branch that applies, the inspection
+    # that found the conduct, his own failure; no engine ids in the running text
+    assert "不正之风蔓延" in html and "甚至发生严重贪腐问题" not in html
+    assert "专项督查" in html and "管理不严" in html
+    assert "violation:V-GAMBLE" not in html
     assert "自收到本决定书之日起一个月内，向中共溆浦县纪律检查委员会提出书面申诉" in html
     assert "二〇二六年十一月二十七日" in html and "《中国共产党问责条例》" in html
     pdf = "".join(p.extract_text() for p in PdfReader(io.BytesIO(paths["pdf"].read_bytes())).pages)
