@@ -230,8 +230,9 @@ def scenario(url: str, first: list[str], second: list[str], cwd: Path, *,
 
 
 def long_file(data: Path, units: int = 40_000) -> Path:
-    """``data`` and as many more units: an ingest that holds the store's lock long enough to
-    be seen holding it (the case file alone is loaded in a few milliseconds)."""
+    """``data`` and as many more units: an ingest (or an evaluation of the store it loads)
+    that holds the store's lock long enough to be seen holding it (the case file alone is
+    loaded, or evaluated, in a few milliseconds)."""
     path = data.with_name(data.stem + "-long.jsonl")
     with path.open("w", encoding="utf-8") as out:
         out.write(data.read_text(encoding="utf-8"))
@@ -258,7 +259,7 @@ def campaign_concurrency(stores: list[str], work: Path, tally: Counter) -> None:
             for wait in (0, 120):
                 with fresh_store(kind, work) as url:
                     if first[0] != "ingest":
-                        run(wenze("ingest", str(case_file(work)), "--db", url), work)
+                        run(wenze("ingest", str(long_file(case_file(work))), "--db", url), work)
                     outcome = scenario(url, first, second, work, second_wait=wait)
                 key = f"concurrency {name} wait={wait} {kind}"
                 tally[f"{key}: tried"] += 1

@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bench.robustness import EXIT_BUSY, case_file, concurrency_pairs, run, scenario, wenze
+from bench.robustness import (
+    EXIT_BUSY,
+    case_file,
+    concurrency_pairs,
+    long_file,
+    run,
+    scenario,
+    wenze,
+)
 from facts.errors import StoreBusy
 from facts.lock import store_lock
 
@@ -28,8 +36,8 @@ def _scenario(store: Engine, tmp_path: Path, pair: str, wait: float):  # noqa: A
     url = _url(store)
     data = case_file(tmp_path)
     first, second = concurrency_pairs(data, tmp_path / "docs")[pair]
-    if first[0] != "ingest":
-        loaded = run(wenze("ingest", str(data), "--db", url), tmp_path)
+    if first[0] != "ingest":  # a store large enough that the first is seen holding the lock
+        loaded = run(wenze("ingest", str(long_file(data)), "--db", url), tmp_path)
         assert loaded.returncode == 0, loaded.stderr
     outcome = scenario(url, first, second, tmp_path, second_wait=wait)
     assert outcome.overlapped, "the first writer finished before it was seen holding the lock"
