@@ -97,10 +97,11 @@ def test_a_killed_writer_leaves_no_lock_behind(store, tmp_path) -> None:
     from bench.robustness import holds_lock, start
 
     url = _url(store)
-    holder = start(wenze("ingest", str(case_file(tmp_path)), "--db", url), tmp_path)
+    holder = start(wenze("ingest", str(long_file(case_file(tmp_path))), "--db", url), tmp_path)
     deadline = time.monotonic() + 60
     while not holds_lock(url) and holder.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert holder.poll() is None, "the writer finished before it was seen holding the lock"
     os.kill(holder.pid, signal.SIGSTOP)
     os.kill(holder.pid, signal.SIGKILL)
     holder.communicate()
