@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from engine.match.findings import Finding
 from engine.rulebook import Rulebook
+from engine.sanction.accountable import SetAside
 from engine.sanction.explanation import Explanation
 from engine.sanction.recommend import Recommended
 from facts.recommendation_tables import EvaluationRun, RecommendationRow
@@ -150,21 +152,49 @@ def _update(connection: Connection, rec_id: str, was: str, done: list[str],
     (done if changed else untouched).append(rec_id)
 
 
-def commit(connection: Connection, run_id: int, recommended: Recommended, rulebook: Rulebook,
-           result: RunResult) -> None:
-    """Write the run's recommendations inside the run's transaction (see the module docstring)."""
+def commit(connection: Connection, run_id: int, parts: Iterable[Recommended],
+           rulebook: Rulebook, result: RunResult) -> Counter:
+    """Write the run's recommendations inside the run's transaction, a part of a few hundred
+    persons at a time (see the module docstring); the recommendations by circumstance."""
+    table = RecommendationRow.__table__
+    asides: list[SetAside] = []
+    seen: set[str] = set()
+    by_circumstance: Counter = Counter()
+    for part in parts:
+        asides.extend(part.set_aside)
+        seen |= part.persons
+        by_circumstance.update(e.circumstance for e, _ in part.chosen.values())
+        if part.persons:
+            _commit_persons(connection, run_id, part, asides, rulebook, result)
+    # those with stored recommendations whom no finding holds to account any more
+    gone = sorted(set(connection.execute(select(table.c.person).where(
+        table.c.status != "withdrawn").distinct()).scalars()) - seen)
+    for i in range(0, len(gone), _BATCH):
+        _commit_persons(connection, run_id, Recommended(persons=set(gone[i:i + _BATCH])),
+                        asides, rulebook, result)
+    asides.sort(key=lambda item: item.order)
+    result.set_aside = [item.as_json() for item in asides]
+    for ids in (result.new, result.changed, result.unchanged, result.reinstated,
+                result.withdrawn, result.flagged):
+        ids.sort()
+    return by_circumstance
+
+
+def _commit_persons(connection: Connection, run_id: int, part: Recommended,
+                    asides: list[SetAside], rulebook: Rulebook, result: RunResult) -> None:
+    """Reconcile the stored recommendations of ``part.persons`` with what the run made of them."""
     table = RecommendationRow.__table__
     stored = {r.id: r for r in connection.execute(select(
         table.c.id, table.c.status, table.c.person, table.c.evidence, table.c.explanation,
-        table.c.facts_changed, table.c.created))}
-    chosen = _continuity(recommended.chosen, stored)
+        table.c.facts_changed, table.c.created).where(table.c.person.in_(sorted(part.persons))))}
+    chosen = _continuity(part.chosen, stored)
     missing = [row for rec_id, row in stored.items()
                if rec_id not in chosen and row.status != "withdrawn"]
     # the facts as they are now, for what changed under a recommendation that is not pending
     looked_at = [*missing, *(row for row in stored.values() if _decided(row.status))]
     current = _current_facts(connection, {ref for row in looked_at for ref in row.evidence})
     now = datetime.now(UTC)
-    new_rows: list[dict[str, Any]] = []  # inserted in batches
+    new_rows: list[dict[str, Any]] = []
     for rec_id in sorted(chosen):
         explanation, _ = chosen[rec_id]
         values = _values(explanation, rulebook)
@@ -172,9 +202,6 @@ def commit(connection: Connection, run_id: int, recommended: Recommended, rulebo
         if previous is None:
             new_rows.append(dict(id=rec_id, run_id=run_id, status="pending", created=now,
                                  **values))
-            if len(new_rows) == _BATCH:
-                connection.execute(insert(table), new_rows)
-                new_rows = []
             result.new.append(rec_id)
         elif previous.status == "withdrawn":
             _update(connection, rec_id, previous.status, result.reinstated, result.unchanged,
@@ -195,6 +222,8 @@ def commit(connection: Connection, run_id: int, recommended: Recommended, rulebo
             result.unchanged.append(rec_id)
     if new_rows:
         connection.execute(insert(table), new_rows)
+    said = sorted((item for item in asides if item.person in (None, *part.persons)),
+                  key=lambda item: item.order)  # why some of theirs may no longer be found
     kept = {rec_id: (item[0].subject.id, {f"{e.kind}:{e.id}" for e in item[0].evidence})
             for rec_id, item in chosen.items()}
     for row in missing:
@@ -203,7 +232,7 @@ def commit(connection: Connection, run_id: int, recommended: Recommended, rulebo
                    for rec_id, (person, facts) in sorted(kept.items())
                    if person == row.person and evidence & facts]
         if not changes:  # not merged into another: say why it is no longer found
-            changes = [item.detail for item in recommended.set_aside
+            changes = [item.detail for item in said
                        if evidence & set(item.facts) and item.person in (None, row.person)]
             changes += _changes(row.explanation, None, current, rulebook)
         if row.status in FOLLOWS:
@@ -213,17 +242,16 @@ def commit(connection: Connection, run_id: int, recommended: Recommended, rulebo
             connection.execute(update(table).where(table.c.id == row.id).values(
                 facts_changed={"run": run_id, "changes": changes}))
             result.flagged.append(row.id)
-    result.set_aside = [item.as_json() for item in recommended.set_aside]
 
 
 def record(connection: Connection, result: RunResult, counts: Counter,
-           chosen: dict[str, tuple[Explanation, Finding]]) -> None:
+           by_circumstance: Counter) -> None:
     """The run's counts and set-aside findings, on its row; the run is committed with them."""
-    counts.update(recommendations=len(chosen), new=len(result.new), changed=len(result.changed),
+    counts.update(recommendations=sum(by_circumstance.values()), new=len(result.new),
+                  changed=len(result.changed),
                   unchanged=len(result.unchanged), reinstated=len(result.reinstated),
                   withdrawn=len(result.withdrawn), facts_changed=len(result.flagged),
                   set_aside=len(result.set_aside))
-    by_circumstance = Counter(e.circumstance for e, _ in chosen.values())
     result.counts = {**dict(counts),
                      "by_circumstance": {str(k): v for k, v in sorted(by_circumstance.items())}}
     connection.execute(update(EvaluationRun.__table__).where(

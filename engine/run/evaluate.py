@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from engine.run import incremental
 from engine.run.commit import RunResult, commit, record
 from engine.run.replay import find_all, findings_of
 from engine.run.rulebooks import keep_copy
-from engine.sanction.recommend import Recommended, recommend
+from engine.sanction.recommend import Recommended, recommend_in_parts
 from facts.lock import store_lock
 from facts.recommendation_tables import EvaluationRun
 
@@ -83,10 +83,8 @@ def _evaluate(engine: Engine, as_of: date | None, rulebook: Rulebook | None,
         facts = matches.facts
         timings["match_s"] = round(time.perf_counter() - clock - timings["scope_s"], 3)
         counts: Counter = Counter(findings=len(found), facts_matched=len(facts), **matches.stats)
-        recommended = recommend(engine, rulebook, found, facts, as_of, counts)
-        timings["recommend_s"] = round(
-            time.perf_counter() - clock - timings["match_s"] - timings["scope_s"], 3)
-        result = _commit(engine, recommended, rulebook, as_of, started, counts, timings, clock,
+        parts = recommend_in_parts(engine, rulebook, found, facts, as_of, counts)
+        result = _commit(engine, parts, rulebook, as_of, started, counts, timings, clock,
                          lambda connection: incremental.save(connection, plans, fresh, facts,
                                                              chosen), chosen.summary())
         result.findings = found
@@ -99,7 +97,7 @@ def _evaluate(engine: Engine, as_of: date | None, rulebook: Rulebook | None,
         raise EvaluationError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _commit(engine: Engine, recommended: Recommended, rulebook: Rulebook, as_of: date,
+def _commit(engine: Engine, parts: Iterable[Recommended], rulebook: Rulebook, as_of: date,
             started: datetime, counts: Counter, timings: dict[str, float], clock: float,
             save_matches: Callable[[Connection], None], state: dict[str, Any]) -> RunResult:
     with engine.begin() as connection:
@@ -107,11 +105,14 @@ def _commit(engine: Engine, recommended: Recommended, rulebook: Rulebook, as_of:
             as_of=as_of, rulebook_hash=rulebook.hash, started=started, status="running",
             counts={}, timings={}, set_aside=[], state=state)).inserted_primary_key[0]
         result = RunResult(run_id, as_of, rulebook.hash, {}, timings)
-        commit(connection, run_id, recommended, rulebook, result)
+        by_circumstance = commit(connection, run_id, parts, rulebook, result)
+        # recommending and committing go together, a part of the persons at a time
+        timings["recommend_commit_s"] = round(
+            time.perf_counter() - clock - timings["match_s"] - timings["scope_s"], 3)
         keep_copy(connection, rulebook)  # what this rulebook said, kept with what it made
         save_matches(connection)
         timings["total_s"] = round(time.perf_counter() - clock, 3)
-        record(connection, result, counts, recommended.chosen)
+        record(connection, result, counts, by_circumstance)
     return result
 
 

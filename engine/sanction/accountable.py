@@ -44,9 +44,16 @@ class SetAside:
     detail: str  # the reason in Chinese, for the run report
     person: str | None = None  # the person it would have been about, when known
     extra: dict[str, Any] = field(default_factory=dict)
+    # where it stands in a run's list: by finding, then person (``placed``); not stored
+    order: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+
+    def placed(self, *order: Any) -> SetAside:
+        self.order = order
+        return self
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["order"]
         data["conduct_date"] = self.conduct_date.isoformat()
         return data
 

@@ -5,6 +5,7 @@ no recommendation set aside with its reason."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -15,6 +16,7 @@ from engine.match.findings import Finding
 from engine.match.plan import Facts
 from engine.rulebook import Rulebook
 from engine.sanction.accountable import (
+    Accountable,
     SetAside,
     accountable_persons,
     finding_needs_check,
@@ -30,10 +32,14 @@ from engine.sanction.roster import Roster
 Chosen = dict[str, tuple[Explanation, Finding]]  # recommendation id -> explanation, finding
 
 
+PERSONS_PER_PART = 500  # persons whose recommendations are made, and committed, together
+
+
 @dataclass
 class Recommended:
     chosen: Chosen = field(default_factory=dict)
     set_aside: list[SetAside] = field(default_factory=list)
+    persons: set[str] = field(default_factory=set)  # whom ``chosen`` is complete for
 
 
 def _weight(rulebook: Rulebook, explanation: Explanation) -> tuple[int, int]:
@@ -53,69 +59,112 @@ def _evidence(explanation: Explanation) -> set[str]:
 
 def recommend(engine: Engine, rulebook: Rulebook, found: list[Finding], facts: Facts,
               as_of: date, counts: Counter) -> Recommended:
-    """Explanations by recommendation id, and what was set aside.
+    """Every recommendation and set-aside finding at once (``recommend_in_parts`` joined)."""
+    whole = Recommended()
+    for part in recommend_in_parts(engine, rulebook, found, facts, as_of, counts):
+        whole.chosen.update(part.chosen)
+        whole.set_aside.extend(part.set_aside)
+        whole.persons |= part.persons
+    whole.set_aside.sort(key=lambda item: item.order)
+    return whole
+
+
+def recommend_in_parts(engine: Engine, rulebook: Rulebook, found: list[Finding], facts: Facts,
+                       as_of: date, counts: Counter,
+                       persons_per_part: int = PERSONS_PER_PART) -> Iterator[Recommended]:
+    """Explanations by recommendation id, and what was set aside, a few hundred persons at a
+    time, so that a province's explanations are never all in memory together.
+
+    Everything about one person is in one part: whom a finding holds to account is decided
+    first (the persons are few and cheap to find), then each part explains its persons'
+    findings. The first part holds only the findings set aside before any person is
+    considered; the set-aside findings of all parts, in ``SetAside.order``, are what
+    ``recommend`` gives at once.
 
     The version in force at the conduct decides; if the current version treats the same
     matter more lightly, the current one applies — and if it does not hold the conduct
     accountable at all, there is no recommendation (从旧兼从轻, both ways).
     """
     roster = Roster.load(engine, as_of)
-    records = Records(engine, as_of)
-    records.prefetch({p for f in found for p in _likely_persons(f, roster)})
     current = {v.rule_id: v.version for v in rulebook.versions if v.in_force(as_of)}
-    result = Recommended()
-    alternatives: dict[str, list[tuple[Explanation, Finding]]] = {}
-    seen_by_current: set[str] = set()  # matters the current version found, for any reason
-    for finding in found:
+    first = Recommended()
+    held: dict[str, list[tuple[int, Accountable]]] = {}  # person -> (finding, as whom), in order
+    for n, finding in enumerate(found):
         version = finding.rule.version
         in_force_then = version.in_force(finding.conduct_date)
-        is_current = current.get(version.rule_id) == version.version
-        if not in_force_then and not is_current:
+        if not in_force_then and current.get(version.rule_id) != version.version:
             continue
-        aside: list[SetAside] = []
         issue = finding_needs_check(finding, rulebook, roster, facts)
         persons, skipped = ([], [issue]) if issue else accountable_persons(
             finding, rulebook, roster, facts)
-        aside.extend(skipped)
+        if in_force_then:
+            first.set_aside.extend(item.placed(0, n, 0, i) for i, item in enumerate(skipped))
         for who in persons:
+            held.setdefault(who.person, []).append((n, who))
+    _count(first, counts)
+    yield first
+    records = Records(engine, as_of)
+    everyone = sorted(held)
+    for start in range(0, len(everyone), persons_per_part):
+        part = everyone[start:start + persons_per_part]
+        records.prefetch(set(part))
+        result = _recommend_part(part, held, found, rulebook, roster, records, facts, as_of,
+                                 current)
+        _count(result, counts)
+        yield result
+        records.forget(part)
+
+
+def _recommend_part(part: list[str], held: dict[str, list[tuple[int, Accountable]]],
+                    found: list[Finding], rulebook: Rulebook, roster: Roster, records: Records,
+                    facts: Facts, as_of: date, current: dict[str, int]) -> Recommended:
+    result = Recommended(persons=set(part))
+    alternatives: dict[str, list[tuple[Explanation, Finding]]] = {}
+    seen_by_current: set[str] = set()  # matters the current version found, for any reason
+    for person in part:
+        for n, who in held[person]:
+            finding = found[n]
+            version = finding.rule.version
+            in_force_then = version.in_force(finding.conduct_date)
             rec_id = recommendation_id(version.rule_id, who.person, finding.key)
-            if is_current:
+            if current.get(version.rule_id) == version.version:
                 seen_by_current.add(rec_id)
             issue = proposer_needs_check(finding, who.person, rulebook, roster, facts)
             if issue:
-                aside.append(issue)
+                if in_force_then:
+                    result.set_aside.append(issue.placed(0, n, 1, person))
                 continue
             matter = set(finding.fact_ids)
             priors = _other_matters(roster.accountability.get(who.person, []), matter)
             explanation = explain(finding, who, rulebook, roster, facts, as_of, priors, records)
             if explanation is None:
-                exempt = list(dict.fromkeys(
-                    f.label for day in (finding.conduct_date, as_of)
-                    for f in read_factors(rulebook.sanctions, rulebook.sanctions.at(day),
-                                          rulebook.say, roster.persons[who.person],
-                                          [(k[0], facts[k]) for _, k in finding.evidence])
-                    if f.type == "exempt"))
-                aside.append(set_aside(finding, rulebook, "skipped", "exempt", who.person,
-                                       name=roster.persons[who.person]["name"],
-                                       factors="；".join(exempt)))
+                if in_force_then:
+                    result.set_aside.append(_exempt(finding, who, rulebook, roster, facts, as_of)
+                                            .placed(0, n, 1, person))
             elif in_force_then:
                 result.chosen[rec_id] = (explanation, finding)
             else:
                 alternatives.setdefault(rec_id, []).append((explanation, finding))
-        if in_force_then:
-            result.set_aside.extend(aside)
     _lighter_of_two_versions(result, alternatives, seen_by_current, current, rulebook)
     result.chosen = _one_per_matter(result.chosen, rulebook)
-    for item in result.set_aside:
-        counts[f"{item.kind}_{item.reason}"] += 1
     return result
 
 
-def _likely_persons(finding: Finding, roster: Roster) -> list[str]:
-    """Whom a finding may hold to account: its person, or its unit's post holders then."""
-    if finding.subject_kind == "person":
-        return [finding.subject]
-    return [p["person"] for p in roster.holders(finding.subject, finding.conduct_date)]
+def _exempt(finding: Finding, who: Accountable, rulebook: Rulebook, roster: Roster,
+            facts: Facts, as_of: date) -> SetAside:
+    exempt = list(dict.fromkeys(
+        f.label for day in (finding.conduct_date, as_of)
+        for f in read_factors(rulebook.sanctions, rulebook.sanctions.at(day), rulebook.say,
+                              roster.persons[who.person],
+                              [(k[0], facts[k]) for _, k in finding.evidence])
+        if f.type == "exempt"))
+    return set_aside(finding, rulebook, "skipped", "exempt", who.person,
+                     name=roster.persons[who.person]["name"], factors="；".join(exempt))
+
+
+def _count(part: Recommended, counts: Counter) -> None:
+    for item in part.set_aside:
+        counts[f"{item.kind}_{item.reason}"] += 1
 
 
 def _lighter_of_two_versions(result: Recommended, alternatives: dict[str, list],
@@ -130,7 +179,8 @@ def _lighter_of_two_versions(result: Recommended, alternatives: dict[str, list],
             del result.chosen[rec_id]  # the current version holds the conduct not accountable
             result.set_aside.append(set_aside(finding, rulebook, "skipped",
                                               "lighter_current_version", old.subject.id,
-                                              old=version.version, new=now))
+                                              old=version.version, new=now)
+                                    .placed(1, old.subject.id, rec_id))
             continue
         for new, new_finding in alternatives.get(rec_id, []):
             if _weight(rulebook, new) < _weight(rulebook, result.chosen[rec_id][0]):
