@@ -4,13 +4,13 @@ no recommendation set aside with its reason."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from engine.match.findings import Finding
 from engine.match.plan import Facts
@@ -23,11 +23,14 @@ from engine.sanction.accountable import (
     proposer_needs_check,
     set_aside,
 )
+from engine.sanction.counties import Counties
 from engine.sanction.explain import explain, recommendation_id
 from engine.sanction.explanation import EscalationStep, Explanation, Ground
 from engine.sanction.ladder import read_factors
 from engine.sanction.record import Records
 from engine.sanction.roster import Roster
+from facts.store import stream
+from facts.tables import PersonRow
 
 Chosen = dict[str, tuple[Explanation, Finding]]  # recommendation id -> explanation, finding
 
@@ -75,9 +78,9 @@ def recommend_in_parts(engine: Engine, rulebook: Rulebook, found: list[Finding],
     """Explanations by recommendation id, and what was set aside, a few hundred persons at a
     time, so that a province's explanations are never all in memory together.
 
-    Everything about one person is in one part: whom a finding holds to account is decided
-    first (the persons are few and cheap to find), then each part explains its persons'
-    findings. The first part holds only the findings set aside before any person is
+    Everything about one person is in one part. County by county (``engine.sanction.counties``),
+    whom a finding holds to account is decided first (the persons are few and cheap to find),
+    then each part explains its persons' findings. The first part of a county holds only the findings set aside before any person is
     considered; the set-aside findings of all parts, in ``SetAside.order``, are what
     ``recommend`` gives at once.
 
@@ -85,34 +88,56 @@ def recommend_in_parts(engine: Engine, rulebook: Rulebook, found: list[Finding],
     matter more lightly, the current one applies — and if it does not hold the conduct
     accountable at all, there is no recommendation (从旧兼从轻, both ways).
     """
-    roster = Roster.load(engine, as_of)
     current = {v.rule_id: v.version for v in rulebook.versions if v.in_force(as_of)}
-    first = Recommended()
-    held: dict[str, list[tuple[int, Accountable]]] = {}  # person -> (finding, as whom), in order
-    for n, finding in enumerate(found):
-        version = finding.rule.version
-        in_force_then = version.in_force(finding.conduct_date)
-        if not in_force_then and current.get(version.rule_id) != version.version:
-            continue
-        issue = finding_needs_check(finding, rulebook, roster, facts)
-        persons, skipped = ([], [issue]) if issue else accountable_persons(
-            finding, rulebook, roster, facts)
-        if in_force_then:
-            first.set_aside.extend(item.placed(0, n, 0, i) for i, item in enumerate(skipped))
-        for who in persons:
-            held.setdefault(who.person, []).append((n, who))
-    _count(first, counts)
-    yield first
     records = Records(engine, as_of)
-    everyone = sorted(held)
-    for start in range(0, len(everyone), persons_per_part):
-        part = everyone[start:start + persons_per_part]
-        records.prefetch(set(part))
-        result = _recommend_part(part, held, found, rulebook, roster, records, facts, as_of,
-                                 current)
-        _count(result, counts)
-        yield result
-        records.forget(part)
+    counties = Counties.load(engine)
+    by_county = _by_county(engine, found, counties)
+    for county in sorted(by_county, key=str):
+        # one county's roster at a time; a store of one county is read whole, as it is
+        units = None if len(counties.units) <= 1 else counties.units.get(county, [])
+        proposers = {p for n in by_county[county] if (p := found[n].proposer_person)}
+        roster = Roster.load(engine, as_of, units, named=proposers)
+        first = Recommended()
+        held: dict[str, list[tuple[int, Accountable]]] = {}  # person -> (finding, as whom)
+        for n in by_county[county]:
+            finding = found[n]
+            version = finding.rule.version
+            in_force_then = version.in_force(finding.conduct_date)
+            if not in_force_then and current.get(version.rule_id) != version.version:
+                continue
+            issue = finding_needs_check(finding, rulebook, roster, facts)
+            persons, skipped = ([], [issue]) if issue else accountable_persons(
+                finding, rulebook, roster, facts)
+            if in_force_then:
+                first.set_aside.extend(item.placed(0, n, 0, i) for i, item in enumerate(skipped))
+            for who in persons:
+                held.setdefault(who.person, []).append((n, who))
+        _count(first, counts)
+        yield first
+        everyone = sorted(held)
+        for start in range(0, len(everyone), persons_per_part):
+            part = everyone[start:start + persons_per_part]
+            records.prefetch(set(part))
+            result = _recommend_part(part, held, found, rulebook, roster, records, facts, as_of,
+                                     current)
+            _count(result, counts)
+            yield result
+            records.forget(part)
+
+
+def _by_county(engine: Engine, found: list[Finding], counties: Counties
+               ) -> dict[str | None, list[int]]:
+    """The findings of each county, by their place in ``found`` (None: an unknown unit)."""
+    subjects = sorted({f.subject for f in found if f.subject_kind == "person"})
+    table = PersonRow.__table__
+    home = {row.id: row.unit for i in range(0, len(subjects), 500) for row in stream(
+        engine, select(table.c.id, table.c.unit).where(table.c.id.in_(subjects[i:i + 500])))}
+    unknown = "" if len(counties.units) <= 1 else None  # one county: everything is in it
+    grouped: dict[str | None, list[int]] = defaultdict(list)
+    for n, finding in enumerate(found):
+        unit = home.get(finding.subject) if finding.subject_kind == "person" else finding.subject
+        grouped[counties.county_of.get(unit or "", unknown)].append(n)
+    return grouped
 
 
 def _recommend_part(part: list[str], held: dict[str, list[tuple[int, Accountable]]],

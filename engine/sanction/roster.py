@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -13,6 +14,8 @@ from engine.rulebook.spec import Leadership
 from facts.store import stream
 from facts.tables import AccountabilityRow, PersonRow, PostRow, UnitRow, ViolationRow
 
+_CHUNK = 500  # values per IN (...) list
+_BOOKKEEPING = ("src", "content_hash", "ingest_id")  # columns of a fact no rule reads
 ROLE_ORDER = ("secretary", "deputy_secretary", "discipline_secretary", "member")
 
 
@@ -35,27 +38,54 @@ class Roster:
     by_name: dict[str, list[str]]  # person name -> ids (actors may be given by name)
 
     @staticmethod
-    def load(engine: Engine, as_of: date) -> Roster:
-        def rows(table: Any, *where: Any) -> list[dict[str, Any]]:
-            query = select(table.__table__).where(*where).order_by(table.__table__.c.id)
-            return [dict(r._mapping) for r in stream(engine, query)]
+    def load(engine: Engine, as_of: date, units: Collection[str] | None = None,
+             named: Collection[str] = ()) -> Roster:
+        """Who held which post on or before ``as_of``; only the people of ``units`` if given
+        (one county of a store that holds a province: ``engine.sanction.counties``), and the
+        persons ``named`` from elsewhere (proposers), without their posts."""
 
-        persons = {p["id"]: p for p in rows(PersonRow)}
+        def rows(table: Any, *where: Any, whole: bool = False,
+                 among: tuple[Any, Collection[str]] | None = None) -> list[dict[str, Any]]:
+            # a province has hundreds of thousands of persons, units and posts: of those, only
+            # what the rules and the explanations read (not where each came from)
+            columns = [c for c in table.__table__.c if whole or c.name not in _BOOKKEEPING]
+            query = select(*columns).where(*where)
+            if among is None:
+                return [dict(r._mapping) for r in stream(engine, query.order_by(columns[0]))]
+            column, values = among
+            ordered = sorted(values)
+            found = [dict(r._mapping) for i in range(0, len(ordered), _CHUNK)
+                     for r in stream(engine, query.where(column.in_(ordered[i:i + _CHUNK])))]
+            return sorted(found, key=lambda row: row["id"])
+
+        def of(table: Any, column: str) -> tuple[Any, Collection[str]] | None:
+            return None if units is None else (table.__table__.c[column], units)
+
+        post_rows = rows(PostRow, PostRow.__table__.c.start <= as_of, among=of(PostRow, "unit"))
+        persons = {p["id"]: p for p in rows(PersonRow, among=of(PersonRow, "unit"))}
+        if units is not None:  # those posted here from elsewhere, too
+            elsewhere = ({post["person"] for post in post_rows} | set(named)) - persons.keys()
+            persons.update((p["id"], p) for p in rows(PersonRow, among=(
+                PersonRow.__table__.c.id, elsewhere)))
         by_name = defaultdict(list)
-        for person in persons.values():
-            by_name[person["name"]].append(person["id"])
+        for person in sorted(persons):
+            by_name[persons[person]["name"]].append(person)
         posts_by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
         posts_by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for post in rows(PostRow, PostRow.__table__.c.start <= as_of):
+        for post in post_rows:
             posts_by_unit[post["unit"]].append(post)
             posts_by_person[post["person"]].append(post)
         accountability: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for fact in rows(AccountabilityRow, AccountabilityRow.__table__.c.date <= as_of):
+        for fact in rows(AccountabilityRow, AccountabilityRow.__table__.c.date <= as_of,
+                         whole=True, among=None if units is None else (
+                             AccountabilityRow.__table__.c.person, persons.keys())):
             accountability[fact["person"]].append(fact)
-        roster = Roster(persons, {u["id"]: u for u in rows(UnitRow)}, posts_by_unit,
-                        posts_by_person, accountability, defaultdict(list), dict(by_name))
+        roster = Roster(persons, {u["id"]: u for u in rows(UnitRow, among=of(UnitRow, "id"))},
+                        posts_by_unit, posts_by_person, accountability, defaultdict(list),
+                        dict(by_name))
         violations = ViolationRow.__table__.c
-        for fact in rows(ViolationRow, violations.case_filed.is_(True), violations.date <= as_of):
+        for fact in rows(ViolationRow, violations.case_filed.is_(True), violations.date <= as_of,
+                         whole=True, among=of(ViolationRow, "unit")):
             for person in roster.actors(fact).ids:
                 roster.cases[person].append(fact)
         return roster
