@@ -17,17 +17,23 @@ out — the demo county is consistent by construction.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import sys
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from itertools import groupby, islice
+from multiprocessing.pool import AsyncResult, Pool
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine, insert  # noqa: E402
+from sqlalchemy import Dialect, Engine, insert  # noqa: E402
 
 from facts.contract import KINDS, REFERENCES  # noqa: E402
 from facts.demo import generate  # noqa: E402
@@ -36,7 +42,9 @@ from facts.store import bulk_insert, open_store, row_encoder  # noqa: E402
 from facts.tables import TABLES, IngestBatch  # noqa: E402
 
 SIZES = {"county": 1, "city": 10, "province": 100}
-CHUNK = 20_000
+CHUNK = 20_000  # rows per bulk insert
+SLICE = 5_000  # facts a worker validates, hashes and encodes at a time
+AHEAD = 4  # slices in flight per worker: what memory holds beyond the chunk being written
 
 
 def county_facts(seed: int, n: int) -> Iterator[dict[str, Any]]:
@@ -58,9 +66,47 @@ def county_facts(seed: int, n: int) -> Iterator[dict[str, Any]]:
         yield fact
 
 
-def write_county(engine: Engine, seed: int, n: int) -> int:
-    """Write county ``n`` into the store in one transaction; the number of facts written."""
-    columns = {kind: row_encoder(TABLES[kind].__table__, engine.dialect) for kind in KINDS}
+_encoders: dict[str, Callable[[Mapping[str, Any]], tuple]] = {}
+
+
+def _start_worker(dialect: Dialect) -> None:
+    _encoders.update({kind: row_encoder(TABLES[kind].__table__, dialect)[1] for kind in KINDS})
+
+
+def _encode(n: int, raws: list[dict[str, Any]]) -> list[tuple[str, tuple]]:
+    """A worker's share: facts of county ``n`` validated, hashed and encoded as table rows,
+    in order; their ``ingest_id`` is left ``None`` for the writer (the batch is its to make)."""
+    rows = []
+    for raw in raws:
+        kind = raw.pop("kind")
+        fact = KINDS[kind].model_validate(raw)
+        values = {**fact.__dict__, "src": f"generated:county {n}", "content_hash": content_hash(fact),
+                  "ingest_id": None}
+        rows.append((kind, _encoders[kind](values)))
+    return rows
+
+
+def _slices(pool: Pool, workers: int, seed: int, counties: int) -> Iterator[tuple[int, list[tuple[str, tuple]]]]:
+    """``(county, encoded rows)`` slice after slice, in order, the pool working ``AHEAD``
+    slices per worker in advance (also across a county's end)."""
+    pending: deque[tuple[int, AsyncResult]] = deque()
+    for n in range(counties):
+        facts = county_facts(seed, n)
+        while raws := list(islice(facts, SLICE)):
+            pending.append((n, pool.apply_async(_encode, (n, raws))))
+            if len(pending) >= AHEAD * workers:
+                county, result = pending.popleft()
+                yield county, result.get()
+    while pending:
+        county, result = pending.popleft()
+        yield county, result.get()
+
+
+def _write_county(engine: Engine, seed: int, n: int, slices: Iterator[list[tuple[str, tuple]]]) -> int:
+    """Write the rows of county ``n`` into the store in one transaction and one ingest
+    batch; the number of facts written."""
+    names = {kind: row_encoder(TABLES[kind].__table__, engine.dialect)[0] for kind in KINDS}
+    at = {kind: names[kind].index("ingest_id") for kind in KINDS}
     pending: dict[str, list[tuple]] = {kind: [] for kind in KINDS}
     written = 0
     with engine.begin() as connection:
@@ -69,34 +115,36 @@ def write_county(engine: Engine, seed: int, n: int) -> int:
             loaded={})).inserted_primary_key[0]
 
         def flush(kind: str) -> None:
-            bulk_insert(connection, TABLES[kind].__table__, columns[kind][0], pending[kind])
+            bulk_insert(connection, TABLES[kind].__table__, names[kind], pending[kind])
             pending[kind] = []
 
-        for raw in county_facts(seed, n):
-            kind = raw.pop("kind")
-            fact = KINDS[kind].model_validate(raw)
-            values = {**fact.__dict__, "src": f"generated:county {n}", "content_hash": content_hash(fact),
-                      "ingest_id": batch}
-            pending[kind].append(columns[kind][1](values))
-            written += 1
-            if len(pending[kind]) >= CHUNK:
-                flush(kind)
+        for rows in slices:
+            for kind, row in rows:
+                i = at[kind]
+                pending[kind].append((*row[:i], batch, *row[i + 1:]))
+                if len(pending[kind]) >= CHUNK:
+                    flush(kind)
+            written += len(rows)
         for kind in KINDS:
             flush(kind)
     return written
 
 
-def write_store(url: str, counties: int, seed: int = 2026, log: Any = print) -> int:
-    """A store of ``counties`` counties at ``url`` (created; it should be empty)."""
+def write_store(url: str, counties: int, seed: int = 2026, log: Any = print, workers: int | None = None) -> int:
+    """A store of ``counties`` counties at ``url`` (created; it should be empty). ``workers``
+    processes (default: one per core) validate, hash and encode the facts this process
+    generates and writes, county after county: the store is the same whatever their number."""
     engine = open_store(url)
     total = 0
     started = time.perf_counter()
     try:
-        for n in range(counties):
-            total += write_county(engine, seed, n)
-            elapsed = time.perf_counter() - started
-            log(f"  county {n + 1}/{counties}: {total:,} facts in {elapsed:.0f} s "
-                f"({total / elapsed:,.0f} facts/s)")
+        workers = workers or os.cpu_count() or 1
+        with multiprocessing.get_context("fork").Pool(workers, _start_worker, (engine.dialect,)) as pool:
+            for n, slices in groupby(_slices(pool, workers, seed, counties), key=itemgetter(0)):
+                total += _write_county(engine, seed, n, (rows for _, rows in slices))
+                elapsed = time.perf_counter() - started
+                log(f"  county {n + 1}/{counties}: {total:,} facts in {elapsed:.0f} s "
+                    f"({total / elapsed:,.0f} facts/s)")
     finally:
         engine.dispose()
     return total
