@@ -138,6 +138,10 @@ def write_store(url: str, counties: int, seed: int = 2026, log: Any = print, wor
     total = 0
     started = time.perf_counter()
     try:
+        indexes = [index for kind in KINDS for index in TABLES[kind].__table__.indexes]
+        with engine.begin() as connection:
+            for index in indexes:
+                index.drop(connection)
         workers = workers or os.cpu_count() or 1
         with multiprocessing.get_context("fork").Pool(workers, _start_worker, (engine.dialect,)) as pool:
             for n, slices in groupby(_slices(pool, workers, seed, counties), key=itemgetter(0)):
@@ -145,6 +149,11 @@ def write_store(url: str, counties: int, seed: int = 2026, log: Any = print, wor
                 elapsed = time.perf_counter() - started
                 log(f"  county {n + 1}/{counties}: {total:,} facts in {elapsed:.0f} s "
                     f"({total / elapsed:,.0f} facts/s)")
+        with engine.begin() as connection:
+            for index in indexes:
+                index.create(connection)
+        elapsed = time.perf_counter() - started
+        log(f"  indexes: {total:,} facts in {elapsed:.0f} s ({total / elapsed:,.0f} facts/s)")
     finally:
         engine.dispose()
     return total
