@@ -66,6 +66,11 @@ def county_facts(seed: int, n: int) -> Iterator[dict[str, Any]]:
         yield fact
 
 
+def county_src(n: int) -> str:
+    """The ``src`` of every fact of county ``n``."""
+    return f"generated:county {n}"
+
+
 _encoders: dict[str, Callable[[Mapping[str, Any]], tuple]] = {}
 
 
@@ -80,7 +85,7 @@ def _encode(n: int, raws: list[dict[str, Any]]) -> list[tuple[str, tuple]]:
     for raw in raws:
         kind = raw.pop("kind")
         fact = KINDS[kind].model_validate(raw)
-        values = {**fact.__dict__, "src": f"generated:county {n}", "content_hash": content_hash(fact),
+        values = {**fact.__dict__, "src": county_src(n), "content_hash": content_hash(fact),
                   "ingest_id": None}
         rows.append((kind, _encoders[kind](values)))
     return rows
@@ -165,7 +170,7 @@ def main() -> None:
     parser.add_argument("--db", required=True, help="store URL (an empty SQLite file or PostgreSQL database)")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
-    write_store(args.db, SIZES[args.size], args.seed)
+    write_store(args.db, SIZES[args.size], args.seed, log=lambda line: print(line, flush=True))
 
 
 if __name__ == "__main__":
