@@ -7,11 +7,16 @@ every fact id and every reference to a fact (unit, person, reminder, ``actors`` 
 person ids, ``basis`` entries) suffixed with ``-cNNN``, so counties never share an id. A
 county is ≈ 300,000 facts (96% ledger filings), a city ≈ 3 million, a province ≈ 30 million.
 
-Facts are validated by the contract and hashed exactly as ``wenze ingest`` does (loading
-a demo export into such a store is a no-op), then written in chunks with the store's bulk
+This process generates the facts, county after county, in slices of ``SLICE``; a pool of
+forked workers, one per core, validates them by the contract and hashes them exactly as
+``wenze ingest`` does (loading a demo export into such a store is a no-op) and encodes
+them as table rows; this process writes them back in order in chunks with the store's bulk
 path (COPY on PostgreSQL, one executemany on SQLite), one transaction and one ingest batch
-per county: memory stays that of one chunk whatever the size. Reference checks are left
-out — the demo county is consistent by construction.
+per county. The store is the same as one process alone would write, and memory stays that
+of a few slices and chunks whatever the size. The fact tables' secondary indexes are
+dropped first and made once at the end: every county's ids fall all over the id order, so
+indexes kept up county by county would rewrite most of their pages each time. Reference
+checks are left out — the demo county is consistent by construction.
 """
 
 from __future__ import annotations
@@ -135,10 +140,8 @@ def _write_county(engine: Engine, seed: int, n: int, slices: Iterator[list[tuple
     return written
 
 
-def write_store(url: str, counties: int, seed: int = 2026, log: Any = print, workers: int | None = None) -> int:
-    """A store of ``counties`` counties at ``url`` (created; it should be empty). ``workers``
-    processes (default: one per core) validate, hash and encode the facts this process
-    generates and writes, county after county: the store is the same whatever their number."""
+def write_store(url: str, counties: int, seed: int = 2026, log: Any = print) -> int:
+    """A store of ``counties`` counties at ``url`` (created; it should be empty)."""
     engine = open_store(url)
     total = 0
     started = time.perf_counter()
@@ -147,7 +150,7 @@ def write_store(url: str, counties: int, seed: int = 2026, log: Any = print, wor
         with engine.begin() as connection:
             for index in indexes:
                 index.drop(connection)
-        workers = workers or os.cpu_count() or 1
+        workers = os.cpu_count() or 1
         with multiprocessing.get_context("fork").Pool(workers, _start_worker, (engine.dialect,)) as pool:
             for n, slices in groupby(_slices(pool, workers, seed, counties), key=itemgetter(0)):
                 total += _write_county(engine, seed, n, (rows for _, rows in slices))
