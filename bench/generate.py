@@ -14,9 +14,10 @@ them as table rows; this process writes them back in order in chunks with the st
 path (COPY on PostgreSQL, one executemany on SQLite), one transaction and one ingest batch
 per county. The store is the same as one process alone would write, and memory stays that
 of a few slices and chunks whatever the size. The fact tables' secondary indexes are
-dropped first and made once at the end: every county's ids fall all over the id order, so
-indexes kept up county by county would rewrite most of their pages each time. Reference
-checks are left out — the demo county is consistent by construction.
+dropped first and made once at the end: a county's ids (``-cNNN`` last) fall all over the
+id order, so an index on a fact id (person, unit, …) kept up county by county would have
+most of its pages rewritten each time. Reference checks are left out — the demo county is
+consistent by construction.
 """
 
 from __future__ import annotations
