@@ -1,14 +1,18 @@
 """The nightly run at county, city and province size, with its two baselines (``make bench``).
 
-    python bench/scale_bench.py [--province] [--sizes county,city] [--pg URL] [--skip-plain]
-                                [--plain-seconds 300] [--plain-cap-gb 6] [--docs 10]
+    python bench/scale_bench.py [--province] [--province-store PATH] [--sizes county,city]
+                                [--pg URL] [--skip-plain] [--plain-seconds 300]
+                                [--plain-cap-gb 6] [--docs 10]
 
 For each size, a store is generated once (``bench/generate.py``; cached in bench/out/ by
-size, seed and the generator's source) into SQLite and, for ingest, PostgreSQL. Then, each
-measurement in a fresh process (``bench/evaluate_bench.py --child``) so its peak memory is
-its own:
+size, seed and the generator's source, ~110 MB a county; ``--province-store`` takes a
+province generated beforehand) into SQLite and, for ingest, PostgreSQL (at most
+``PG_COUNTIES`` counties: the province's PostgreSQL figure is of a store of its first 10
+counties, and says so). Then, each measurement in a fresh process
+(``bench/evaluate_bench.py --child``) so its peak memory is its own:
   - ingest: 1% new ledger filings (a new month for 1% of the filers, as JSON Lines) through
-    ``wenze ingest`` into a copy of the SQLite store and into the PostgreSQL store: rows/s;
+    ``wenze ingest`` into a copy of the SQLite store: rows/s; then 300,000 filings of another
+    month (a county's year of filings) into the copy and into the PostgreSQL store;
   - read floor: every fact of every kind streamed out of the store once;
   - full: the nightly evaluation (``evaluate``, durable_rules, 2 workers) before the 1% new facts;
   - incremental: the evaluation after them — when the engine has an incremental mode
@@ -49,6 +53,7 @@ import generate  # noqa: E402
 AS_OF = evaluate_bench.AS_OF
 NEW_PERIOD = "2026-11"  # the 1% new filings, dated 2026-11-20: on or before AS_OF
 BULK_PERIOD, BULK_ROWS = "2026-10", 300_000  # the ingest figure: a county's year of filings
+PG_COUNTIES = 10  # at most, in the PostgreSQL store of the ingest figure
 
 
 def _source_hash() -> str:
@@ -79,13 +84,16 @@ def sqlite_store(size: str, seed: int) -> tuple[Path, float | None]:
     return path, time.perf_counter() - started
 
 
-def new_filings(store: Path, path: Path, count: int, period: str) -> Path:
+def new_filings(store: Path, path: Path, count: int, period: str, counties: int | None = None) -> Path:
     """``count`` new ledger filings for ``period`` (the filers and tasks of the store's first
-    filings, new ids), as a JSON Lines export."""
+    filings — of its first ``counties`` counties if given — new ids), as a JSON Lines export."""
     connection = sqlite3.connect(store)
     rng = random.Random(f"2026:{period}")
+    sources = [generate.county_src(n) for n in range(counties or 0)]
+    where = f"WHERE src IN ({', '.join('?' * len(sources))})" if sources else ""
     with path.open("w", encoding="utf-8") as out:
-        rows = connection.execute("SELECT id, person, task FROM ledger ORDER BY id LIMIT ?", (count,))
+        rows = connection.execute(f"SELECT id, person, task FROM ledger {where} ORDER BY id LIMIT ?",  # noqa: S608
+                                  (*sources, count))
         for fact_id, person, task in rows:
             out.write(json.dumps({
                 "kind": "ledger", "id": f"{fact_id}-{period}", "person": person, "period": period,
@@ -202,7 +210,10 @@ def emit(record: dict[str, Any]) -> None:
 
 def bench_size(size: str, args: argparse.Namespace, run: str) -> list[dict[str, Any]]:
     print(f"\n== {size}: {generate.SIZES[size]} counties", flush=True)
-    source, built = sqlite_store(size, args.seed)
+    if size == "province" and args.province_store:
+        source, built = Path(args.province_store), None
+    else:
+        source, built = sqlite_store(size, args.seed)
     connection = sqlite3.connect(source)
     facts = sum(connection.execute(f"SELECT count(*) FROM {kind}").fetchone()[0]  # noqa: S608
                 for kind in generate.KINDS)
@@ -254,11 +265,18 @@ def bench_size(size: str, args: argparse.Namespace, run: str) -> list[dict[str, 
             pg = _pg(args.pg)
             if pg:
                 pg_url, drop = pg
+                counties = min(generate.SIZES[size], PG_COUNTIES)
+                # a province in PostgreSQL would take most of an hour and ~20 GB to generate
+                # for one ingest figure: that one is measured into a store of PG_COUNTIES
+                of = "" if counties == generate.SIZES[size] else f", {counties} counties"
+                if of:
+                    print(f"PostgreSQL ingest: into a store of the first {counties} counties only", flush=True)
+                    bulk = new_filings(source, work / "ledger-bulk-pg.jsonl", BULK_ROWS, BULK_PERIOD, counties)
                 try:
                     started = time.perf_counter()
-                    generate.write_store(pg_url, generate.SIZES[size], args.seed, log=lambda _: None)
-                    record("generate (PostgreSQL)", {"seconds": time.perf_counter() - started, "rows": facts})
-                    record("ingest (PostgreSQL)", _measure("ingest", pg_url, str(bulk)))
+                    rows = generate.write_store(pg_url, counties, args.seed, log=lambda _: None)
+                    record(f"generate (PostgreSQL{of})", {"seconds": time.perf_counter() - started, "rows": rows})
+                    record(f"ingest (PostgreSQL{of})", _measure("ingest", pg_url, str(bulk)))
                 finally:
                     drop()
     finally:
@@ -267,7 +285,7 @@ def bench_size(size: str, args: argparse.Namespace, run: str) -> list[dict[str, 
 
 
 def table(records: list[dict[str, Any]]) -> None:
-    print(f"\n{'size':9} {'facts':>11} {'measure':24} {'seconds':>9} {'per second':>14} {'peak MB':>8}  notes")
+    print(f"\n{'size':9} {'facts':>11} {'measure':35} {'seconds':>9} {'per second':>14} {'peak MB':>8}  notes")
     for r in records:
         rate, note = "", r.get("failed", "")
         if "rows" in r and r.get("seconds"):
@@ -287,7 +305,7 @@ def table(records: list[dict[str, Any]]) -> None:
         elif "recommendations" in r:
             note = f"{r['recommendations']} recommendations, {r.get('facts_read', 0):,} facts read"
         seconds = f"{r['seconds']:.1f}" if "seconds" in r else "n/a"
-        print(f"{r['size']:9} {r['facts']:>11,} {r['measure']:24} {seconds:>9} {rate:>14} "
+        print(f"{r['size']:9} {r['facts']:>11,} {r['measure']:35} {seconds:>9} {rate:>14} "
               f"{r.get('peak_mb', ''):>8}  {note}")
     print("\nratios (one run, same facts):")
     by_size: dict[str, dict[str, dict[str, Any]]] = {}
@@ -316,6 +334,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="county,city")
     parser.add_argument("--province", action="store_true", help="add the province (100 counties)")
+    parser.add_argument("--province-store", help="the province's SQLite store, generated beforehand by "
+                        "bench/generate.py (used as it is, not regenerated; copied for the measures)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test",
                         help="PostgreSQL server for the ingest figures ('' to skip)")
