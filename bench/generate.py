@@ -53,11 +53,12 @@ SLICE = 5_000  # facts a worker validates, hashes and encodes at a time
 AHEAD = 4  # slices in flight per worker: what memory holds beyond the chunk being written
 
 
-def county_facts(seed: int, n: int) -> Iterator[dict[str, Any]]:
-    """County ``n``: the demo county of seed ``seed + n`` with its ids suffixed ``-cNNN``."""
+def county_facts(seed: int, n: int, scale: float = 1.0) -> Iterator[dict[str, Any]]:
+    """County ``n``: the demo county of seed ``seed + n`` (at ``scale``) with its ids
+    suffixed ``-cNNN``."""
     suffix = f"-c{n:03d}"
     persons: set[str] = set()
-    for fact in generate(seed + n, 1.0):
+    for fact in generate(seed + n, scale):
         kind = fact["kind"]
         fact = {**fact, "id": fact["id"] + suffix}
         for name in REFERENCES[kind]:

@@ -36,6 +36,7 @@ class Roster:
     accountability: dict[str, list[dict[str, Any]]]  # person -> past accountability facts
     cases: dict[str, list[dict[str, Any]]]  # person -> violations with a case filed against them
     by_name: dict[str, list[str]]  # person name -> ids (actors may be given by name)
+    outside: frozenset[str] = frozenset()  # persons of another county, named here (proposers)
 
     @staticmethod
     def load(engine: Engine, as_of: date, units: Collection[str] | None = None,
@@ -63,12 +64,15 @@ class Roster:
 
         post_rows = rows(PostRow, PostRow.__table__.c.start <= as_of, among=of(PostRow, "unit"))
         persons = {p["id"]: p for p in rows(PersonRow, among=of(PersonRow, "unit"))}
-        if units is not None:  # those posted here from elsewhere, too
-            elsewhere = ({post["person"] for post in post_rows} | set(named)) - persons.keys()
+        outside: set[str] = set()
+        if units is not None:  # those posted here from elsewhere, and the proposers named
+            posted = {post["person"] for post in post_rows}
             persons.update((p["id"], p) for p in rows(PersonRow, among=(
-                PersonRow.__table__.c.id, elsewhere)))
+                PersonRow.__table__.c.id, (posted | set(named)) - persons.keys())))
+            here = set(units)
+            outside = {p for p in set(named) - posted if persons.get(p, {}).get("unit") not in here}
         by_name = defaultdict(list)
-        for person in sorted(persons):
+        for person in sorted(persons.keys() - outside):
             by_name[persons[person]["name"]].append(person)
         posts_by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
         posts_by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -82,7 +86,7 @@ class Roster:
             accountability[fact["person"]].append(fact)
         roster = Roster(persons, {u["id"]: u for u in rows(UnitRow, among=of(UnitRow, "id"))},
                         posts_by_unit, posts_by_person, accountability, defaultdict(list),
-                        dict(by_name))
+                        dict(by_name), frozenset(outside))
         violations = ViolationRow.__table__.c
         for fact in rows(ViolationRow, violations.case_filed.is_(True), violations.date <= as_of,
                          whole=True, among=of(ViolationRow, "unit")):
@@ -135,9 +139,11 @@ class Roster:
 
         Read from posts and the unit tree: a leading role in the person's own unit that
         outranks the person's role there, a leading role in a unit above it, or a county
-        leader over anyone who is not one (the county secretary over everyone).
+        leader over anyone who is not one (the county secretary over everyone) — of his own
+        county: a leader of another county leads no one here.
         """
-        if leader == person or leader not in self.persons or person not in self.persons:
+        if leader == person or leader in self.outside or leader not in self.persons \
+                or person not in self.persons:
             return False
         category = self.persons[leader].get("category")
         if category == rule.top:
