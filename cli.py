@@ -583,18 +583,23 @@ def report() -> None:
 @click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "html"]), default="html", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Default: circulation-<QUARTER>.<format>")
+@click.option("--county", default=None, metavar="UNIT",
+              help="In a store of several counties: the county committee whose circulation it is.")
 @rules_option
 @templates_option
 @db_option
-def report_quarterly(quarter: str, fmt: str, output: Path | None, rules_dir: Path | None,
-                     templates_dir: Path | None, db_url: str | None) -> None:
+def report_quarterly(quarter: str, fmt: str, output: Path | None, county: str | None,
+                     rules_dir: Path | None, templates_dir: Path | None, db_url: str | None) -> None:
     """The quarterly circulation (一季一通报) for a quarter such as 2026Q3."""
     from documents.fonts import MissingDependency
-    from documents.quarterly import BadQuarter, render_quarterly
+    from documents.quarterly import BadQuarter, WhichCounty, render_quarterly
 
     output = output or Path(f"circulation-{quarter}.{fmt}")
     try:
-        data = render_quarterly(_store(db_url), quarter, fmt, _rulebook(rules_dir), templates_dir)
+        data = render_quarterly(_store(db_url), quarter, fmt, _rulebook(rules_dir), templates_dir,
+                                county=county)
+    except WhichCounty as exc:
+        raise click.UsageError(str(exc)) from exc
     except (BadQuarter, MissingDependency) as exc:
         raise click.ClickException(str(exc)) from exc
     output.write_bytes(data)

@@ -45,6 +45,7 @@ from documents.quarterly_figures import (
 from engine.rulebook import Rulebook
 from engine.rulebook.spec import DECIDED
 from engine.run.read import list_recommendations
+from engine.sanction.counties import Counties
 from facts.tables import LedgerRow, PersonRow, UnitRow
 
 RANKED_TYPES = ("township", "county_organ")  # units ranked, each type apart (分类)
@@ -56,6 +57,10 @@ _QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
 
 class BadQuarter(ValueError):
     pass
+
+
+class WhichCounty(ValueError):
+    """The store holds several counties, and the circulation is one county's."""
 
 
 def last_quarter(day: date) -> str:
@@ -71,8 +76,10 @@ def parse_quarter(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def _tallies(engine: Engine, periods: list[str], *group: Any) -> list[tuple[Any, ...]]:
-    """Per group: 应填报, 合格, 不合格, 待核查, 未填报 — each entry in exactly one of the last four."""
+def _tallies(engine: Engine, periods: list[str], units: list[str] | None,
+             *group: Any) -> list[tuple[Any, ...]]:
+    """Per group: 应填报, 合格, 不合格, 待核查, 未填报 — each entry in exactly one of the last four;
+    of the persons of ``units`` only, if given."""
     ledger = LedgerRow.__table__.c
     person = PersonRow.__table__.c
     filed = ledger.status != "missing"
@@ -85,7 +92,7 @@ def _tallies(engine: Engine, periods: list[str], *group: Any) -> list[tuple[Any,
                     count(and_(filed, ledger.verdict.not_in(("pass", "fail")))),
                     count(ledger.status == "missing"))
              .select_from(LedgerRow.__table__.join(PersonRow.__table__, person.id == ledger.person))
-             .where(ledger.period.in_(periods)).group_by(*group))
+             .where(ledger.period.in_(periods), *_among(person.unit, units)).group_by(*group))
     with engine.connect() as connection:
         return [tuple(r) for r in connection.execute(query)]
 
@@ -149,7 +156,29 @@ def _months(end: date, count: int) -> list[date]:
     return months[::-1]
 
 
-def quarterly_data(engine: Engine, quarter: str, rulebook: Rulebook) -> Quarterly:
+def _among(column: Any, units: list[str] | None) -> list[Any]:
+    return [] if units is None else [column.in_(units)]
+
+
+def county_units(engine: Engine, county: str | None) -> list[str] | None:
+    """The units of the county a circulation is about: all of them (None) in a store of one
+    county; in a store of several, those of ``county`` (its county committee's id)."""
+    counties = Counties.load(engine)
+    if len(counties.units) <= 1:
+        return None
+    if county not in counties.units:
+        named = sorted(c for c in counties.units if c)
+        shown = "、".join(named[:5]) + ("……" if len(named) > 5 else "")
+        raise WhichCounty(f"the store holds {len(named)} counties ({shown}); name one with "
+                          f"--county" if county is None else
+                          f"no county {county} in the store: {shown}")
+    return counties.units[county]
+
+
+def quarterly_data(engine: Engine, quarter: str, rulebook: Rulebook,
+                   county: str | None = None) -> Quarterly:
+    """The circulation's figures; a county's own (``county_units``), so a store holding a
+    province is circulated county by county, one county's ranks in memory at a time."""
     year, number = parse_quarter(quarter)
     start = date(year, 3 * number - 2, 1)
     end = (date(year + (number == 4), (3 * number) % 12 + 1, 1)) - timedelta(days=1)
@@ -158,15 +187,18 @@ def quarterly_data(engine: Engine, quarter: str, rulebook: Rulebook) -> Quarterl
     person = PersonRow.__table__.c
     labels = rulebook.labels
 
+    within = county_units(engine, county)
     with engine.connect() as connection:
-        units = {r.id: r for r in connection.execute(select(UnitRow.__table__))}
+        units = {r.id: r for r in connection.execute(select(UnitRow.__table__).where(
+            *_among(UnitRow.__table__.c.id, within)))}
         persons = {r.id: r for r in connection.execute(
-            select(person.id, person.name, person.unit, person.category, person.attrs))}
+            select(person.id, person.name, person.unit, person.category, person.attrs).where(
+                *_among(person.unit, within)))}
     top = _top(units)
 
     overall = Tally(rulebook.county.name)
     by_unit: dict[str, Tally] = {}
-    for row in _tallies(engine, periods, person.unit):
+    for row in _tallies(engine, periods, within, person.unit):
         unit_id = top(row[0])
         tally = _tally(units[unit_id].name if unit_id in units else unit_id, row)
         by_unit.setdefault(unit_id, Tally(tally.name)).add(tally)
@@ -195,7 +227,7 @@ def quarterly_data(engine: Engine, quarter: str, rulebook: Rulebook) -> Quarterl
         return unit.name if unit is not None else row.unit
 
     per_person: dict[str | None, list[tuple[str, Tally]]] = {}
-    for row in _tallies(engine, periods, person.category, ledger.person):
+    for row in _tallies(engine, periods, within, person.category, ledger.person):
         per_person.setdefault(row[0], []).append((row[1], _tally(row[1], row)))
     categories = []
     for entry in rulebook.responsibility.categories:
@@ -210,12 +242,13 @@ def quarterly_data(engine: Engine, quarter: str, rulebook: Rulebook) -> Quarterl
                                           _listed(ranked)))
     months = _months(end, 12)
     trend_rows = {r[0]: _tally(r[0], r) for r in _tallies(
-        engine, [m.strftime("%Y-%m") for m in months], ledger.period)}
+        engine, [m.strftime("%Y-%m") for m in months], within, ledger.period)}
     trend = [(m, trend_rows.get(m.strftime("%Y-%m"), Tally(m.strftime("%Y-%m")))) for m in months]
     # decided ones only, with the forms decided (an amended approval's own forms)
     decisions = sorted(({**r, "forms": r["decided_forms"] or r["forms"]}
                         for status in DECIDED for r in list_recommendations(engine, status=status)
-                        if start.isoformat() <= r["conduct_date"] <= end.isoformat()),
+                        if start.isoformat() <= r["conduct_date"] <= end.isoformat()
+                        and (within is None or r["unit"] in units)),
                        key=lambda r: (r["conduct_date"], r["id"]))
     return Quarterly(year, number, start, end, overall, categories, unit_rankings, leaders, trend,
                      decisions)
@@ -316,9 +349,10 @@ def draw_charts(data: Quarterly, fonts: FontSet, labels: Any) -> dict[str, str]:
 
 
 def render_quarterly(engine: Engine, quarter: str, fmt: Format, rulebook: Rulebook,
-                     templates_dir: Path | None = None, issued: date | None = None) -> bytes:
-    """The circulation for a quarter as html, pdf or docx."""
-    data = quarterly_data(engine, quarter, rulebook)
+                     templates_dir: Path | None = None, issued: date | None = None,
+                     county: str | None = None) -> bytes:
+    """The circulation for a quarter as html, pdf or docx (of ``county``: ``quarterly_data``)."""
+    data = quarterly_data(engine, quarter, rulebook, county)
     fonts = find_fonts()
     data.charts = draw_charts(data, fonts, rulebook.labels)
     ctx = QuarterlyContext(

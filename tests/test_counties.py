@@ -7,9 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, select
 
 from bench.generate import county_facts
+from documents.quarterly import WhichCounty, quarterly_data
+from engine.rulebook import load_rulebook
 from engine.run.evaluate import evaluate
 from engine.sanction.counties import Counties
 from facts.ingest import ingest
@@ -19,6 +22,7 @@ from tests.conftest import load, write_jsonl
 from tests.engine_support import AS_OF, person, post, unit
 
 SEED, SCALE = 11, 0.05
+RULEBOOK = load_rulebook()
 SAME = ("id", "person", "unit", "circumstance", "responsibility", "degree", "form", "proposer",
         "rule", "rule_version", "conduct_date", "status", "evidence", "explanation")
 
@@ -40,12 +44,16 @@ def _recommendations(store: Engine) -> dict[str, dict[str, Any]]:
         return {row["id"]: {k: row[k] for k in SAME} for row in rows}
 
 
-def test_two_counties_in_one_store_recommend_what_each_alone_does(tmp_path: Path) -> None:
-    folders = [tmp_path / name for name in ("both", "first", "second")]
-    for folder in folders:
-        folder.mkdir()
-    both = _store(folders[0], [0, 1])
-    alone = [_store(folders[1], [0]), _store(folders[2], [1])]
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, Engine, Engine]:
+    """Two demo counties in one store, and each in a store of its own; evaluated."""
+    both, first, second = (_store(tmp_path_factory.mktemp(name), counties) for name, counties
+                           in (("both", [0, 1]), ("first", [0]), ("second", [1])))
+    return both, first, second
+
+
+def test_two_counties_in_one_store_recommend_what_each_alone_does(stores) -> None:
+    both, *alone = stores
     assert sorted(Counties.load(both).units) == ["U-COUNTY-c000", "U-COUNTY-c001"]
     together = _recommendations(both)
     first, second = (_recommendations(store) for store in alone)
@@ -75,3 +83,15 @@ def test_one_county_committee_is_one_county_whatever_the_parents(sqlite_store: E
     load(sqlite_store, [unit("UA", "中共甲县委员会", type="county_committee"),
                         unit("A1", "某镇", type="township")], tmp_path)  # no parent given
     assert Counties.load(sqlite_store).units == {"": ["A1", "UA"]}
+
+
+def test_a_county_circulates_its_own_people_only(stores) -> None:
+    both, _, second = stores
+    with pytest.raises(WhichCounty, match="2 counties"):
+        quarterly_data(both, "2026Q3", RULEBOOK)
+    own = quarterly_data(both, "2026Q3", RULEBOOK, county="U-COUNTY-c001")
+    alone = quarterly_data(second, "2026Q3", RULEBOOK)
+    assert own.overall == alone.overall and own.overall.total > 0
+    assert [(c.code, c.tally, c.ranked) for c in own.categories] == \
+        [(c.code, c.tally, c.ranked) for c in alone.categories]
+    assert [(r.tally, r.ranked) for r in own.units] == [(r.tally, r.ranked) for r in alone.units]
