@@ -78,11 +78,12 @@ def recommend_in_parts(engine: Engine, rulebook: Rulebook, found: list[Finding],
     """Explanations by recommendation id, and what was set aside, a few hundred persons at a
     time, so that a province's explanations are never all in memory together.
 
-    Everything about one person is in one part. County by county (``engine.sanction.counties``),
-    whom a finding holds to account is decided first (the persons are few and cheap to find),
-    then each part explains its persons' findings. The first part of a county holds only the findings set aside before any person is
-    considered; the set-aside findings of all parts, in ``SetAside.order``, are what
-    ``recommend`` gives at once.
+    Everything about one person is in one part. County by county
+    (``engine.sanction.counties``), whom a finding holds to account is decided first (the
+    persons are few and cheap to find), then each part explains its persons' findings. The
+    first part of a county holds only the findings set aside before any person is considered;
+    the set-aside findings of all parts, in ``SetAside.order``, are what ``recommend`` gives
+    at once.
 
     The version in force at the conduct decides; if the current version treats the same
     matter more lightly, the current one applies — and if it does not hold the conduct
