@@ -168,7 +168,8 @@ def content_hash(fact: Any) -> str:
     Fields added to the contract later are left out while they hold their when-absent value,
     so a fact hashes as it did before they existed (``contract.ADDED_FIELDS``).
     """
-    return hashlib.sha256(fact.model_dump_json(exclude=unchanged_by_additions(type(fact), fact.__dict__)).encode()).hexdigest()
+    unchanged = unchanged_by_additions(type(fact), fact.__dict__)
+    return hashlib.sha256(fact.model_dump_json(exclude=unchanged).encode()).hexdigest()
 
 
 @dataclass
