@@ -16,6 +16,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import orjson
+
 from facts.contract import KINDS
 
 Progress = Callable[[int], None]  # called with the number of bytes (or rows) just read
@@ -40,6 +42,7 @@ class RawRow:
     error: tuple[str, str] | None = None  # (field, reason) when the row could not be read
     # CSV and XLSX rows: validated with context {"lenient": True} (是/否, 2026/5/1, 2026年5月1日...).
     lenient: bool = False
+    text: str | None = None  # a JSON Lines row: its line, which checks may scan whole
 
 
 class FileFormatError(Exception):
@@ -248,8 +251,30 @@ def _no_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
 
 
+# Each byte of a line as a class: digits and the decimal point as "0", exponents as "e".
+_NUMBER_CLASSES = bytes.maketrans(b"123456789.E", b"0000000000e")
+
+
+def long_numbers(text: str) -> bool:
+    """Whether ``text`` has a run of 16 digits (an integer maybe beyond 64 bits, which orjson
+    reads as a float) or an exponent (a float maybe beyond range); in a string too."""
+    classes = text.encode("utf-8", "surrogatepass").translate(_NUMBER_CLASSES)
+    return b"0" * 16 in classes or b"0e" in classes
+
+
 def parse_json(text: str) -> Any:
-    """``json.loads`` that refuses duplicate keys, NaN/Infinity and nesting too deep to read."""
+    """``json.loads`` that refuses duplicate keys, NaN/Infinity and nesting too deep to read.
+
+    orjson reads the common text (it refuses NaN, Infinity and deep nesting too, and the
+    standard library then says why); a duplicate key, which orjson keeps quiet about, shows
+    as fewer quotes written back than read (without escapes each string has two)."""
+    if "\\" not in text and not long_numbers(text):  # no escape (of a quote, a lone surrogate)
+        try:
+            value = orjson.loads(text)
+            if orjson.dumps(value).count(b'"') == text.count('"'):
+                return value
+        except (orjson.JSONDecodeError, orjson.JSONEncodeError):  # encode: deeper than orjson writes
+            pass
     try:
         return _DECODER.decode(text)
     except RecursionError:
@@ -259,8 +284,9 @@ def parse_json(text: str) -> Any:
 def read_jsonl(path: Path, progress: Progress | None = None) -> Iterator[RawRow]:
     encoding = detect_encoding(path)
     bad: dict[int, str] = {}
+    name = path.name
     for line_no, line in enumerate(_decoded_lines(path, encoding, bad, progress), start=1):
-        location = Location(path.name, line_no)
+        location = Location(name, line_no)
         if line_no in bad:
             yield RawRow(location, None, {}, ("", bad[line_no]))
             continue
@@ -285,7 +311,7 @@ def read_jsonl(path: Path, progress: Progress | None = None) -> Iterator[RawRow]
             yield RawRow(location, None, obj, ("kind", f"must be a string naming a kind "
                                                        f"({', '.join(KINDS)}), got {kind!r:.60}"))
             continue
-        yield RawRow(location, kind, obj)
+        yield RawRow(location, kind, obj, text=line)
 
 
 def _header_problem(header: list[str]) -> str | None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Engine, Select, Table, event, func, select
+from sqlalchemy import JSON, Column, Connection, Dialect, Engine, Select, Table, event, func, select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
@@ -155,8 +155,7 @@ def row_encoder(table: Table, dialect: Dialect) -> tuple[list[str], Callable[[Ma
     as the driver takes it (the dialect's own bind processors: dates as text on SQLite, JSON
     serialized), ready for ``bulk_insert``."""
     names = [column.name for column in table.c]
-    processors = [(i, column.type.dialect_impl(dialect).bind_processor(dialect))
-                  for i, column in enumerate(table.c)]
+    processors = [(i, _bind_processor(column, dialect)) for i, column in enumerate(table.c)]
     processors = [(i, process) for i, process in processors if process is not None]
 
     def encode(values: Mapping[str, Any]) -> tuple:
@@ -166,6 +165,18 @@ def row_encoder(table: Table, dialect: Dialect) -> tuple[list[str], Callable[[Ma
         return tuple(row)
 
     return names, encode
+
+
+def _bind_processor(column: Column, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The dialect's own; for JSON, an empty map (most facts' ``attrs``) is serialised once."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None or not isinstance(column.type, JSON):
+        return process
+    empty = process({})
+
+    def process_json(value: Any) -> Any:
+        return empty if type(value) is dict and not value else process(value)
+    return process_json
 
 
 def bulk_insert(connection: Connection, table: Table, names: Sequence[str], rows: list[tuple]) -> None:

@@ -17,7 +17,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
-from sqlalchemy import Engine, MetaData, create_engine, select, text
+from sqlalchemy import Engine, MetaData, create_engine, inspect, select, text
 from sqlmodel import Session, SQLModel
 
 import cli
@@ -157,6 +157,22 @@ def test_new_store_is_built_by_the_migrations_and_matches_the_models(empty_url: 
     # A table or column changed in facts/ without a revision fails here.
     assert schema_differences(store) == []
     store.dispose()
+
+
+def ledger_indexes(engine: Engine) -> dict[str, list[str]]:
+    return {index["name"]: index["column_names"] for index in inspect(engine).get_indexes("ledger")}
+
+
+def test_the_ledger_keeps_one_index_by_person_upgraded_or_new(v0_url: str, tmp_path: Path) -> None:
+    """0008 drops ix_ledger_person: (person, period) serves the lookups by person."""
+    assert "ix_ledger_person" in ledger_indexes(connect(v0_url))
+    upgraded = open_store(v0_url)
+    fresh = open_store(f"sqlite:///{tmp_path}/fresh.db")
+    assert "ix_ledger_person" not in ledger_indexes(upgraded)
+    assert ledger_indexes(upgraded)["ix_ledger_person_period"] == ["person", "period"]
+    assert ledger_indexes(upgraded) == ledger_indexes(fresh)
+    upgraded.dispose()
+    fresh.dispose()
 
 
 def test_the_migration_chain_is_linear_and_read_without_alembic() -> None:
