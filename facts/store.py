@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, Column, Connection, Dialect, Engine, Select, Table, event, func, select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
@@ -42,9 +43,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _json_dumps(value: Any) -> str:
+    """JSON columns as orjson writes them (explanations, attrs: several times faster), or as
+    the standard library does what orjson refuses (keys that are not text, integers beyond
+    64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+def _json_loads(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # an integer beyond 64 bits, written by the standard library
+        return json.loads(text)
+
+
 def connect(url: str | None = None) -> Engine:
     """The store's engine, as it is: its schema is neither checked nor changed."""
-    engine = create_engine(database_url(url))
+    engine = create_engine(database_url(url), json_serializer=_json_dumps,
+                           json_deserializer=_json_loads)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
