@@ -283,8 +283,12 @@ def test_a_decision_committed_while_a_run_commits_is_never_overwritten(pg_store,
     assert not report.errors
     read_stored = run_commit._current_facts
 
+    evidence = set(get_recommendation(pg_store, rec)["evidence"])
+    decided: list[str] = []
+
     def decide_meanwhile(connection, refs):  # after the run read the rows, before it writes
-        reject(pg_store, users["county"], rec, "提醒人并非主管领导")
+        if evidence & set(refs) and not decided:  # the part of the persons that holds rec's
+            decided.append(reject(pg_store, users["county"], rec, "提醒人并非主管领导"))
         return read_stored(connection, refs)
 
     monkeypatch.setattr(run_commit, "_current_facts", decide_meanwhile)
