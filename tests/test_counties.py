@@ -69,13 +69,16 @@ def test_a_cadre_seconded_to_another_county_is_recommended_with_both(sqlite_stor
              unit("A1", "甲县某镇", type="township", parent="UA"),
              unit("B1", "乙县某镇", type="township", parent="UB"),
              unit("X1", "某开发区", type="county_organ"),
-             person("P1", "挂职干部", "A1"), post("P1", "B1", "deputy_secretary")]
+             unit("X2", "某园区", type="county_organ"), unit("C1", "丙县某镇", parent="UC"),
+             person("P1", "挂职干部", "A1"), post("P1", "B1", "deputy_secretary"),
+             person("P2", "园区干部", "X2"), post("P2", "C1", "member")]
     load(sqlite_store, facts, tmp_path)
     counties = Counties.load(sqlite_store)
     assert counties.county_of["A1"] == counties.county_of["UB"] == "UA"  # joined by P1's post
-    assert counties.county_of["UC"] == "UC"
-    assert counties.county_of["X1"] == ""  # under no county committee: the rest, together
-    assert sorted(counties.units) == ["", "UA", "UC"]
+    # the rest (under no county committee) is one group; joined to a county by P2's post, it
+    # is that county, still named by its committee
+    assert counties.county_of["X1"] == counties.county_of["X2"] == counties.county_of["C1"] == "UC"
+    assert sorted(counties.units) == ["UA", "UC"]
 
 
 def test_one_county_committee_is_one_county_whatever_the_parents(sqlite_store: Engine,

@@ -68,7 +68,8 @@ class Counties:
 
 
 class _Joined:
-    """Union-find over tree roots; a set is named by its smallest root."""
+    """Union-find over tree roots; a set is named by its smallest county committee (the rest,
+    "", joined to a county is that county)."""
 
     def __init__(self) -> None:
         self._up: dict[str, str] = {}
@@ -81,5 +82,5 @@ class _Joined:
     def union(self, one: str, other: str) -> None:
         one, other = self.find(one), self.find(other)
         if one != other:
-            low, high = sorted((one, other))
+            low, high = sorted((one, other), key=lambda root: (root == "", root))
             self._up[high] = low
