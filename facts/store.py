@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -167,6 +167,17 @@ def stream(engine: Engine, query: Select, batch: int = 5000) -> Iterator[Any]:
     with engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=batch).execute(query)
         yield from result
+
+
+IN_CHUNK = 500  # values per IN (...) list
+
+
+def stream_among(engine: Engine, query: Select, column: Any, values: Iterable[Any]) -> Iterator[Any]:
+    """Rows of ``query`` whose ``column`` is one of ``values``, asked ``IN_CHUNK`` values at a
+    time (in their sorted order), so a province's ids never make one statement."""
+    ordered = sorted(set(values), key=str)
+    for i in range(0, len(ordered), IN_CHUNK):
+        yield from stream(engine, query.where(column.in_(ordered[i:i + IN_CHUNK])))
 
 
 def row_encoder(table: Table, dialect: Dialect) -> tuple[list[str], Callable[[Mapping[str, Any]], tuple]]:

@@ -28,10 +28,9 @@ from engine.match.predicates import all_hold, holds
 from engine.match.prefilter import clause_query
 from engine.rulebook.terms import Term
 from facts.contract import DATE_FIELD
-from facts.store import known_on, stream
+from facts.store import known_on, stream, stream_among
 from facts.tables import TABLES
 
-_CHUNK = 500  # values per IN (...) list
 _KIND = "\0kind"  # the kind a candidate was read as (a clause may be on several kinds)
 
 
@@ -66,23 +65,19 @@ def _of_kind(engine: Engine, rule: RulePlan, clause: ClausePlan, kind: str, foun
     query = known_on(kind, as_of) if recording or narrowed else clause_query(clause, kind, as_of)
     python_terms = clause.literals if recording or narrowed else tuple(
         t for t in clause.literals if t.field.startswith("attrs."))
-    queries = [query]
-    if narrowed:
-        assert eq is not None
-        values = sorted({v for f in found for m in f.matches
-                         if (v := _join_value(eq, m, facts)) is not None}, key=str)
-        column = TABLES[kind].__table__.c[eq.field]
-        queries = [query.where(column.in_(values[i:i + _CHUNK]))
-                   for i in range(0, len(values), _CHUNK)]
+    if eq is not None and narrowed:
+        found_rows = stream_among(engine, query, TABLES[kind].__table__.c[eq.field], {
+            v for f in found for m in f.matches if (v := _join_value(eq, m, facts)) is not None})
+    else:
+        found_rows = stream(engine, query)
     rows: dict[str, dict[str, Any]] = {}
-    for one in queries:
-        for row in stream(engine, one):
-            fact = dict(row._mapping)
-            if recording and not all_hold(where, clause.literals, fact):
-                continue
-            if not recording and not all(holds(t, fact) for t in python_terms):
-                continue
-            rows[fact["id"]] = fact
+    for row in found_rows:
+        fact = dict(row._mapping)
+        if recording and not all_hold(where, clause.literals, fact):
+            continue
+        if not recording and not all(holds(t, fact) for t in python_terms):
+            continue
+        rows[fact["id"]] = fact
     date_field = DATE_FIELD[kind]
     return [(kind, f) for f in sorted(rows.values(), key=lambda f: (
         str(f.get(date_field) or "") if date_field else "", f["id"]))]
@@ -112,7 +107,7 @@ def _named(engine: Engine, clause: ClausePlan, found: list[Finding], facts: Fact
                 wanted[kind].add(fact_id)
     for kind, ids in wanted.items():
         table = TABLES[kind].__table__
-        for row in stream(engine, select(table).where(table.c.id.in_(sorted(ids)))):
+        for row in stream_among(engine, select(table), table.c.id, ids):
             facts[(kind, row.id)] = dict(row._mapping)
     return {n: [k for k in keys if k in facts] for n, keys in named.items()}
 

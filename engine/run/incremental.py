@@ -38,7 +38,7 @@ from engine.match.evaluator import Matches
 from engine.match.plan import FactKey, Facts, Match, RulePlan, field_value, plan_rule
 from facts.contract import DATE_FIELD
 from facts.recommendation_tables import EvaluationRun, PartitionMatch
-from facts.store import stream
+from facts.store import stream, stream_among
 from facts.tables import TABLES, FactVersion, IngestBatch
 
 FORMAT = 1  # of ``state`` and ``partition_match``; a run finding another one is full
@@ -203,11 +203,9 @@ def add_kept(engine: Engine, plans: list[RulePlan], matches: Matches, chosen: Sc
                         wanted[kind].add(fact_id)
     for kind, ids in wanted.items():
         facts = TABLES[kind].__table__
-        ordered = sorted(ids)
-        for i in range(0, len(ordered), _CHUNK):
-            for row in stream(engine, select(facts).where(facts.c.id.in_(ordered[i:i + _CHUNK]))):
-                key: FactKey = (kind, row.id)
-                matches.facts[key] = dict(row._mapping)
+        for row in stream_among(engine, select(facts), facts.c.id, ids):
+            key: FactKey = (kind, row.id)
+            matches.facts[key] = dict(row._mapping)
 
 
 def save(connection: Connection, plans: list[RulePlan], fresh: dict[str, list[Match]],

@@ -29,7 +29,7 @@ from engine.sanction.explanation import EscalationStep, Explanation, Ground
 from engine.sanction.ladder import read_factors
 from engine.sanction.record import Records
 from engine.sanction.roster import Roster
-from facts.store import stream
+from facts.store import stream_among
 from facts.tables import PersonRow
 
 Chosen = dict[str, tuple[Explanation, Finding]]  # recommendation id -> explanation, finding
@@ -129,10 +129,10 @@ def recommend_in_parts(engine: Engine, rulebook: Rulebook, found: list[Finding],
 def _by_county(engine: Engine, found: list[Finding], counties: Counties
                ) -> dict[str | None, list[int]]:
     """The findings of each county, by their place in ``found`` (None: an unknown unit)."""
-    subjects = sorted({f.subject for f in found if f.subject_kind == "person"})
     table = PersonRow.__table__
-    home = {row.id: row.unit for i in range(0, len(subjects), 500) for row in stream(
-        engine, select(table.c.id, table.c.unit).where(table.c.id.in_(subjects[i:i + 500])))}
+    home = {row.id: row.unit for row in stream_among(
+        engine, select(table.c.id, table.c.unit), table.c.id,
+        (f.subject for f in found if f.subject_kind == "person"))}
     unknown = "" if len(counties.units) <= 1 else None  # one county: everything is in it
     grouped: dict[str | None, list[int]] = defaultdict(list)
     for n, finding in enumerate(found):

@@ -14,11 +14,10 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from facts.store import stream
+from facts.store import stream_among
 from facts.tables import InspectionRow, LedgerRow, ReminderRow
 
 FactKey = tuple[str, str]
-_CHUNK = 500  # persons per IN (...) list
 
 
 class Records:
@@ -38,14 +37,12 @@ class Records:
         for kind, row in (("ledger", LedgerRow), ("reminder", ReminderRow),
                           ("inspection", InspectionRow)):
             table = row.__table__
-            for i in range(0, len(wanted), _CHUNK):
-                query = select(table).where(table.c.person.in_(wanted[i:i + _CHUNK]),
-                                            table.c.date <= self._as_of)
-                for fact in stream(self._engine, query):
-                    # failed checks picked here: asked in SQL, SQLite would read every failed
-                    # check of the store through the verdict index instead of these persons'
-                    if kind != "ledger" or fact.verdict == "fail":
-                        self._facts[fact.person].append((kind, dict(fact._mapping)))
+            query = select(table).where(table.c.date <= self._as_of)
+            for fact in stream_among(self._engine, query, table.c.person, wanted):
+                # failed checks picked here: asked in SQL, SQLite would read every failed
+                # check of the store through the verdict index instead of these persons'
+                if kind != "ledger" or fact.verdict == "fail":
+                    self._facts[fact.person].append((kind, dict(fact._mapping)))
 
     def forget(self, persons: list[str]) -> None:
         for person in persons:

@@ -11,10 +11,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from engine.rulebook.spec import Leadership
-from facts.store import stream
+from facts.store import stream, stream_among
 from facts.tables import AccountabilityRow, PersonRow, PostRow, UnitRow, ViolationRow
 
-_CHUNK = 500  # values per IN (...) list
 _BOOKKEEPING = ("src", "content_hash", "ingest_id")  # columns of a fact no rule reads
 ROLE_ORDER = ("secretary", "deputy_secretary", "discipline_secretary", "member")
 
@@ -53,10 +52,7 @@ class Roster:
             query = select(*columns).where(*where)
             if among is None:
                 return [dict(r._mapping) for r in stream(engine, query.order_by(columns[0]))]
-            column, values = among
-            ordered = sorted(values)
-            found = [dict(r._mapping) for i in range(0, len(ordered), _CHUNK)
-                     for r in stream(engine, query.where(column.in_(ordered[i:i + _CHUNK])))]
+            found = [dict(r._mapping) for r in stream_among(engine, query, *among)]
             return sorted(found, key=lambda row: row["id"])
 
         def of(table: Any, column: str) -> tuple[Any, Collection[str]] | None:
