@@ -32,7 +32,6 @@ from facts.readers import (
     FileFormatError,
     Location,
     RawRow,
-    long_numbers,
     read_file,
     size_of,
 )
@@ -97,13 +96,13 @@ def suspicious(value: Any, path: tuple[str, ...] = (), depth: int = 0) -> tuple[
 
 
 def plain_text(line: str) -> bool:
-    """True when ``suspicious`` would find nothing in the row a JSON line holds, seen from the
-    line's text at once: no escape (a control character or surrogate is one; unescaped, JSON
-    refuses them), no DEL or C1 control, no long number or exponent (``long_numbers``), no
+    """True when ``suspicious`` would find nothing in the row a plain JSON line holds (its
+    ``RawRow.text``: the reader found no escape, so no control character or surrogate, and no
+    long number or exponent), seen from the line's text at once: no DEL or C1 control, no
     more brackets than ``MAX_JSON_DEPTH`` and no more characters than ``MAX_FIELD_CHARS``."""
-    return (len(line) <= MAX_FIELD_CHARS and "\\" not in line
+    return (len(line) <= MAX_FIELD_CHARS
             and ("\x7f" not in line if line.isascii() else _C1.search(line) is None)
-            and not long_numbers(line) and line.count("{") + line.count("[") <= MAX_JSON_DEPTH)
+            and line.count("{") + line.count("[") <= MAX_JSON_DEPTH)
 
 
 def _plain(row: dict[Any, Any]) -> bool:

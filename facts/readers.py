@@ -42,7 +42,9 @@ class RawRow:
     error: tuple[str, str] | None = None  # (field, reason) when the row could not be read
     # CSV and XLSX rows: validated with context {"lenient": True} (是/否, 2026/5/1, 2026年5月1日...).
     lenient: bool = False
-    text: str | None = None  # a JSON Lines row: its line, which checks may scan whole
+    # a JSON Lines row without escapes or long numbers (``plain_json``): its line, which
+    # checks may scan whole
+    text: str | None = None
 
 
 class FileFormatError(Exception):
@@ -262,13 +264,20 @@ def long_numbers(text: str) -> bool:
     return b"0" * 16 in classes or b"0e" in classes
 
 
-def parse_json(text: str) -> Any:
+def plain_json(text: str) -> bool:
+    """Whether orjson reads ``text`` as the standard library does: no escape (of a quote, a
+    control character, a lone surrogate) and no long number (``long_numbers``)."""
+    return "\\" not in text and not long_numbers(text)
+
+
+def parse_json(text: str, plain: bool | None = None) -> Any:
     """``json.loads`` that refuses duplicate keys, NaN/Infinity and nesting too deep to read.
 
-    orjson reads the common text (it refuses NaN, Infinity and deep nesting too, and the
-    standard library then says why); a duplicate key, which orjson keeps quiet about, shows
-    as fewer quotes written back than read (without escapes each string has two)."""
-    if "\\" not in text and not long_numbers(text):  # no escape (of a quote, a lone surrogate)
+    orjson reads the common text (``plain``: ``plain_json``, unless the caller already knows;
+    it refuses NaN, Infinity and deep nesting too, and the standard library then says why); a
+    duplicate key, which orjson keeps quiet about, shows as fewer quotes written back than
+    read (without escapes each string has two)."""
+    if plain if plain is not None else plain_json(text):
         try:
             value = orjson.loads(text)
             if orjson.dumps(value).count(b'"') == text.count('"'):
@@ -292,8 +301,9 @@ def read_jsonl(path: Path, progress: Progress | None = None) -> Iterator[RawRow]
             continue
         if not line.strip():
             continue
+        plain = plain_json(line)
         try:
-            obj = parse_json(line)
+            obj = parse_json(line, plain)
         except _DuplicateKey as exc:
             yield RawRow(location, None, {}, ("", str(exc)))
             continue
@@ -311,7 +321,7 @@ def read_jsonl(path: Path, progress: Progress | None = None) -> Iterator[RawRow]
             yield RawRow(location, None, obj, ("kind", f"must be a string naming a kind "
                                                        f"({', '.join(KINDS)}), got {kind!r:.60}"))
             continue
-        yield RawRow(location, kind, obj, text=line)
+        yield RawRow(location, kind, obj, text=line if plain else None)
 
 
 def _header_problem(header: list[str]) -> str | None:
