@@ -129,15 +129,16 @@ def recommend_in_parts(engine: Engine, rulebook: Rulebook, found: list[Finding],
 def _by_county(engine: Engine, found: list[Finding], counties: Counties
                ) -> dict[str | None, list[int]]:
     """The findings of each county, by their place in ``found`` (None: an unknown unit)."""
+    if len(counties.units) <= 1:  # one county: everything is in it
+        return {"": list(range(len(found)))}
     table = PersonRow.__table__
     home = {row.id: row.unit for row in stream_among(
         engine, select(table.c.id, table.c.unit), table.c.id,
         (f.subject for f in found if f.subject_kind == "person"))}
-    unknown = "" if len(counties.units) <= 1 else None  # one county: everything is in it
     grouped: dict[str | None, list[int]] = defaultdict(list)
     for n, finding in enumerate(found):
         unit = home.get(finding.subject) if finding.subject_kind == "person" else finding.subject
-        grouped[counties.county_of.get(unit or "", unknown)].append(n)
+        grouped[counties.county_of.get(unit or "")].append(n)
     return grouped
 
 
