@@ -112,6 +112,45 @@ def _worker(batch: Batch, conn: Connection, run_batch: BatchRunner | None) -> No
     os._exit(0)  # skip interpreter teardown: durable_rules' memory goes with the process
 
 
+def _spawner(orders: Connection, answers: Connection, run_batch: BatchRunner | None,
+             parents_ends: tuple[Connection, ...]) -> None:
+    """Fork a worker for each batch ordered, answer (order number, status, payload, exit
+    code) when it is done; return when the orders end and every worker is done.
+
+    This process is forked before the evaluation reads anything, so a worker forked from it
+    starts from that small heap, not from the parent's, which grows with the matched facts
+    and the plan being fed (a forked worker's memory counts every page it inherits)."""
+    for end in parents_ends:  # inherited by the fork; held here, the orders would never end
+        end.close()
+    context = multiprocessing.get_context("fork")
+    running: dict[Connection, tuple[int, Any]] = {}
+    open_orders = True
+    while open_orders or running:
+        for ready in wait([orders, *running] if open_orders else list(running)):
+            if ready is orders:
+                try:
+                    number, batch = orders.recv()
+                except EOFError:  # the parent is done, or gone
+                    open_orders = False
+                    continue
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(target=_worker, args=(batch, sender, run_batch),
+                                          daemon=True)
+                process.start()
+                sender.close()
+                running[receiver] = (number, process)
+                continue
+            number, process = running.pop(ready)  # type: ignore[index]
+            try:
+                status, payload = ready.recv()  # type: ignore[union-attr]
+            except EOFError:
+                status, payload = "crash", "the worker died without an answer"
+            ready.close()  # type: ignore[union-attr]
+            process.join()
+            with contextlib.suppress(BrokenPipeError):  # the parent gave up: nobody listens
+                answers.send((number, status, payload, process.exitcode))
+
+
 def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchRunner | None = None
                 ) -> Iterator[tuple[Batch, list[tuple[str, MessageMatch]]]]:
     """Run every batch in its own forked process, ``workers`` at a time, retrying a failure
@@ -119,45 +158,52 @@ def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchR
 
     ``work`` is drawn lazily, one batch whenever a worker is free, so that the facts of
     batches not yet started need not be read (``engine.durable.DurableEvaluator`` feeds one
-    rule plan at a time). ``run_batch`` replaces ``evaluate_batch`` in the workers (a
-    profiler wraps it, say).
+    rule plan at a time). The workers are forked by a spawner forked first (``_spawner``).
+    ``run_batch`` replaces ``evaluate_batch`` in the workers (a profiler wraps it, say).
     """
     context = multiprocessing.get_context("fork")
+    orders, their_orders = context.Pipe(duplex=False)
+    their_answers, answers = context.Pipe(duplex=False)
+    spawner = context.Process(target=_spawner, args=(orders, answers, run_batch, (their_orders, their_answers)))
+    spawner.start()
+    orders.close()
+    answers.close()
     upcoming = iter(work)
     retry: list[tuple[Batch, int]] = []
-    running: dict[Connection, tuple[Batch, int, Any]] = {}
-    while True:
-        while len(running) < workers:
-            if retry:
-                batch, attempt = retry.pop()
-            else:
-                batch = next(upcoming, None)  # type: ignore[arg-type]
-                if batch is None:
-                    break
-                attempt = 1
-            receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_worker, args=(batch, sender, run_batch), daemon=True)
-            process.start()
-            sender.close()
-            running[receiver] = (batch, attempt, process)
-        if not running:
-            return
-        for receiver in wait(list(running)):
-            batch, attempt, process = running.pop(receiver)
+    running: dict[int, tuple[Batch, int]] = {}
+    numbers = iter(range(1 << 62))
+    try:
+        while True:
+            while len(running) < workers:
+                if retry:
+                    batch, attempt = retry.pop()
+                else:
+                    batch = next(upcoming, None)  # type: ignore[arg-type]
+                    if batch is None:
+                        break
+                    attempt = 1
+                number = next(numbers)
+                their_orders.send((number, batch))
+                running[number] = (batch, attempt)
+            if not running:
+                return
             try:
-                status, payload = receiver.recv()
+                number, status, payload, exitcode = their_answers.recv()
             except EOFError:
-                status, payload = "crash", "the worker died without an answer"
-            receiver.close()
-            process.join()
-            if status == "ok" and process.exitcode == 0:
+                raise EvaluationError("the process that starts the workers died") from None
+            batch, attempt = running.pop(number)
+            if status == "ok" and exitcode == 0:
                 yield batch, payload
                 continue
-            reason = f"{payload} (exit code {process.exitcode})"
+            reason = f"{payload} (exit code {exitcode})"
             if attempt >= 2:
                 raise EvaluationError(
                     f"{batch.ruleset_name} batch {batch.number} failed twice: {reason}")
             retry.append((batch, attempt + 1))
+    finally:
+        their_orders.close()  # the spawner ends when its workers are done
+        their_answers.close()
+        spawner.join()
 
 
 def _isolated(batch: Batch) -> list[tuple[str, MessageMatch]]:

@@ -31,8 +31,6 @@ from facts.contract import DATE_FIELD
 from facts.store import known_on, stream, stream_among
 from facts.tables import TABLES
 
-_KIND = "\0kind"  # the kind a candidate was read as (a clause may be on several kinds)
-
 
 def _join_value(term: Term, match: Match, facts: Facts) -> Any:
     assert term.ref is not None
@@ -40,6 +38,13 @@ def _join_value(term: Term, match: Match, facts: Facts) -> Any:
     if value is not None and term.ref.offset_days:
         value = value + timedelta(days=term.ref.offset_days)
     return value
+
+
+def _narrowing_join(clause: ClausePlan) -> Term | None:
+    """The clause's first plain equality join on a stored column: its values for the
+    findings at hand narrow the lookup in SQL."""
+    return next((t for t in clause.joins if t.op == "eq" and not t.ref.offset_days  # type: ignore[union-attr]
+                 and not t.field.startswith("attrs.")), None)
 
 
 def _candidates(engine: Engine, rule: RulePlan, clause: ClausePlan, found: list[Finding],
@@ -56,8 +61,7 @@ def _of_kind(engine: Engine, rule: RulePlan, clause: ClausePlan, kind: str, foun
              facts: Facts, as_of: date) -> list[tuple[str, dict[str, Any]]]:
     recording = coverage.active()
     where = (rule.name, clause.alias, "literal")
-    eq = next((t for t in clause.joins if t.op == "eq" and not t.ref.offset_days  # type: ignore[union-attr]
-               and not t.field.startswith("attrs.")), None)
+    eq = _narrowing_join(clause)
     # narrowed to the join's values, the literal terms are checked here, not in SQL: asked
     # there too, SQLite reads the store's every failed check through the verdict index
     # instead of these persons' (a province's millions, once per 500 values)
@@ -112,10 +116,17 @@ def _named(engine: Engine, clause: ClausePlan, found: list[Finding], facts: Fact
     return {n: [k for k in keys if k in facts] for n, keys in named.items()}
 
 
+FINDINGS_PER_LOOKUP = 500  # findings whose evidence is read from the store together
+
+
 def with_evidence(engine: Engine, rule: RulePlan, found: list[Finding], facts: Facts,
                   as_of: date) -> list[Finding]:
     """Each finding with the facts its rule's ``evidence:`` clauses find for its matches
-    appended to its evidence (clause order, then date and id); ``facts`` gains them."""
+    appended to its evidence (clause order, then date and id); ``facts`` gains them.
+
+    A clause narrowed to its join's values is looked up ``FINDINGS_PER_LOOKUP`` findings at
+    a time, so the candidates in memory are those of a few hundred findings, not of a
+    province's; a finding's evidence does not depend on the others looked up with it."""
     clauses = rule.evidence
     if not clauses or not found:
         return found
@@ -128,35 +139,43 @@ def with_evidence(engine: Engine, rule: RulePlan, found: list[Finding], facts: F
         for n, keys in named.items():
             seen = {key for _, key in found[n].evidence} | {key for _, key in extra[n]}
             extra[n].extend((clause.alias, key) for key in keys if key not in seen)
-        pool = _candidates(engine, rule, clause,
-                           [f for n, f in enumerate(found) if n not in named], facts, as_of)
-        eq = next((t for t in clause.joins if t.op == "eq" and not t.ref.offset_days  # type: ignore[union-attr]
-                   ), None)
-        index: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-        order = {(kind, fact["id"]): n for n, (kind, fact) in enumerate(pool)}
-        plain = {(kind, fact["id"]): fact for kind, fact in pool}
-        for kind, fact in pool:
-            index[field_value(fact, eq.field) if eq is not None else None].append(
-                {**fact, _KIND: kind})
-        for n, finding in enumerate(found):
-            if n in named:
-                continue  # the matched fact names its evidence: exactly that, nothing looked up
-            seen = {key for _, key in finding.evidence} | {key for _, key in extra[n]}
-            hits: dict[FactKey, dict[str, Any]] = {}
-            for match in finding.matches:
-                if coverage.active():  # every fact meets every join, to see each one fail too
-                    options = [f for facts_of in index.values() for f in facts_of]
-                else:
-                    options = index.get(_join_value(eq, match, facts), []) if eq is not None \
-                        else index.get(None, [])
-                values = [_join_value(t, match, facts) for t in clause.joins]
-                for fact in options:
-                    key = (fact[_KIND], fact["id"])
-                    if key not in seen and key not in hits and all_hold(
-                            (rule.name, clause.alias, "join"), clause.joins, fact, values):
-                        hits[key] = fact
-            for key in sorted(hits, key=order.__getitem__):  # the pool's order: kind, date, id
-                facts.setdefault(key, plain[key])
-                extra[n].append((clause.alias, key))
+        looked_up = [n for n in range(len(found)) if n not in named]
+        step = FINDINGS_PER_LOOKUP if _narrowing_join(clause) and not coverage.active() \
+            else max(1, len(looked_up))  # unnarrowed, each lookup would read every candidate
+        for start in range(0, len(looked_up), step):
+            _look_up(engine, rule, clause, found, looked_up[start:start + step], facts, as_of,
+                     extra)
     return [dataclasses.replace(f, evidence=f.evidence + tuple(extra[n])) if extra[n] else f
             for n, f in enumerate(found)]
+
+
+def _look_up(engine: Engine, rule: RulePlan, clause: ClausePlan, found: list[Finding],
+             which: list[int], facts: Facts, as_of: date,
+             extra: dict[int, list[tuple[str, FactKey]]]) -> None:
+    """The clause's evidence of the findings at the places ``which``, appended to ``extra``."""
+    pool = _candidates(engine, rule, clause, [found[n] for n in which], facts, as_of)
+    eq = next((t for t in clause.joins if t.op == "eq" and not t.ref.offset_days  # type: ignore[union-attr]
+               ), None)
+    index: dict[Any, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    order = {(kind, fact["id"]): n for n, (kind, fact) in enumerate(pool)}
+    for kind, fact in pool:
+        index[field_value(fact, eq.field) if eq is not None else None].append((kind, fact))
+    for n in which:
+        finding = found[n]
+        seen = {key for _, key in finding.evidence} | {key for _, key in extra[n]}
+        hits: dict[FactKey, dict[str, Any]] = {}
+        for match in finding.matches:
+            if coverage.active():  # every fact meets every join, to see each one fail too
+                options = [f for facts_of in index.values() for f in facts_of]
+            else:
+                options = index.get(_join_value(eq, match, facts), []) if eq is not None \
+                    else index.get(None, [])
+            values = [_join_value(t, match, facts) for t in clause.joins]
+            for kind, fact in options:
+                key = (kind, fact["id"])
+                if key not in seen and key not in hits and all_hold(
+                        (rule.name, clause.alias, "join"), clause.joins, fact, values):
+                    hits[key] = fact
+        for key in sorted(hits, key=order.__getitem__):  # the pool's order: kind, date, id
+            facts.setdefault(key, hits[key])
+            extra[n].append((clause.alias, key))
