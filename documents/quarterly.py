@@ -246,9 +246,9 @@ def quarterly_data(engine: Engine, quarter: str, rulebook: Rulebook,
     trend = [(m, trend_rows.get(m.strftime("%Y-%m"), Tally(m.strftime("%Y-%m")))) for m in months]
     # decided ones only, with the forms decided (an amended approval's own forms)
     decisions = sorted(({**r, "forms": r["decided_forms"] or r["forms"]}
-                        for status in DECIDED for r in list_recommendations(engine, status=status)
-                        if start.isoformat() <= r["conduct_date"] <= end.isoformat()
-                        and (within is None or r["unit"] in units)),
+                        for status in DECIDED
+                        for r in list_recommendations(engine, status=status, conducted=(start, end))
+                        if within is None or r["unit"] in units),
                        key=lambda r: (r["conduct_date"], r["id"]))
     return Quarterly(year, number, start, end, overall, categories, unit_rankings, leaders, trend,
                      decisions)

@@ -110,7 +110,8 @@ def test_county_leaders_are_shown_with_their_posts(store, tmp_path) -> None:
 @pytest.fixture(scope="module")
 def decided(demo_store, tmp_path_factory) -> tuple[Any, str, list[dict[str, Any]]]:
     """A copy of the demo store in which some recommendations of one quarter are approved, one
-    of them with an amended form (停职检查 instead of the engine's proposal)."""
+    of them with an amended form (停职检查 instead of the engine's proposal), and one of the
+    next quarter (which this quarter's circulation must leave out)."""
     folder = tmp_path_factory.mktemp("decided")
     with sqlite3.connect(demo_store.url.database) as source, \
             sqlite3.connect(folder / "demo.db") as copy:
@@ -123,10 +124,11 @@ def decided(demo_store, tmp_path_factory) -> tuple[Any, str, list[dict[str, Any]
     ours = [i for i in items if i["conduct_date"][:7] in months]
     assert len(ours) >= 2, "the demo county has recommendations in its first quarter"
     approved = ours[: len(ours) // 2]
+    later = next(i for i in items if i["conduct_date"][:7] > max(months))
     table = RecommendationRow.__table__
     with store.begin() as connection:
-        connection.execute(update(table).where(table.c.id.in_([i["id"] for i in approved[1:]]))
-                           .values(status="approved"))
+        connection.execute(update(table).where(table.c.id.in_(
+            [i["id"] for i in approved[1:]] + [later["id"]])).values(status="approved"))
         connection.execute(update(table).where(table.c.id == approved[0]["id"])
                            .values(status="amended", decided_forms=["suspension"]))
     return store, quarter, ours

@@ -7,6 +7,7 @@ recommendation's explanation when asked, so no caller fetches them one by one.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -36,12 +37,16 @@ def _public(row: dict[str, Any], with_explanation: bool) -> dict[str, Any]:
 
 def list_recommendations(engine: Engine, status: str | None = None,
                          circumstance: int | None = None, ids: Iterable[str] | None = None,
-                         with_explanation: bool = False) -> list[dict[str, Any]]:
-    """The JSON view of recommendations, by conduct date; the whole explanation if asked."""
+                         with_explanation: bool = False,
+                         conducted: tuple[date, date] | None = None) -> list[dict[str, Any]]:
+    """The JSON view of recommendations, by conduct date; the whole explanation if asked;
+    with ``conducted``, those whose conduct falls between its two dates (both included)."""
     table = RecommendationRow.__table__
     query = select(table).order_by(table.c.conduct_date, table.c.id)
     if status:
         query = query.where(table.c.status == status)
+    if conducted:
+        query = query.where(table.c.conduct_date.between(*conducted))
     if circumstance:
         query = query.where(table.c.circumstance == circumstance)
     if ids is not None:
