@@ -22,6 +22,13 @@ def format_number(prefix: str, year: int, seq: int) -> str:
     return f"{prefix}〔{year}〕{seq}号"
 
 
+def number_order(number: str) -> tuple[str, int, int]:
+    """How reference numbers are listed: by series (prefix), year, then number — 县纪建〔2026〕9号
+    before 县纪建〔2026〕10号; anything else by its text, first."""
+    found = PATTERN.match(number)
+    return (found["prefix"], int(found["year"]), int(found["seq"])) if found else (number, 0, 0)
+
+
 def assign(engine: Engine, recommendation_id: str, year: int, prefix: str,
            table: Table = DocumentNumber.__table__) -> str:
     """The recommendation's number, given now if it has none yet (``prefix`` from the county

@@ -4,6 +4,7 @@ writing what is missing — as when they were made one at a time."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import date
 
@@ -11,6 +12,7 @@ import pytest
 
 from documents.errors import DocumentError
 from documents.formats import FORMATS, POOL_FROM
+from documents.numbering import number_order
 from engine.rulebook import load_rulebook
 from engine.run.read import list_recommendations
 from facts.store import open_store
@@ -51,6 +53,9 @@ def test_a_pool_writes_every_document_and_isolates_the_one_that_fails(county, tm
     assert not list(folder.glob("*.part"))
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert all(rec_id in index for rec_id in set(ids) - failing)
+    listed = re.findall(r"<td>(\S+〔\d{4}〕\d+号)</td>", index)  # each series in its order
+    assert len(listed) == len(set(ids) - failing) and listed == sorted(listed, key=number_order)
+    assert len({n.split("〔")[0] for n in listed}) > 1  # 县纪建, 县领建, ...: one after the other
 
     report = run_nightly(county, out, RULEBOOK, DAY, workers=2)  # the template fixed
     assert {p.name for p in report.documents} >= {f"{i}.{f}" for i in failing for f in FORMATS}

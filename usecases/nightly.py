@@ -31,6 +31,7 @@ from documents.contexts import IndexContext, IndexRow, render
 from documents.errors import DocumentError
 from documents.fonts import find_fonts
 from documents.formats import FORMATS, Format, Job, make_all, reason
+from documents.numbering import number_order
 from documents.recommendation import NotFound, context
 from engine.errors import EvaluationError
 from engine.match.evaluator import Evaluator
@@ -191,8 +192,8 @@ def _store_files(folder: Path, rec_id: str, data: dict[Format, bytes], done: Doc
 
 def _index(engine: Engine, folder: Path, run: RunResult, rulebook: Rulebook,
            templates_dir: Path | None) -> Path:
-    """``folder/index.html`` listing every document in the folder (whichever run wrote it),
-    rebuilt from the folder and the store."""
+    """``folder/index.html`` listing every document in the folder (whichever run wrote it) in
+    the order of their reference numbers, rebuilt from the folder and the store."""
     ids = sorted({p.name.rsplit(".", 1)[0] for p in folder.glob("R*.*") if p.suffix[1:] in FORMATS})
     rows: list[IndexRow] = []
     for rec_id in ids:
@@ -201,6 +202,7 @@ def _index(engine: Engine, folder: Path, run: RunResult, rulebook: Rulebook,
         except NotFound:
             continue  # a file the store does not know: not one of its documents
         rows.append(IndexRow(id=rec_id, number=ctx.number, e=ctx.e, formats=_formats_of(folder, rec_id)))
+    rows.sort(key=lambda row: number_order(row.number))  # as the registry lists them
     try:
         as_of = date.fromisoformat(folder.name)
     except ValueError:
