@@ -11,6 +11,9 @@ from typing import Any
 import orjson
 from sqlalchemy import JSON, Column, Connection, Dialect, Engine, Select, Table, event, func, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import Session, create_engine
 
 from facts import (  # noqa: F401  (registers every table)
@@ -167,6 +170,36 @@ def stream(engine: Engine, query: Select, batch: int = 5000) -> Iterator[Any]:
     with engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=batch).execute(query)
         yield from result
+
+
+class Unindexed(ColumnElement):
+    """A column that may not lead the query plan (``unindexed``)."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(Unindexed)
+def _as_it_is(element: Unindexed, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(Unindexed, "sqlite")
+def _unary_plus(element: Unindexed, compiler: Any, **kw: Any) -> str:
+    return "+" + compiler.process(element.column, **kw)
+
+
+def unindexed(column: ColumnElement) -> ColumnElement:
+    """``column`` in a term the database checks on the rows the query's other terms select,
+    without reading it through its own index. SQLite plans without statistics: given
+    ``person IN (...) AND verdict = 'fail'`` it may read every failed check of the store
+    through the verdict index instead of these persons' few; ``+verdict`` (SQLite's no-op
+    unary plus) no index can serve. PostgreSQL, which plans by statistics, gets the column."""
+    return Unindexed(column)
 
 
 IN_CHUNK = 500  # values per IN (...) list

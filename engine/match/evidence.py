@@ -62,14 +62,15 @@ def _of_kind(engine: Engine, rule: RulePlan, clause: ClausePlan, kind: str, foun
     recording = coverage.active()
     where = (rule.name, clause.alias, "literal")
     eq = _narrowing_join(clause)
-    # narrowed to the join's values, the literal terms are checked here, not in SQL: asked
-    # there too, SQLite reads the store's every failed check through the verdict index
-    # instead of these persons' (a province's millions, once per 500 values)
+    # narrowed to the join's values, which lead the query plan: the literal terms may not
+    # (SQLite would read the store's every failed check through the verdict index instead
+    # of these persons', a province's millions once per 500 values)
     narrowed = eq is not None and not recording
-    query = known_on(kind, as_of) if recording or narrowed else clause_query(clause, kind, as_of)
-    python_terms = clause.literals if recording or narrowed else tuple(
+    query = known_on(kind, as_of) if recording else clause_query(clause, kind, as_of,
+                                                                  lead=not narrowed)
+    python_terms = clause.literals if recording else tuple(
         t for t in clause.literals if t.field.startswith("attrs."))
-    if eq is not None and narrowed:
+    if narrowed:
         found_rows = stream_among(engine, query, TABLES[kind].__table__.c[eq.field], {
             v for f in found for m in f.matches if (v := _join_value(eq, m, facts)) is not None})
     else:

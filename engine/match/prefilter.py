@@ -16,14 +16,16 @@ from sqlalchemy import Engine, Select, func
 from engine.match.plan import ClausePlan, field_value
 from engine.match.predicates import holds
 from engine.rulebook.terms import Term
-from facts.store import known_on, stream
+from facts.store import known_on, stream, unindexed
 from facts.tables import TABLES
 
 _CHUNK = 500  # values per IN (...) list
 
 
-def _sql(table: Any, term: Term) -> Any:
+def _sql(table: Any, term: Term, lead: bool = True) -> Any:
     column = table.__table__.c[term.field]
+    if not lead:
+        column = unindexed(column)
     if term.op == "exists":
         return column.is_not(None) if term.value else column.is_(None)
     if term.op == "size_ge":
@@ -36,14 +38,15 @@ def _sql(table: Any, term: Term) -> Any:
             "ge": column.__ge__, "lt": column.__lt__, "le": column.__le__}[term.op](term.value)
 
 
-def clause_query(clause: ClausePlan, kind: str, as_of: date) -> Select:
+def clause_query(clause: ClausePlan, kind: str, as_of: date, lead: bool = True) -> Select:
     """The clause's facts of one of its kinds, with every literal term on a stored column
-    evaluated by the database."""
+    evaluated by the database; without ``lead``, none of these terms may pick the index the
+    query is read through (``facts.store.unindexed``): the caller narrows it by another."""
     query = known_on(kind, as_of)
     table = TABLES[kind]
     for term in clause.literals:
         if not term.field.startswith("attrs."):
-            query = query.where(_sql(table, term))
+            query = query.where(_sql(table, term, lead))
     return query
 
 

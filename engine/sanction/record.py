@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from facts.store import stream_among
+from facts.store import stream_among, unindexed
 from facts.tables import InspectionRow, LedgerRow, ReminderRow
 
 FactKey = tuple[str, str]
@@ -38,11 +38,10 @@ class Records:
                           ("inspection", InspectionRow)):
             table = row.__table__
             query = select(table).where(table.c.date <= self._as_of)
+            if kind == "ledger":  # failed checks only, read through the person's index
+                query = query.where(unindexed(table.c.verdict) == "fail")
             for fact in stream_among(self._engine, query, table.c.person, wanted):
-                # failed checks picked here: asked in SQL, SQLite would read every failed
-                # check of the store through the verdict index instead of these persons'
-                if kind != "ledger" or fact.verdict == "fail":
-                    self._facts[fact.person].append((kind, dict(fact._mapping)))
+                self._facts[fact.person].append((kind, dict(fact._mapping)))
 
     def forget(self, persons: list[str]) -> None:
         for person in persons:
