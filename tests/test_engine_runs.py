@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -184,3 +185,30 @@ def test_killing_the_evaluation_at_any_moment_leaves_the_store_consistent(demo_s
     final = evaluate(store, AS_OF)
     assert len(table_rows(store)) == final.counts["recommendations"]
     assert complete in (None, final.counts["recommendations"])
+
+
+def _echo_large(batch):
+    """A batch's every message back as a match: an answer as large as the batch."""
+    return [(sid, {"a": message["id"]}) for sid, messages in batch.partitions for message in messages]
+
+
+def test_large_batches_and_large_answers_cross_without_waiting_on_each_other() -> None:
+    """The run sends a batch while the workers' process sends an answer: both far larger than
+    a pipe holds, neither may wait for the other to be read."""
+    def batch(number: int) -> durable_runner.Batch:
+        partitions = [(f"s{n}", [{"id": f"m{number}-{n}-{i}" + "x" * 200} for i in range(20)])
+                      for n in range(300)]
+        return durable_runner.Batch("r", {"r": {}}, partitions, number)
+
+    done: list[int] = []
+
+    def run() -> None:
+        for finished, found in durable_runner.run_batches((batch(n) for n in range(12)), 2,
+                                                          _echo_large):
+            assert len(found) == 300 * 20
+            done.append(finished.number)
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    runner.join(timeout=120)
+    assert sorted(done) == list(range(12)), "the run and its workers waited on each other"

@@ -13,6 +13,8 @@ import json
 import multiprocessing
 import os
 import pickle
+import queue
+import threading
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -164,10 +166,16 @@ def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchR
     context = multiprocessing.get_context("fork")
     orders, their_orders = context.Pipe(duplex=False)
     their_answers, answers = context.Pipe(duplex=False)
-    spawner = context.Process(target=_spawner, args=(orders, answers, run_batch, (their_orders, their_answers)))
+    spawner = context.Process(target=_spawner,
+                              args=(orders, answers, run_batch, (their_orders, their_answers)))
     spawner.start()
     orders.close()
     answers.close()
+    # Batches are sent by a thread: a batch and an answer each larger than a pipe holds,
+    # sent at once both ways, would otherwise wait for each other to be read, for ever.
+    outbox: queue.SimpleQueue[tuple[int, Batch] | None] = queue.SimpleQueue()
+    sender = threading.Thread(target=_post, args=(outbox, their_orders), daemon=True)
+    sender.start()
     upcoming = iter(work)
     retry: list[tuple[Batch, int]] = []
     running: dict[int, tuple[Batch, int]] = {}
@@ -183,7 +191,7 @@ def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchR
                         break
                     attempt = 1
                 number = next(numbers)
-                their_orders.send((number, batch))
+                outbox.put((number, batch))
                 running[number] = (batch, attempt)
             if not running:
                 return
@@ -201,9 +209,20 @@ def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchR
                     f"{batch.ruleset_name} batch {batch.number} failed twice: {reason}")
             retry.append((batch, attempt + 1))
     finally:
+        their_answers.close()  # first: a spawner sending an answer nobody reads goes on
+        outbox.put(None)
+        sender.join()
         their_orders.close()  # the spawner ends when its workers are done
-        their_answers.close()
         spawner.join()
+
+
+def _post(outbox: queue.SimpleQueue, orders: Connection) -> None:
+    """Send the batches put in ``outbox`` until None; stop if the spawner is gone."""
+    while (order := outbox.get()) is not None:
+        try:
+            orders.send(order)
+        except OSError:  # the spawner died: the run learns it from its answers
+            return
 
 
 def _isolated(batch: Batch) -> list[tuple[str, MessageMatch]]:
