@@ -3,9 +3,9 @@
     python bench/evaluate_bench.py [--scales 1,10] [--seed 2026] [--repeat 1] [--skip-baseline-b] [--profile]
 
 For the demo county (scale 1) and stores N times its size, each variant is measured in a
-fresh process, so its peak RSS is its own; forked durable_rules workers are its children
-(their figure is the largest worker's peak, shared pages inherited from the parent
-included):
+fresh process, so its peak RSS is its own; forked durable_rules workers are its
+descendants (their figure is the largest worker's peak, the pages it shares with the small
+process that forks them included):
   - wenze evaluate: ``engine.run.evaluate.evaluate`` with durable_rules (SQL prefilter,
     partitions, forked workers, recommendations committed) on a copy of the store;
   - reference:      the same ``evaluate`` with the ``ReferenceEvaluator`` (plain Python);

@@ -21,7 +21,8 @@ counties, and says so). Then, each measurement in a fresh process
   - plain durable_rules: every fact of the store posted into one durable_rules host (those of
     kinds no rule reads are refused by it), under a time and a memory cap (how far it got is
     reported).
-Peak memory is the measured process's ru_maxrss plus its largest child's (forked workers).
+Peak memory is the measured process's ru_maxrss plus its largest descendant's (the
+forked durable_rules workers).
 Every figure is printed as a JSON line (and appended to bench/out/scale.jsonl), then a table.
 Timing is of a shared machine: compare figures of one run, not across runs.
 """
