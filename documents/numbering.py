@@ -24,7 +24,7 @@ def format_number(prefix: str, year: int, seq: int) -> str:
 
 def number_order(number: str) -> tuple[str, int, int]:
     """How reference numbers are listed: by series (prefix), year, then number — 县纪建〔2026〕9号
-    before 县纪建〔2026〕10号; anything else by its text, first."""
+    before 县纪建〔2026〕10号; anything not in that form by its whole text, among the series."""
     found = PATTERN.match(number)
     return (found["prefix"], int(found["year"]), int(found["seq"])) if found else (number, 0, 0)
 

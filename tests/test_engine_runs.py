@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -212,3 +213,79 @@ def test_large_batches_and_large_answers_cross_without_waiting_on_each_other() -
     runner.start()
     runner.join(timeout=120)
     assert sorted(done) == list(range(12)), "the run and its workers waited on each other"
+
+
+def _fail_one_hold_the_rest(batch):
+    """Batch 0 fails at once; every other batch notes its worker's pid and sleeps a minute."""
+    if batch.number == 0:
+        raise RuntimeError("this batch always fails")
+    noted = Path(os.environ["WENZE_TEST_PIDS"], str(os.getpid()))
+    noted.touch()
+    time.sleep(30)
+    noted.with_suffix(".done").touch()
+    return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_a_failed_run_leaves_no_worker_behind(tmp_path, monkeypatch) -> None:
+    """When a batch fails twice, the batches still running are stopped with the run, not
+    waited for (nor left to run on)."""
+    monkeypatch.setenv("WENZE_TEST_PIDS", str(tmp_path))
+    batches = (durable_runner.Batch("r", {"r": {}}, [("s", [{"id": "m"}])], n) for n in range(4))
+    with pytest.raises(EvaluationError, match="failed twice"):
+        for _ in durable_runner.run_batches(batches, 2, _fail_one_hold_the_rest):
+            pass
+    assert not list(tmp_path.glob("*.done")), "the run waited for the batches it gave up"
+    pids = [int(p.name) for p in tmp_path.iterdir()]
+    assert pids, "a sleeping batch was running when the other failed"
+    deadline = time.monotonic() + 10  # SIGKILL is asynchronous; the reaper is init
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in pids)
+
+
+def test_a_run_abandoned_by_an_error_does_not_hold_up_the_exit(tmp_path) -> None:
+    """An error raised while the batches' results are read, never caught: the process ends
+    with it, whatever still runs (the workers' process is a daemon)."""
+    script = tmp_path / "abandon.py"
+    script.write_text(
+        "import time\n"
+        "from engine.durable import workers\n"
+        "def slow(batch):\n"
+        "    time.sleep(0 if batch.number == 0 else 60)\n"
+        "    return []\n"
+        "def main():\n"
+        "    batches = (workers.Batch('r', {'r': {}}, [('s', [{'id': 'm'}])], n) for n in range(3))\n"
+        "    for _ in workers.run_batches(batches, 2, slow):\n"
+        "        raise KeyError('consumer')\n"
+        "main()\n")
+    done = subprocess.run([sys.executable, str(script)], cwd=Path(cli.__file__).parent,
+                          capture_output=True, text=True, timeout=50)
+    assert done.returncode == 1 and "KeyError: 'consumer'" in done.stderr
+
+
+def _die_while_answering_once(batch):
+    """Batch 1, on its first attempt, writes the start of a large answer and dies."""
+    marker = Path(os.environ["WENZE_TEST_PIDS"], f"{batch.number}")
+    if batch.number == 1 and not marker.exists():
+        marker.touch()
+        answer = sys._getframe(1).f_locals["conn"]  # the worker's pipe to the spawner
+        os.write(answer.fileno(), struct.pack("!i", 1_000_000) + b"x" * 1000)
+        os._exit(137)
+    return [("s", {"a": f"m{batch.number}"})]
+
+
+def test_a_worker_that_dies_while_answering_is_retried(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("WENZE_TEST_PIDS", str(tmp_path))
+    batches = (durable_runner.Batch("r", {"r": {}}, [("s", [{"id": "m"}])], n) for n in range(4))
+    done = {b.number: found for b, found in durable_runner.run_batches(
+        batches, 2, _die_while_answering_once)}
+    assert done == {n: [("s", {"a": f"m{n}"})] for n in range(4)}
+    assert (tmp_path / "1").exists()  # it did die once

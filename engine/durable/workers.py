@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import threading
 import traceback
 import uuid
@@ -117,15 +118,24 @@ def _worker(batch: Batch, conn: Connection, run_batch: BatchRunner | None) -> No
 def _spawner(orders: Connection, answers: Connection, run_batch: BatchRunner | None,
              parents_ends: tuple[Connection, ...]) -> None:
     """Fork a worker for each batch ordered, answer (order number, status, payload, exit
-    code) when it is done; return when the orders end and every worker is done.
+    code) when it is done; return when the orders end and every worker is done. SIGTERM
+    kills the running workers first (the run gave up on them).
 
     This process is forked before the evaluation reads anything, so a worker forked from it
     starts from that small heap, not from the parent's, which grows with the matched facts
-    and the plan being fed (a forked worker's memory counts every page it inherits)."""
+    and the plan being fed (a forked worker's memory counts every page it inherits). It is
+    a daemon (the run's exit ends it), so its workers are forked with ``os.fork``."""
     for end in parents_ends:  # inherited by the fork; held here, the orders would never end
         end.close()
-    context = multiprocessing.get_context("fork")
-    running: dict[Connection, tuple[int, Any]] = {}
+    running: dict[Connection, tuple[int, int]] = {}  # answer pipe -> (order number, pid)
+
+    def stop(*_: Any) -> None:
+        for _, pid in running.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, stop)
     open_orders = True
     while open_orders or running:
         for ready in wait([orders, *running] if open_orders else list(running)):
@@ -135,22 +145,25 @@ def _spawner(orders: Connection, answers: Connection, run_batch: BatchRunner | N
                 except EOFError:  # the parent is done, or gone
                     open_orders = False
                     continue
-                receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_worker, args=(batch, sender, run_batch),
-                                          daemon=True)
-                process.start()
+                receiver, sender = multiprocessing.Pipe(duplex=False)
+                pid = os.fork()
+                if pid == 0:  # the worker: only its own pipe's sending end stays open
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                    for end in (orders, answers, receiver, *running):
+                        end.close()
+                    _worker(batch, sender, run_batch)
                 sender.close()
-                running[receiver] = (number, process)
+                running[receiver] = (number, pid)
                 continue
-            number, process = running.pop(ready)  # type: ignore[index]
+            number, pid = running.pop(ready)  # type: ignore[index]
             try:
                 status, payload = ready.recv()  # type: ignore[union-attr]
-            except EOFError:
+            except (EOFError, OSError):  # died before answering, or while answering
                 status, payload = "crash", "the worker died without an answer"
             ready.close()  # type: ignore[union-attr]
-            process.join()
+            exitcode = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
             with contextlib.suppress(BrokenPipeError):  # the parent gave up: nobody listens
-                answers.send((number, status, payload, process.exitcode))
+                answers.send((number, status, payload, exitcode))
 
 
 def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchRunner | None = None
@@ -166,7 +179,7 @@ def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchR
     context = multiprocessing.get_context("fork")
     orders, their_orders = context.Pipe(duplex=False)
     their_answers, answers = context.Pipe(duplex=False)
-    spawner = context.Process(target=_spawner,
+    spawner = context.Process(target=_spawner, daemon=True,
                               args=(orders, answers, run_batch, (their_orders, their_answers)))
     spawner.start()
     orders.close()
@@ -180,6 +193,7 @@ def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchR
     retry: list[tuple[Batch, int]] = []
     running: dict[int, tuple[Batch, int]] = {}
     numbers = iter(range(1 << 62))
+    finished = False
     try:
         while True:
             while len(running) < workers:
@@ -194,6 +208,7 @@ def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchR
                 outbox.put((number, batch))
                 running[number] = (batch, attempt)
             if not running:
+                finished = True
                 return
             try:
                 number, status, payload, exitcode = their_answers.recv()
@@ -210,6 +225,9 @@ def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchR
             retry.append((batch, attempt + 1))
     finally:
         their_answers.close()  # first: a spawner sending an answer nobody reads goes on
+        if not finished:  # failed, or stopped early: the batches still running are not wanted
+            spawner.terminate()
+            spawner.join()
         outbox.put(None)
         sender.join()
         their_orders.close()  # the spawner ends when its workers are done
