@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -215,6 +216,11 @@ def test_large_batches_and_large_answers_cross_without_waiting_on_each_other() -
     assert sorted(done) == list(range(12)), "the run and its workers waited on each other"
 
 
+def _small_batches(count: int) -> Iterator[durable_runner.Batch]:
+    """``count`` batches of one message, numbered from 0."""
+    return (durable_runner.Batch("r", {"r": {}}, [("s", [{"id": "m"}])], n) for n in range(count))
+
+
 def _fail_one_hold_the_rest(batch):
     """Batch 0 fails at once; every other batch notes its worker's pid and sleeps a minute."""
     if batch.number == 0:
@@ -238,7 +244,7 @@ def test_a_failed_run_leaves_no_worker_behind(tmp_path, monkeypatch) -> None:
     """When a batch fails twice, the batches still running are stopped with the run, not
     waited for (nor left to run on)."""
     monkeypatch.setenv("WENZE_TEST_PIDS", str(tmp_path))
-    batches = (durable_runner.Batch("r", {"r": {}}, [("s", [{"id": "m"}])], n) for n in range(4))
+    batches = _small_batches(4)
     with pytest.raises(EvaluationError, match="failed twice"):
         for _ in durable_runner.run_batches(batches, 2, _fail_one_hold_the_rest):
             pass
@@ -284,7 +290,7 @@ def _die_while_answering_once(batch):
 
 def test_a_worker_that_dies_while_answering_is_retried(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("WENZE_TEST_PIDS", str(tmp_path))
-    batches = (durable_runner.Batch("r", {"r": {}}, [("s", [{"id": "m"}])], n) for n in range(4))
+    batches = _small_batches(4)
     done = {b.number: found for b, found in durable_runner.run_batches(
         batches, 2, _die_while_answering_once)}
     assert done == {n: [("s", {"a": f"m{n}"})] for n in range(4)}

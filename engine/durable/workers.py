@@ -9,6 +9,7 @@ the whole evaluation (never a silently partial run).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -192,8 +193,7 @@ def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchR
     upcoming = iter(work)
     retry: list[tuple[Batch, int]] = []
     running: dict[int, tuple[Batch, int]] = {}
-    numbers = iter(range(1 << 62))
-    finished = False
+    numbers = itertools.count()
     try:
         while True:
             while len(running) < workers:
@@ -208,7 +208,6 @@ def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchR
                 outbox.put((number, batch))
                 running[number] = (batch, attempt)
             if not running:
-                finished = True
                 return
             try:
                 number, status, payload, exitcode = their_answers.recv()
@@ -223,14 +222,14 @@ def run_batches(work: Iterable[Batch], workers: int = WORKERS, run_batch: BatchR
                 raise EvaluationError(
                     f"{batch.ruleset_name} batch {batch.number} failed twice: {reason}")
             retry.append((batch, attempt + 1))
+    except BaseException:  # failed, or stopped early: the batches still running are not wanted
+        spawner.terminate()
+        raise
     finally:
         their_answers.close()  # first: a spawner sending an answer nobody reads goes on
-        if not finished:  # failed, or stopped early: the batches still running are not wanted
-            spawner.terminate()
-            spawner.join()
         outbox.put(None)
         sender.join()
-        their_orders.close()  # the spawner ends when its workers are done
+        their_orders.close()  # the spawner ends when its workers are done (or were killed)
         spawner.join()
 
 
