@@ -227,9 +227,9 @@ class Post(Fact):
 class Ledger(Fact):
     person: FactId
     period: Period = Field(index=True)
-    task: str = Field(min_length=1, index=True)
+    task: str = Field(min_length=1)
     status: LedgerStatus = Field(sa_type=String)
-    verdict: Verdict = Field(sa_type=String, index=True)
+    verdict: Verdict = Field(sa_type=String)
     date: IsoDate = Field(index=True)
 
     @model_validator(mode="after")

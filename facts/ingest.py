@@ -12,12 +12,15 @@ import hashlib
 import json
 import math
 import multiprocessing
+import queue
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
+from multiprocessing.connection import Connection as PipeEnd
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,11 @@ from facts.readers import (
     FileFormatError,
     Location,
     RawRow,
+    Span,
+    jsonl_encoding,
+    line_spans,
     read_file,
+    read_jsonl,
     size_of,
 )
 from facts.responsibility import load_responsibility_list
@@ -43,6 +50,9 @@ from facts.validation import validation_errors
 CHUNK = 5000  # rows checked, then written, at a time
 INGEST_CACHE_KB = 64 << 10  # SQLite page cache of the ingesting connection
 FORK_BYTES = 1 << 20  # a file this big is read and checked in a second process while this one writes
+READERS = 2  # processes reading a large JSON Lines file, its spans in turn
+SPAN_BYTES = 2 << 20  # of such a file: what one reader reads before the other's turn
+AHEAD = 4  # batches a reader's thread takes off its pipe before they are written
 UNKNOWN_FIELD = "not a field of this kind (free data goes under attrs)"
 MAX_FIELD_CHARS = 20_000  # one text value (a 6,000-character description is ordinary)
 _INT64 = (-(1 << 63), (1 << 63) - 1)
@@ -198,7 +208,10 @@ class _Checker:
         self.encoders = {kind: row_encoder(TABLES[kind].__table__, dialect)[1] for kind in KINDS}
         self.fast = {kind: FastCheck(model) for kind, model in KINDS.items()}
 
-    def batches(self, path: Path, hidden_sheets: bool) -> Iterator[_Batch]:
+    def batches(self, path: Path, hidden_sheets: bool,
+                spans: list[Span] | None = None, encoding: str = "") -> Iterator[_Batch | None]:
+        """The file's checked rows, ``CHUNK`` at a time; only those of ``spans`` if given
+        (a JSON Lines file in ``encoding``), each span's last batch followed by None."""
         batch = _Batch()
 
         def advance(n: int) -> None:
@@ -208,16 +221,24 @@ class _Checker:
             batch.warnings.append(warning)
 
         try:
-            for row in read_file(path, advance, warn, hidden_sheets):
-                self.check(row, batch)
-                if batch.size >= CHUNK:
+            for span in spans or [None]:
+                rows = read_jsonl(path, advance, (span, encoding)) if span else \
+                    read_file(path, advance, warn, hidden_sheets)
+                for row in rows:
+                    self.check(row, batch)
+                    if batch.size >= CHUNK:
+                        yield batch
+                        batch = _Batch()
+                if span:
                     yield batch
                     batch = _Batch()
+                    yield None
         except (FileFormatError, OSError):
             batch.rows.clear()  # the file is refused whole; what it said before still counts
             yield batch
             raise
-        yield batch
+        if not spans:
+            yield batch
 
     def check(self, row: RawRow, batch: _Batch) -> None:
         batch.size += 1
@@ -252,8 +273,9 @@ class _Checker:
         if row.kind == "ledger" and values["task"] not in self.task_codes:
             self._reject(batch, row, "task", f"unknown task code {values['task']!r} (see the responsibility list)")
             return
-        batch.rows.setdefault(row.kind, []).append(self.encoders[row.kind](
-            {**values, "src": str(row.location), "content_hash": digest, "ingest_id": self.batch_id}))
+        # the values are this row's own (a fresh dict, or the discarded model's): completed in place
+        values.update(src=str(row.location), content_hash=digest, ingest_id=self.batch_id)
+        batch.rows.setdefault(row.kind, []).append(self.encoders[row.kind](values))
         if self.keep_rows:
             batch.raws.setdefault(row.kind, []).append(row.data)
 
@@ -262,45 +284,97 @@ class _Checker:
                                      row.kind))
 
 
-def _forked(batches: Callable[[], Iterator[_Batch]]) -> Iterator[_Batch]:
-    """``batches()`` run in a forked process, its batches received here as they come: the
-    child reads and validates while this process writes (both cores). A pipe of one batch
-    keeps memory bounded; the child's exception is raised here."""
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
+def _read(checker: _Checker, path: Path, hidden_sheets: bool) -> Iterator[_Batch]:
+    """The file's checked batches, in the file's order. A small file is read here; a larger
+    one in a forked process while this one writes; a large JSON Lines file by ``READERS``
+    forked processes taking its spans of ``SPAN_BYTES`` in turn."""
+    size = size_of(path)
+    if size < FORK_BYTES:
+        return (b for b in checker.batches(path, hidden_sheets) if b is not None)
+    encoding = jsonl_encoding(path) if READERS > 1 and size >= SPAN_BYTES * 2 else None
+    if encoding is None:
+        return _forked([partial(checker.batches, path, hidden_sheets)])
+    spans = line_spans(path, SPAN_BYTES)
+    return _forked([partial(checker.batches, path, hidden_sheets, spans[n::READERS], encoding)
+                    for n in range(min(READERS, len(spans)))])
 
-    def run() -> None:
-        receive.close()
-        try:
-            for batch in batches():
-                send.send(("batch", batch))
-            send.send(("done", None))
-        except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
-            send.send(("raise", exc))
-        finally:
-            send.close()
 
-    child = context.Process(target=run, daemon=True)
-    child.start()
-    send.close()
+def _send(batches: Callable[[], Iterator[_Batch | None]], send: PipeEnd) -> None:
+    """A reader's body: its batches down the pipe, None as the end of a span."""
     try:
-        while True:
-            try:
-                tag, item = receive.recv()
-            except EOFError:
-                child.join()
-                raise RuntimeError(f"the process reading the file stopped (exit code {child.exitcode})") \
-                    from None
-            if tag == "done":
-                return
-            if tag == "raise":
-                raise item
-            yield item
+        for batch in batches():
+            send.send(("span", None) if batch is None else ("batch", batch))
+        send.send(("done", None))
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        send.send(("raise", exc))
     finally:
-        receive.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
+        send.close()
+
+
+def _forked(readers: list[Callable[[], Iterator[_Batch | None]]]) -> Iterator[_Batch]:
+    """Each reader run in a forked process, its batches received here as they come, in the
+    file's order: the readers' spans are taken in turn, the first reader's first, and the
+    reader whose turn it is saying it is done is the file's end. A thread per reader takes
+    its batches off the pipe as soon as they come, a few ahead (memory stays bounded), so
+    that the readers read while this process writes (both cores). A reader's exception is
+    raised here."""
+    context = multiprocessing.get_context("fork")
+    stop = threading.Event()
+    children, pipes, queues, threads = [], [], [], []
+    for body in readers:
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_send, args=(body, send), daemon=True)
+        child.start()
+        send.close()
+        children.append(child)
+        pipes.append(receive)
+    for child, receive in zip(children, pipes, strict=True):
+        received: queue.Queue = queue.Queue(maxsize=AHEAD)
+        thread = threading.Thread(target=_receive, args=(receive, child, received, stop), daemon=True)
+        thread.start()
+        queues.append(received)
+        threads.append(thread)
+    try:
+        turn = 0
+        while True:
+            tag, item = queues[turn].get()
+            if tag == "batch":
+                yield item
+            elif tag == "span":
+                turn = (turn + 1) % len(queues)
+            elif tag == "done":
+                return
+            else:
+                raise item
+    finally:
+        stop.set()
+        for child in children:
+            if child.is_alive():
+                child.kill()
+            child.join()
+        for thread in threads:
+            thread.join()
+        for receive in pipes:
+            receive.close()
+
+
+def _receive(receive: PipeEnd, child: Any, received: queue.Queue, stop: threading.Event) -> None:
+    """A reader's messages, from its pipe to its queue, until it is done or gone."""
+    while True:
+        try:
+            message = receive.recv()
+        except (EOFError, OSError):
+            child.join()
+            message = ("raise", RuntimeError(
+                f"the process reading the file stopped (exit code {child.exitcode})"))
+        while not stop.is_set():
+            try:
+                received.put(message, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        if message[0] in ("done", "raise") or stop.is_set():
+            return
 
 
 class _Loader:
@@ -524,8 +598,7 @@ def ingest(
                 touched, unchanged = len(loader.touched), report.unchanged.copy()
                 try:
                     advance = progress(path.name, size_of(path)) if progress else None
-                    batches = partial(checker.batches, path, hidden_sheets)
-                    for batch in _forked(batches) if size_of(path) >= FORK_BYTES else batches():
+                    for batch in _read(checker, path, hidden_sheets):
                         loader.add(batch)
                         if advance:
                             advance(batch.bytes_read)

@@ -6,10 +6,23 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Column, Connection, Dialect, Engine, Select, Table, event, func, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Date,
+    Dialect,
+    Engine,
+    Select,
+    Table,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
@@ -218,11 +231,12 @@ def row_encoder(table: Table, dialect: Dialect) -> tuple[list[str], Callable[[Ma
     as the driver takes it (the dialect's own bind processors: dates as text on SQLite, JSON
     serialized), ready for ``bulk_insert``."""
     names = [column.name for column in table.c]
+    values_of = itemgetter(*names)
     processors = [(i, _bind_processor(column, dialect)) for i, column in enumerate(table.c)]
     processors = [(i, process) for i, process in processors if process is not None]
 
     def encode(values: Mapping[str, Any]) -> tuple:
-        row = [values[name] for name in names]
+        row = list(values_of(values))
         for i, process in processors:
             row[i] = process(row[i])
         return tuple(row)
@@ -231,9 +245,16 @@ def row_encoder(table: Table, dialect: Dialect) -> tuple[list[str], Callable[[Ma
 
 
 def _bind_processor(column: Column, dialect: Dialect) -> Callable[[Any], Any] | None:
-    """The dialect's own; for JSON, an empty map (most facts' ``attrs``) is serialised once."""
+    """The dialect's own; for JSON, an empty map (most facts' ``attrs``) is serialised once;
+    for a date on SQLite, the text it writes (YYYY-MM-DD) made by ``date.isoformat``."""
     process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if process is None or not isinstance(column.type, JSON):
+    if process is None:
+        return None
+    if dialect.name == "sqlite" and isinstance(column.type, Date):
+        def process_date(value: Any) -> Any:
+            return value.isoformat() if type(value) is date else process(value)
+        return process_date
+    if not isinstance(column.type, JSON):
         return process
     empty = process({})
 

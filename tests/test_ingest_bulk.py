@@ -6,6 +6,7 @@ the old version."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from facts import ingest as ingest_module
 from facts.contract import KINDS
 from facts.demo import generate
 from facts.ingest import ingest
-from facts.store import PROVENANCE, counts
+from facts.store import PROVENANCE, counts, open_store
 from facts.tables import TABLES, FactVersion
 from tests.conftest import write_jsonl
 from tests.test_ingest import PERSONS, UNITS, ledger
@@ -23,10 +24,16 @@ from tests.test_ingest import PERSONS, UNITS, ledger
 CHUNK = 200  # rows written at a time in these tests, so a few hundred rows make several chunks
 
 
-@pytest.fixture(params=["in this process", "in a second process"])
+SPAN_BYTES = 2048  # of a JSON Lines file read by two processes in turn: a score of rows
+
+
+@pytest.fixture(params=["in this process", "in a second process", "by two processes in turn"])
 def reader(request, monkeypatch) -> str:
-    """Each test runs with files read in this process and in a forked one."""
+    """Each test runs with files read in this process, in a forked one, and (JSON Lines) by
+    two forked ones taking spans of the file in turn."""
     monkeypatch.setattr(ingest_module, "FORK_BYTES", 1 << 40 if request.param == "in this process" else 0)
+    monkeypatch.setattr(ingest_module, "READERS", 2 if request.param == "by two processes in turn" else 1)
+    monkeypatch.setattr(ingest_module, "SPAN_BYTES", SPAN_BYTES)
     monkeypatch.setattr(ingest_module, "CHUNK", CHUNK)
     return request.param
 
@@ -121,3 +128,61 @@ def test_csv_rows_go_through_the_second_process_with_their_lines(sqlite_store, r
     path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     report = ingest(sqlite_store, [path])
     assert [(e.location.line, e.field) for e in report.errors] == [(2 * CHUNK, "date")]
+
+
+def test_two_readers_taking_spans_in_turn_say_and_store_what_one_reader_does(tmp_path,
+                                                                            monkeypatch) -> None:
+    """Spans start and end anywhere among a file's oddities: a byte-order mark, CRLF line
+    ends, blank lines, bytes that are not UTF-8, a duplicate key, a line that is no object,
+    a bad value, the same id twice; every line number and byte offset must come out as one
+    reader in this process gives them, and the same facts stored."""
+    lines = [json.dumps(row, ensure_ascii=False).encode() for row in UNITS + PERSONS]
+    for i in range(600):
+        row = json.dumps(ledger(i, attrs={"备注": "第" + "一" * (i % 40) + "次"}),
+                         ensure_ascii=False).encode()
+        if i % 97 == 5:
+            row = row.replace(b'"verdict": "pass"', b'"verdict": "maybe"')
+        if i % 131 == 7:
+            row = row.replace("第".encode(), b"\xb5\xda")  # GB18030 bytes in a UTF-8 file
+        if i % 151 == 9:
+            row = row.replace(b'"status"', b'"task": "bs02", "status"')  # a duplicate key
+        lines.append(row)
+        if i % 113 == 11:
+            lines += [b"", b"[1, 2]", b"   "]
+    lines.append(json.dumps(ledger(40, status="partial")).encode())  # L40 again, other content
+    path = tmp_path / "ledger.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(lines) + b"\r\n")
+
+    def load(mode: str) -> tuple[list[str], dict]:
+        monkeypatch.setattr(ingest_module, "FORK_BYTES", 1 << 40 if mode == "here" else 0)
+        monkeypatch.setattr(ingest_module, "READERS", 2)
+        monkeypatch.setattr(ingest_module, "SPAN_BYTES", SPAN_BYTES)
+        monkeypatch.setattr(ingest_module, "CHUNK", 50)
+        store = open_store(f"sqlite:///{tmp_path}/{mode}.db")
+        report = ingest(store, [path], skip_bad=True, rejects_path=tmp_path / f"{mode}.jsonl")
+        assert report.committed
+        return [str(e) for e in report.errors], _stored(store)
+
+    errors, stored = load("here")
+    assert len(errors) == 7 + 5 + 4 + 6 + 1 and any("byte offset" in e for e in errors)
+    assert path.stat().st_size > 20 * SPAN_BYTES  # the two readers take many turns
+    assert load("two readers") == (errors, stored)
+    assert (tmp_path / "two readers.jsonl").read_text() == (tmp_path / "here.jsonl").read_text()
+
+
+def test_a_reader_that_dies_stops_the_ingest_with_a_clear_error(sqlite_store, tmp_path,
+                                                                monkeypatch) -> None:
+    monkeypatch.setattr(ingest_module, "FORK_BYTES", 0)
+    monkeypatch.setattr(ingest_module, "SPAN_BYTES", SPAN_BYTES)
+    check = ingest_module._Checker.check
+
+    def dies_at_line_300(self, row, batch) -> None:
+        if row.location.line == 300:
+            os._exit(9)
+        check(self, row, batch)
+
+    monkeypatch.setattr(ingest_module._Checker, "check", dies_at_line_300)
+    path = write_jsonl(tmp_path / "ledger.jsonl", UNITS + PERSONS + [ledger(i) for i in range(600)])
+    with pytest.raises(RuntimeError, match="the process reading the file stopped"):
+        ingest(sqlite_store, [path])
+    assert sum(counts(sqlite_store).values()) == 0
