@@ -299,8 +299,13 @@ def _read(checker: _Checker, path: Path, hidden_sheets: bool) -> Iterator[_Batch
                     for n in range(min(READERS, len(spans)))])
 
 
-def _send(batches: Callable[[], Iterator[_Batch | None]], send: PipeEnd) -> None:
-    """A reader's body: its batches down the pipe, None as the end of a span."""
+def _send(batches: Callable[[], Iterator[_Batch | None]], send: PipeEnd,
+          receiving: list[PipeEnd]) -> None:
+    """A reader's body: its batches down the pipe, None as the end of a span. The receiving
+    ends it was forked with are closed first: a reader holding one open (its own, or an
+    earlier reader's) would never see the writer die, and would wait on a full pipe for ever."""
+    for end in receiving:
+        end.close()
     try:
         for batch in batches():
             send.send(("span", None) if batch is None else ("batch", batch))
@@ -323,7 +328,7 @@ def _forked(readers: list[Callable[[], Iterator[_Batch | None]]]) -> Iterator[_B
     children, pipes, queues, threads = [], [], [], []
     for body in readers:
         receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_send, args=(body, send), daemon=True)
+        child = context.Process(target=_send, args=(body, send, [*pipes, receive]), daemon=True)
         child.start()
         send.close()
         children.append(child)

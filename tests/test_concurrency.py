@@ -104,7 +104,7 @@ def test_a_killed_writer_leaves_no_lock_behind(store, tmp_path) -> None:
     assert holder.poll() is None, "the writer finished before it was seen holding the lock"
     os.kill(holder.pid, signal.SIGSTOP)
     os.kill(holder.pid, signal.SIGKILL)
-    holder.communicate()
+    holder.communicate(timeout=60)  # its readers must go with it: they hold its stdout
     again = run(wenze("ingest", str(case_file(tmp_path)), "--db", url, "--wait", "5"), tmp_path)
     assert again.returncode == 0, again.stderr
 
