@@ -326,20 +326,21 @@ def _forked(readers: list[Callable[[], Iterator[_Batch | None]]]) -> Iterator[_B
     context = multiprocessing.get_context("fork")
     stop = threading.Event()
     children, pipes, queues, threads = [], [], [], []
-    for body in readers:
-        receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_send, args=(body, send, [*pipes, receive]), daemon=True)
-        child.start()
-        send.close()
-        children.append(child)
-        pipes.append(receive)
-    for child, receive in zip(children, pipes, strict=True):
-        received: queue.Queue = queue.Queue(maxsize=AHEAD)
-        thread = threading.Thread(target=_receive, args=(receive, child, received, stop), daemon=True)
-        thread.start()
-        queues.append(received)
-        threads.append(thread)
     try:
+        for body in readers:
+            receive, send = context.Pipe(duplex=False)
+            pipes.append(receive)
+            child = context.Process(target=_send, args=(body, send, [*pipes]), daemon=True)
+            child.start()
+            send.close()
+            children.append(child)
+        for child, receive in zip(children, pipes, strict=True):
+            received: queue.Queue = queue.Queue(maxsize=AHEAD)
+            thread = threading.Thread(target=_receive, args=(receive, child, received, stop),
+                                      daemon=True)
+            thread.start()
+            queues.append(received)
+            threads.append(thread)
         turn = 0
         while True:
             tag, item = queues[turn].get()
