@@ -143,7 +143,7 @@ def child_ingest(url: str, path: str) -> dict[str, Any]:
         raise SystemExit(f"ingest failed: {[str(e) for e in report.errors[:3]]}")
     own_after, children_after = cpu()
     # CPU seconds of the writer (this process) and the readers (its children): on a shared machine
-    # wall time says how busy the machine was; the busier of the two says what one core each gives
+    # wall time says how busy the machine was; their sum over two cores, how fast it could be
     return {"seconds": seconds, "rows": sum(report.loaded.values()),
             "writer_cpu_s": own_after - own, "reader_cpu_s": children_after - children}
 
