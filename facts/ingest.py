@@ -17,6 +17,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -35,7 +36,7 @@ from facts.readers import (
     FileFormatError,
     Location,
     RawRow,
-    Span,
+    Within,
     jsonl_encoding,
     line_spans,
     read_file,
@@ -209,9 +210,9 @@ class _Checker:
         self.fast = {kind: FastCheck(model) for kind, model in KINDS.items()}
 
     def batches(self, path: Path, hidden_sheets: bool,
-                spans: list[Span] | None = None, encoding: str = "") -> Iterator[_Batch | None]:
+                spans: list[Within] | None = None) -> Iterator[_Batch | None]:
         """The file's checked rows, ``CHUNK`` at a time; only those of ``spans`` if given
-        (a JSON Lines file in ``encoding``), each span's last batch followed by None."""
+        (of a JSON Lines file), each span's last batch followed by None."""
         batch = _Batch()
 
         def advance(n: int) -> None:
@@ -222,7 +223,7 @@ class _Checker:
 
         try:
             for span in spans or [None]:
-                rows = read_jsonl(path, advance, (span, encoding)) if span else \
+                rows = read_jsonl(path, advance, span) if span else \
                     read_file(path, advance, warn, hidden_sheets)
                 for row in rows:
                     self.check(row, batch)
@@ -287,16 +288,22 @@ class _Checker:
 def _read(checker: _Checker, path: Path, hidden_sheets: bool) -> Iterator[_Batch]:
     """The file's checked batches, in the file's order. A small file is read here; a larger
     one in a forked process while this one writes; a large JSON Lines file by ``READERS``
-    forked processes taking its spans of ``SPAN_BYTES`` in turn."""
+    forked processes taking its spans of ``SPAN_BYTES`` in turn, each through its own
+    opening of the file made before the spans are measured (``Within``)."""
     size = size_of(path)
     if size < FORK_BYTES:
-        return (b for b in checker.batches(path, hidden_sheets) if b is not None)
+        yield from (b for b in checker.batches(path, hidden_sheets) if b is not None)
+        return
     encoding = jsonl_encoding(path) if READERS > 1 and size >= SPAN_BYTES * 2 else None
     if encoding is None:
-        return _forked([partial(checker.batches, path, hidden_sheets)])
-    spans = line_spans(path, SPAN_BYTES)
-    return _forked([partial(checker.batches, path, hidden_sheets, spans[n::READERS], encoding)
-                    for n in range(min(READERS, len(spans)))])
+        yield from _forked([partial(checker.batches, path, hidden_sheets)])
+        return
+    with ExitStack() as opened:
+        files = [opened.enter_context(path.open("rb")) for _ in range(READERS)]
+        spans = line_spans(files[0], SPAN_BYTES)
+        yield from _forked([partial(checker.batches, path, hidden_sheets,
+                                    [Within(raw, encoding, span) for span in spans[n::READERS]])
+                            for n, raw in enumerate(files[:len(spans)])])
 
 
 def _send(batches: Callable[[], Iterator[_Batch | None]], send: PipeEnd,
@@ -307,11 +314,14 @@ def _send(batches: Callable[[], Iterator[_Batch | None]], send: PipeEnd,
     for end in receiving:
         end.close()
     try:
-        for batch in batches():
-            send.send(("span", None) if batch is None else ("batch", batch))
-        send.send(("done", None))
-    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
-        send.send(("raise", exc))
+        try:
+            for batch in batches():
+                send.send(("span", None) if batch is None else ("batch", batch))
+            send.send(("done", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+            send.send(("raise", exc))
+    except OSError:
+        pass  # the writer is gone (killed, or stopped reading after an error): nobody to tell
     finally:
         send.close()
 

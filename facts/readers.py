@@ -11,10 +11,11 @@ import csv
 import json
 import re
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import orjson
 
@@ -157,32 +158,50 @@ class Span(NamedTuple):
     line: int
 
 
-def line_spans(path: Path, size: int) -> list[Span]:
-    """The file cut into spans of whole lines of about ``size`` bytes each, numbered as
-    ``_decoded_lines`` numbers them (a line ends at a line feed), in one pass at C speed."""
+class Within(NamedTuple):
+    """A span of a JSON Lines file read apart from the rest (``read_jsonl``): through a file
+    opened before the spans were measured, so that every span is of that one version of the
+    file, whatever happens to its name meanwhile; and in the file's encoding."""
+
+    raw: BinaryIO
+    encoding: str
+    span: Span
+
+
+def line_spans(raw: BinaryIO, size: int) -> list[Span]:
+    """The open file cut into spans of whole lines of about ``size`` bytes each, numbered as
+    ``_decoded_lines`` numbers them (a line ends at a line feed), in one pass at C speed and
+    in bounded memory (a line of a gigabyte is passed over, not kept)."""
     spans: list[Span] = []
     start, line = 0, 1
-    with path.open("rb") as raw:
-        while block := raw.read(size):
-            while not block.endswith(b"\n") and (more := raw.readline(1 << 20)):
-                block += more  # to the end of the line the block stopped in
-            spans.append(Span(start, start + len(block), line))
-            start += len(block)
-            line += block.count(b"\n")
+    raw.seek(0)
+    while block := raw.read(size):
+        end, lines = start + len(block), block.count(b"\n")
+        if not block.endswith(b"\n"):  # on to the end of the line the block stopped in
+            while piece := raw.read(1 << 20):
+                cut = piece.find(b"\n")
+                if cut >= 0:
+                    end, lines = end + cut + 1, lines + 1
+                    raw.seek(end)
+                    break
+                end += len(piece)
+        spans.append(Span(start, end, line))
+        start, line = end, line + lines
     return spans
 
 
 def _decoded_lines(path: Path, encoding: str, bad: dict[int, str],
-                   progress: Progress | None, span: Span | None = None) -> Iterator[str]:
-    """The file's lines (those of ``span`` if given) as text, numbered from 1 as an editor
+                   progress: Progress | None, within: Within | None = None) -> Iterator[str]:
+    """The file's lines (those of a span if ``within``) as text, numbered from 1 as an editor
     does. A line that does not decode (or is too long) is recorded in ``bad`` (line ->
     reason naming the byte offset) and yielded with its bad bytes escaped, so the line
     numbers of what follows stay true."""
+    span = within.span if within else None
     offset = span.start if span else 0
     number = span.line - 1 if span else 0
     end = span.end if span else None
-    raw = path.open("rb")
-    with raw:
+    raw = within.raw if within else path.open("rb")
+    with nullcontext() if within else raw:
         raw.seek(offset)
         while end is None or offset < end:
             line = raw.readline(MAX_LINE_BYTES + 1)
@@ -318,7 +337,7 @@ def parse_json(text: str, plain: bool | None = None) -> Any:
 
 def jsonl_encoding(path: Path) -> str | None:
     """The encoding of a JSON Lines file, if its spans can be read apart (``read_jsonl``'s
-    ``span``): UTF-8, where a line feed byte is always the end of a line."""
+    ``within``): UTF-8, where a line feed byte is always the end of a line."""
     if path.suffix.lower() not in (".jsonl", ".ndjson"):
         return None
     encoding = detect_encoding(path)
@@ -326,14 +345,13 @@ def jsonl_encoding(path: Path) -> str | None:
 
 
 def read_jsonl(path: Path, progress: Progress | None = None,
-               span: tuple[Span, str] | None = None) -> Iterator[RawRow]:
-    """The file's rows; only those of a span (``line_spans``) with the file's encoding
-    (``jsonl_encoding``) if given, numbered as in the whole file."""
-    encoding = span[1] if span else detect_encoding(path)
+               within: Within | None = None) -> Iterator[RawRow]:
+    """The file's rows; only those of one span if ``within``, numbered as in the whole file."""
+    encoding = within.encoding if within else detect_encoding(path)
     bad: dict[int, str] = {}
     name = path.name
-    lines = _decoded_lines(path, encoding, bad, progress, span[0] if span else None)
-    for line_no, line in enumerate(lines, start=span[0].line if span else 1):
+    lines = _decoded_lines(path, encoding, bad, progress, within)
+    for line_no, line in enumerate(lines, start=within.span.line if within else 1):
         location = Location(name, line_no)
         if line_no in bad:
             yield RawRow(location, None, {}, ("", bad[line_no]))

@@ -97,14 +97,19 @@ def test_a_killed_writer_leaves_no_lock_behind(store, tmp_path) -> None:
     from bench.robustness import holds_lock, start
 
     url = _url(store)
-    holder = start(wenze("ingest", str(long_file(case_file(tmp_path))), "--db", url), tmp_path)
+    # over 4 MB: read by two processes, which must both go when the writer is killed
+    holder = start(wenze("ingest", str(long_file(case_file(tmp_path), units=60_000)), "--db", url),
+                   tmp_path)
     deadline = time.monotonic() + 60
     while not holds_lock(url) and holder.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert holder.poll() is None, "the writer finished before it was seen holding the lock"
+    time.sleep(0.3)  # its readers are reading
+    assert holder.poll() is None, "the writer finished before it was killed"
     os.kill(holder.pid, signal.SIGSTOP)
     os.kill(holder.pid, signal.SIGKILL)
-    holder.communicate(timeout=60)  # its readers must go with it: they hold its stdout
+    _, said = holder.communicate(timeout=60)  # its readers must go with it: they hold its stdout
+    assert "Traceback" not in said, said  # nor cry over the pipe it left them
     again = run(wenze("ingest", str(case_file(tmp_path)), "--db", url, "--wait", "5"), tmp_path)
     assert again.returncode == 0, again.stderr
 

@@ -186,3 +186,47 @@ def test_a_reader_that_dies_stops_the_ingest_with_a_clear_error(sqlite_store, tm
     with pytest.raises(RuntimeError, match="the process reading the file stopped"):
         ingest(sqlite_store, [path])
     assert sum(counts(sqlite_store).values()) == 0
+
+
+@pytest.mark.parametrize("change", ["replaced", "deleted"])
+def test_a_file_replaced_or_deleted_while_two_readers_read_it_is_read_as_it_was(
+        sqlite_store, tmp_path, monkeypatch, change) -> None:
+    """A sync tool or an editor replaces the file (a rename over it), or it is deleted, while
+    it is being loaded: every row comes from the version the ingest began with, as with one
+    reader, never some rows of each."""
+    monkeypatch.setattr(ingest_module, "FORK_BYTES", 0)
+    monkeypatch.setattr(ingest_module, "SPAN_BYTES", SPAN_BYTES)
+    monkeypatch.setattr(ingest_module, "CHUNK", 50)
+    path = write_jsonl(tmp_path / "ledger.jsonl", UNITS + PERSONS + [ledger(i) for i in range(3000)])
+    other = write_jsonl(tmp_path / "other.jsonl",
+                        UNITS + PERSONS + [ledger(i, verdict="fail") for i in range(3000)])
+    assert other.stat().st_size == path.stat().st_size  # the same spans would fit both
+    add, written = ingest_module._Loader.add, []
+
+    def add_then_change(self, batch) -> None:
+        written.append(batch)
+        if len(written) == 3:
+            os.replace(other, path) if change == "replaced" else path.unlink()
+        add(self, batch)
+
+    monkeypatch.setattr(ingest_module._Loader, "add", add_then_change)
+    report = ingest(sqlite_store, [path])
+    assert report.committed and not report.errors
+    with sqlite_store.connect() as connection:
+        verdicts = dict(connection.exec_driver_sql(
+            "SELECT verdict, count(*) FROM ledger GROUP BY verdict").fetchall())
+    assert verdicts == {"pass": 3000}
+
+
+def test_spans_pass_over_a_line_of_many_megabytes_without_keeping_it(tmp_path) -> None:
+    """Where a span ends inside a long line, the span runs on to the line's end, found by
+    reading on, not by keeping the line (a one-line file of a gigabyte costs no gigabyte)."""
+    from facts.readers import Span, line_spans
+
+    path = tmp_path / "ledger.jsonl"
+    path.write_bytes(b"a\n" + b"x" * (5 << 20) + b"\nb\nc")
+    with path.open("rb") as raw:
+        assert line_spans(raw, 1 << 20) == [Span(0, (5 << 20) + 3, 1), Span((5 << 20) + 3, (5 << 20) + 6, 3)]
+        assert line_spans(raw, 2) == [Span(0, 2, 1), Span(2, (5 << 20) + 3, 2),
+                                      Span((5 << 20) + 3, (5 << 20) + 5, 3),
+                                      Span((5 << 20) + 5, (5 << 20) + 6, 4)]
