@@ -11,17 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import multiprocessing
-import queue
 import re
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from multiprocessing.connection import Connection as PipeEnd
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +26,7 @@ from sqlalchemy import Connection, Dialect, Engine, Table, and_, delete, insert,
 
 from facts.contract import KINDS, REFERENCES, unchanged_by_additions
 from facts.fast_check import FastCheck
+from facts.forked import forked
 from facts.lock import store_lock
 from facts.readers import (
     MAX_JSON_DEPTH,
@@ -53,7 +50,6 @@ INGEST_CACHE_KB = 64 << 10  # SQLite page cache of the ingesting connection
 FORK_BYTES = 1 << 20  # a file this big is read and checked in a second process while this one writes
 READERS = 2  # processes reading a large JSON Lines file, its spans in turn
 SPAN_BYTES = 2 << 20  # of such a file: what one reader reads before the other's turn
-AHEAD = 4  # batches a reader's thread takes off its pipe before they are written
 UNKNOWN_FIELD = "not a field of this kind (free data goes under attrs)"
 MAX_FIELD_CHARS = 20_000  # one text value (a 6,000-character description is ordinary)
 _INT64 = (-(1 << 63), (1 << 63) - 1)
@@ -200,7 +196,7 @@ _STRICT, _LENIENT = {"lenient": False}, {"lenient": True}
 class _Checker:
     """Reads a file and checks each row on its own (readable, no control characters,
     pydantic-valid, known task code), hashes it and encodes it as a table row. Pure: it
-    never touches the store, so it can run in another process (``_forked``)."""
+    never touches the store, so it can run in another process (``facts.forked``)."""
 
     def __init__(self, dialect: Dialect, batch_id: int, task_codes: set[str], keep_rows: bool):
         self.batch_id = batch_id
@@ -296,101 +292,14 @@ def _read(checker: _Checker, path: Path, hidden_sheets: bool) -> Iterator[_Batch
         return
     encoding = jsonl_encoding(path) if READERS > 1 and size >= SPAN_BYTES * 2 else None
     if encoding is None:
-        yield from _forked([partial(checker.batches, path, hidden_sheets)])
+        yield from forked([partial(checker.batches, path, hidden_sheets)])
         return
     with ExitStack() as opened:
         files = [opened.enter_context(path.open("rb")) for _ in range(READERS)]
         spans = line_spans(files[0], SPAN_BYTES)
-        yield from _forked([partial(checker.batches, path, hidden_sheets,
+        yield from forked([partial(checker.batches, path, hidden_sheets,
                                     [Within(raw, encoding, span) for span in spans[n::READERS]])
                             for n, raw in enumerate(files[:len(spans)])])
-
-
-def _send(batches: Callable[[], Iterator[_Batch | None]], send: PipeEnd,
-          receiving: list[PipeEnd]) -> None:
-    """A reader's body: its batches down the pipe, None as the end of a span. The receiving
-    ends it was forked with are closed first: a reader holding one open (its own, or an
-    earlier reader's) would never see the writer die, and would wait on a full pipe for ever."""
-    for end in receiving:
-        end.close()
-    try:
-        try:
-            for batch in batches():
-                send.send(("span", None) if batch is None else ("batch", batch))
-            send.send(("done", None))
-        except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
-            send.send(("raise", exc))
-    except OSError:
-        pass  # the writer is gone (killed, or stopped reading after an error): nobody to tell
-    finally:
-        send.close()
-
-
-def _forked(readers: list[Callable[[], Iterator[_Batch | None]]]) -> Iterator[_Batch]:
-    """Each reader run in a forked process, its batches received here as they come, in the
-    file's order: the readers' spans are taken in turn, the first reader's first, and the
-    reader whose turn it is saying it is done is the file's end. A thread per reader takes
-    its batches off the pipe as soon as they come, a few ahead (memory stays bounded), so
-    that the readers read while this process writes (both cores). A reader's exception is
-    raised here."""
-    context = multiprocessing.get_context("fork")
-    stop = threading.Event()
-    children, pipes, queues, threads = [], [], [], []
-    try:
-        for body in readers:
-            receive, send = context.Pipe(duplex=False)
-            pipes.append(receive)
-            child = context.Process(target=_send, args=(body, send, [*pipes]), daemon=True)
-            child.start()
-            send.close()
-            children.append(child)
-        for child, receive in zip(children, pipes, strict=True):
-            received: queue.Queue = queue.Queue(maxsize=AHEAD)
-            thread = threading.Thread(target=_receive, args=(receive, child, received, stop),
-                                      daemon=True)
-            thread.start()
-            queues.append(received)
-            threads.append(thread)
-        turn = 0
-        while True:
-            tag, item = queues[turn].get()
-            if tag == "batch":
-                yield item
-            elif tag == "span":
-                turn = (turn + 1) % len(queues)
-            elif tag == "done":
-                return
-            else:
-                raise item
-    finally:
-        stop.set()
-        for child in children:
-            if child.is_alive():
-                child.kill()
-            child.join()
-        for thread in threads:
-            thread.join()
-        for receive in pipes:
-            receive.close()
-
-
-def _receive(receive: PipeEnd, child: Any, received: queue.Queue, stop: threading.Event) -> None:
-    """A reader's messages, from its pipe to its queue, until it is done or gone."""
-    while True:
-        try:
-            message = receive.recv()
-        except (EOFError, OSError):
-            child.join()
-            message = ("raise", RuntimeError(
-                f"the process reading the file stopped (exit code {child.exitcode})"))
-        while not stop.is_set():
-            try:
-                received.put(message, timeout=0.1)
-                break
-            except queue.Full:
-                continue
-        if message[0] in ("done", "raise") or stop.is_set():
-            return
 
 
 class _Loader:
