@@ -410,7 +410,9 @@ def main() -> None:
     parser.add_argument("--stores", default="sqlite,postgresql")
     parser.add_argument("--parts", default="kill,concurrency,corpus")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--scale", type=float, default=0.01, help="demo county scale (ingest, evaluate)")
+    parser.add_argument("--scale", type=float, default=0.05,
+                        help="demo county scale (ingest, evaluate); at 0.05 its ledger file "
+                             "(~10 MB) is read by two forked processes, as a county's is")
     options = parser.parse_args()
     stores, parts = options.stores.split(","), options.parts.split(",")
     rng = random.Random(options.seed)
