@@ -208,7 +208,8 @@ class _Checker:
     def batches(self, path: Path, hidden_sheets: bool,
                 spans: list[Within] | None = None) -> Iterator[_Batch | None]:
         """The file's checked rows, ``CHUNK`` at a time; only those of ``spans`` if given
-        (of a JSON Lines file), each span's last batch followed by None."""
+        (of a JSON Lines file). The last batch of each span, or of the file, is followed
+        by None (``facts.forked`` takes the readers' spans in turn)."""
         batch = _Batch()
 
         def advance(n: int) -> None:
@@ -226,16 +227,13 @@ class _Checker:
                     if batch.size >= CHUNK:
                         yield batch
                         batch = _Batch()
-                if span:
-                    yield batch
-                    batch = _Batch()
-                    yield None
+                yield batch
+                batch = _Batch()
+                yield None
         except (FileFormatError, OSError):
             batch.rows.clear()  # the file is refused whole; what it said before still counts
             yield batch
             raise
-        if not spans:
-            yield batch
 
     def check(self, row: RawRow, batch: _Batch) -> None:
         batch.size += 1

@@ -21,6 +21,7 @@ import orjson
 
 from facts.contract import KINDS
 
+JSONL_SUFFIXES = (".jsonl", ".ndjson")  # a JSON Lines file: one JSON object a line
 Progress = Callable[[int], None]  # called with the number of bytes (or rows) just read
 
 
@@ -338,7 +339,7 @@ def parse_json(text: str, plain: bool | None = None) -> Any:
 def jsonl_encoding(path: Path) -> str | None:
     """The encoding of a JSON Lines file, if its spans can be read apart (``read_jsonl``'s
     ``within``): UTF-8, where a line feed byte is always the end of a line."""
-    if path.suffix.lower() not in (".jsonl", ".ndjson"):
+    if path.suffix.lower() not in JSONL_SUFFIXES:
         return None
     encoding = detect_encoding(path)
     return encoding if encoding in ("utf-8", "utf-8-sig") else None
@@ -608,7 +609,7 @@ def read_file(
     hidden_sheets: bool = False,
 ) -> Iterator[RawRow]:
     suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
+    if suffix in JSONL_SUFFIXES:
         return read_jsonl(path, progress)
     if suffix == ".csv":
         return read_csv(path, progress)
