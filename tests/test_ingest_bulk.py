@@ -27,14 +27,21 @@ CHUNK = 200  # rows written at a time in these tests, so a few hundred rows make
 SPAN_BYTES = 2048  # of a JSON Lines file read by two processes in turn: a score of rows
 
 
+def read_by(monkeypatch, *, forked: bool, readers: int = 2, chunk: int = CHUNK) -> None:
+    """Files read in this process or by forked ones (``readers`` of them for JSON Lines, in
+    spans of ``SPAN_BYTES``), checked and written ``chunk`` rows at a time."""
+    monkeypatch.setattr(ingest_module, "FORK_BYTES", 0 if forked else 1 << 40)
+    monkeypatch.setattr(ingest_module, "READERS", readers)
+    monkeypatch.setattr(ingest_module, "SPAN_BYTES", SPAN_BYTES)
+    monkeypatch.setattr(ingest_module, "CHUNK", chunk)
+
+
 @pytest.fixture(params=["in this process", "in a second process", "by two processes in turn"])
 def reader(request, monkeypatch) -> str:
     """Each test runs with files read in this process, in a forked one, and (JSON Lines) by
     two forked ones taking spans of the file in turn."""
-    monkeypatch.setattr(ingest_module, "FORK_BYTES", 1 << 40 if request.param == "in this process" else 0)
-    monkeypatch.setattr(ingest_module, "READERS", 2 if request.param == "by two processes in turn" else 1)
-    monkeypatch.setattr(ingest_module, "SPAN_BYTES", SPAN_BYTES)
-    monkeypatch.setattr(ingest_module, "CHUNK", CHUNK)
+    read_by(monkeypatch, forked=request.param != "in this process",
+            readers=2 if request.param == "by two processes in turn" else 1)
     return request.param
 
 
@@ -154,10 +161,7 @@ def test_two_readers_taking_spans_in_turn_say_and_store_what_one_reader_does(tmp
     path.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(lines) + b"\r\n")
 
     def load(mode: str) -> tuple[list[str], dict]:
-        monkeypatch.setattr(ingest_module, "FORK_BYTES", 1 << 40 if mode == "here" else 0)
-        monkeypatch.setattr(ingest_module, "READERS", 2)
-        monkeypatch.setattr(ingest_module, "SPAN_BYTES", SPAN_BYTES)
-        monkeypatch.setattr(ingest_module, "CHUNK", 50)
+        read_by(monkeypatch, forked=mode != "here", chunk=50)
         store = open_store(f"sqlite:///{tmp_path}/{mode}.db")
         report = ingest(store, [path], skip_bad=True, rejects_path=tmp_path / f"{mode}.jsonl")
         assert report.committed
@@ -172,8 +176,7 @@ def test_two_readers_taking_spans_in_turn_say_and_store_what_one_reader_does(tmp
 
 def test_a_reader_that_dies_stops_the_ingest_with_a_clear_error(sqlite_store, tmp_path,
                                                                 monkeypatch) -> None:
-    monkeypatch.setattr(ingest_module, "FORK_BYTES", 0)
-    monkeypatch.setattr(ingest_module, "SPAN_BYTES", SPAN_BYTES)
+    read_by(monkeypatch, forked=True)
     check = ingest_module._Checker.check
 
     def dies_at_line_300(self, row, batch) -> None:
@@ -194,9 +197,7 @@ def test_a_file_replaced_or_deleted_while_two_readers_read_it_is_read_as_it_was(
     """A sync tool or an editor replaces the file (a rename over it), or it is deleted, while
     it is being loaded: every row comes from the version the ingest began with, as with one
     reader, never some rows of each."""
-    monkeypatch.setattr(ingest_module, "FORK_BYTES", 0)
-    monkeypatch.setattr(ingest_module, "SPAN_BYTES", SPAN_BYTES)
-    monkeypatch.setattr(ingest_module, "CHUNK", 50)
+    read_by(monkeypatch, forked=True, chunk=50)
     path = write_jsonl(tmp_path / "ledger.jsonl", UNITS + PERSONS + [ledger(i) for i in range(3000)])
     other = write_jsonl(tmp_path / "other.jsonl",
                         UNITS + PERSONS + [ledger(i, verdict="fail") for i in range(3000)])
