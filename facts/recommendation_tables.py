@@ -87,6 +87,19 @@ class PartitionMatch(SQLModel, table=True):
     matches: list[dict[str, str]] = Field(sa_type=JSON)  # each: clause alias -> "kind:id"
 
 
+class PersonOutcome(SQLModel, table=True):
+    """What the last run that explained a person made of him, and a digest of everything it
+    read to do so; an incremental run takes it over while the digest holds
+    (``engine.run.carry``). Only persons whose stored recommendations all follow that
+    outcome have a row."""
+
+    __tablename__ = "person_outcome"
+    person: str = Field(primary_key=True)
+    digest: str = Field(max_length=64)
+    # recommendations: [[id, circumstance], ...]; set_aside: [{"at": [...], "item": {...}}]
+    outcome: dict[str, Any] = Field(sa_type=JSON)
+
+
 class DocumentNumber(SQLModel, table=True):
     """The reference number a recommendation's document was given: one series per issuing body
     (prefix) and year, never repeated."""

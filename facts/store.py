@@ -168,6 +168,13 @@ def fact_content(row: Mapping[str, Any]) -> dict[str, Any]:
             for k, v in row.items() if k not in PROVENANCE}
 
 
+def fact_from_content(kind: str, content: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored content (a ``fact_version``'s JSON) with its dates as dates, like a row."""
+    columns = TABLES[kind].__table__.c
+    return {k: date.fromisoformat(v) if isinstance(v, str) and k in columns
+            and isinstance(columns[k].type, Date) else v for k, v in content.items()}
+
+
 def known_on(kind: str, as_of: date) -> Select:
     """All facts of a kind known on ``as_of``: nothing dated later is evaluated."""
     table = TABLES[kind].__table__

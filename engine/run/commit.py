@@ -27,6 +27,7 @@ from sqlalchemy import Connection, insert, select, update
 from engine.match.findings import Finding
 from engine.rulebook import Rulebook
 from engine.sanction.accountable import SetAside
+from engine.sanction.carry import Carry
 from engine.sanction.explanation import Explanation
 from engine.sanction.recommend import Recommended
 from facts.recommendation_tables import EvaluationRun, RecommendationRow
@@ -144,18 +145,21 @@ def _decided(status: str) -> bool:
 
 
 def _update(connection: Connection, rec_id: str, was: str, done: list[str],
-            untouched: list[str], **values: Any) -> None:
+            untouched: list[str], **values: Any) -> bool:
     """Update the row only if its status is still the one the run read (see the docstring)."""
     table = RecommendationRow.__table__
     changed = connection.execute(update(table).where(
         table.c.id == rec_id, table.c.status == was).values(**values)).rowcount
     (done if changed else untouched).append(rec_id)
+    return bool(changed)
 
 
 def commit(connection: Connection, run_id: int, parts: Iterable[Recommended],
-           rulebook: Rulebook, result: RunResult) -> Counter:
+           rulebook: Rulebook, result: RunResult, carry: Carry | None = None) -> Counter:
     """Write the run's recommendations inside the run's transaction, a part of a few hundred
-    persons at a time (see the module docstring); the recommendations by circumstance."""
+    persons at a time (see the module docstring); the recommendations by circumstance.
+    Persons carried over (``engine.sanction.carry``) are left as they are; with ``carry``,
+    the outcome of each person explained is stored for the next run to take over."""
     table = RecommendationRow.__table__
     asides: list[SetAside] = []
     seen: set[str] = set()
@@ -164,8 +168,15 @@ def commit(connection: Connection, run_id: int, parts: Iterable[Recommended],
         asides.extend(part.set_aside)
         seen |= part.persons
         by_circumstance.update(e.circumstance for e, _ in part.chosen.values())
-        if part.persons:
-            _commit_persons(connection, run_id, part, asides, rulebook, result)
+        for recommendations in part.carried.values():
+            result.unchanged.extend(rec_id for rec_id, _ in recommendations)
+            by_circumstance.update(circumstance for _, circumstance in recommendations)
+        if part.persons and not part.carried:
+            made, unsettled = _commit_persons(connection, run_id, part, asides, rulebook, result)
+            if carry is not None:
+                carry.store(connection, part.digests, made, part.set_aside, unsettled)
+    if carry is not None:
+        carry.forget_others(connection, seen)
     # those with stored recommendations whom no finding holds to account any more
     gone = sorted(set(connection.execute(select(table.c.person).where(
         table.c.status != "withdrawn").distinct()).scalars()) - seen)
@@ -181,8 +192,14 @@ def commit(connection: Connection, run_id: int, parts: Iterable[Recommended],
 
 
 def _commit_persons(connection: Connection, run_id: int, part: Recommended,
-                    asides: list[SetAside], rulebook: Rulebook, result: RunResult) -> None:
-    """Reconcile the stored recommendations of ``part.persons`` with what the run made of them."""
+                    asides: list[SetAside], rulebook: Rulebook, result: RunResult
+                    ) -> tuple[dict[str, list[list[Any]]], set[str]]:
+    """Reconcile the stored recommendations of ``part.persons`` with what the run made of them.
+
+    Returns each person's recommendations ([id, circumstance]) and the persons some of whose
+    stored recommendations do not simply follow what the run made: a decided one it no
+    longer finds, or one whose stored evidence is not all in the new explanation (the next
+    run reads those facts as they are then), or one a reviewer decided while it committed."""
     table = RecommendationRow.__table__
     stored = {r.id: r for r in connection.execute(select(
         table.c.id, table.c.status, table.c.person, table.c.evidence, table.c.explanation,
@@ -195,8 +212,11 @@ def _commit_persons(connection: Connection, run_id: int, part: Recommended,
     current = _current_facts(connection, {ref for row in looked_at for ref in row.evidence})
     now = datetime.now(UTC)
     new_rows: list[dict[str, Any]] = []
+    made: dict[str, list[list[Any]]] = {}
+    unsettled = {row.person for row in missing if _decided(row.status)}
     for rec_id in sorted(chosen):
         explanation, _ = chosen[rec_id]
+        made.setdefault(explanation.subject.id, []).append([rec_id, explanation.circumstance])
         values = _values(explanation, rulebook)
         previous = stored.get(rec_id)
         if previous is None:
@@ -204,10 +224,13 @@ def _commit_persons(connection: Connection, run_id: int, part: Recommended,
                                  **values))
             result.new.append(rec_id)
         elif previous.status == "withdrawn":
-            _update(connection, rec_id, previous.status, result.reinstated, result.unchanged,
-                    status="pending", status_run=run_id,
-                    status_reason=rulebook.say.text("changes", "reinstated"), **values)
+            if not _update(connection, rec_id, previous.status, result.reinstated,
+                           result.unchanged, status="pending", status_run=run_id,
+                           status_reason=rulebook.say.text("changes", "reinstated"), **values):
+                unsettled.add(previous.person)
         elif _decided(previous.status):
+            if set(previous.evidence) - set(values["evidence"]):
+                unsettled.add(previous.person)
             changes = _changes(previous.explanation, values["explanation"], current, rulebook)
             if changes and (previous.facts_changed or {}).get("changes") != changes:
                 connection.execute(update(table).where(table.c.id == rec_id).values(
@@ -216,8 +239,9 @@ def _commit_persons(connection: Connection, run_id: int, part: Recommended,
             else:
                 result.unchanged.append(rec_id)
         elif _comparable(previous.explanation) != _comparable(values["explanation"]):
-            _update(connection, rec_id, previous.status, result.changed, result.unchanged,
-                    **values)
+            if not _update(connection, rec_id, previous.status, result.changed,
+                           result.unchanged, **values):
+                unsettled.add(previous.person)
         else:
             result.unchanged.append(rec_id)
     if new_rows:
@@ -236,12 +260,15 @@ def _commit_persons(connection: Connection, run_id: int, part: Recommended,
                        if evidence & set(item.facts) and item.person in (None, row.person)]
             changes += _changes(row.explanation, None, current, rulebook)
         if row.status in FOLLOWS:
-            _update(connection, row.id, row.status, result.withdrawn, result.unchanged,
-                    status="withdrawn", status_run=run_id, status_reason="；".join(changes))
+            if not _update(connection, row.id, row.status, result.withdrawn, result.unchanged,
+                           status="withdrawn", status_run=run_id,
+                           status_reason="；".join(changes)):
+                unsettled.add(row.person)
         elif (row.facts_changed or {}).get("changes") != changes:
             connection.execute(update(table).where(table.c.id == row.id).values(
                 facts_changed={"run": run_id, "changes": changes}))
             result.flagged.append(row.id)
+    return made, unsettled
 
 
 def record(connection: Connection, result: RunResult, counts: Counter,

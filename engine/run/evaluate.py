@@ -22,6 +22,7 @@ from engine.run import incremental
 from engine.run.commit import RunResult, commit, record
 from engine.run.replay import find_all, findings_of
 from engine.run.rulebooks import keep_copy
+from engine.sanction.carry import Carry
 from engine.sanction.recommend import Recommended, recommend_in_parts
 from facts.lock import store_lock
 from facts.recommendation_tables import EvaluationRun
@@ -52,7 +53,8 @@ def evaluate(engine: Engine, as_of: date | None = None, rulebook: Rulebook | Non
     to ``wait`` seconds, then ``StoreBusy`` is raised and no run is recorded.
 
     Only the partitions whose facts or windows changed since the last committed run are
-    matched again, unless ``full`` (``engine.run.incremental``); the result is the same.
+    matched again, and only the persons whose inputs changed are explained again, unless
+    ``full`` (``engine.run.incremental``, ``engine.sanction.carry``); the result is the same.
     """
     with store_lock(engine, wait):
         return _evaluate(engine, as_of, rulebook, evaluator, full)
@@ -83,10 +85,11 @@ def _evaluate(engine: Engine, as_of: date | None, rulebook: Rulebook | None,
         facts = matches.facts
         timings["match_s"] = round(time.perf_counter() - clock - timings["scope_s"], 3)
         counts: Counter = Counter(findings=len(found), facts_matched=len(facts), **matches.stats)
-        parts = recommend_in_parts(engine, rulebook, found, facts, as_of, counts)
+        carry = Carry(engine, rulebook, as_of, found, chosen.touched)
+        parts = recommend_in_parts(engine, rulebook, found, facts, as_of, counts, carry=carry)
         result = _commit(engine, parts, rulebook, as_of, started, counts, timings, clock,
                          lambda connection: incremental.save(connection, plans, fresh, facts,
-                                                             chosen), chosen.summary())
+                                                             chosen), chosen.summary(), carry)
         result.findings = found
         return result
     except Exception as exc:
@@ -99,13 +102,14 @@ def _evaluate(engine: Engine, as_of: date | None, rulebook: Rulebook | None,
 
 def _commit(engine: Engine, parts: Iterable[Recommended], rulebook: Rulebook, as_of: date,
             started: datetime, counts: Counter, timings: dict[str, float], clock: float,
-            save_matches: Callable[[Connection], None], state: dict[str, Any]) -> RunResult:
+            save_matches: Callable[[Connection], None], state: dict[str, Any],
+            carry: Carry) -> RunResult:
     with engine.begin() as connection:
         run_id = connection.execute(insert(EvaluationRun.__table__).values(
             as_of=as_of, rulebook_hash=rulebook.hash, started=started, status="running",
             counts={}, timings={}, set_aside=[], state=state)).inserted_primary_key[0]
         result = RunResult(run_id, as_of, rulebook.hash, {}, timings)
-        by_circumstance = commit(connection, run_id, parts, rulebook, result)
+        by_circumstance = commit(connection, run_id, parts, rulebook, result, carry)
         # recommending and committing go together, a part of the persons at a time
         timings["recommend_commit_s"] = round(
             time.perf_counter() - clock - timings["match_s"] - timings["scope_s"], 3)

@@ -13,12 +13,14 @@ only if
   two as-of dates (``known_on``), or whose field lies between a literal term's two
   resolutions (``date >= as_of - 12m``).
 
-Every other partition keeps its stored matches. Everything after matching (findings,
-evidence, recommendations, the commit with its withdrawals) runs over all matches, as in a
-full run, so an incremental run commits exactly what a full run would.
+Every other partition keeps its stored matches. Findings, their evidence and whom each holds
+to account are then found over all matches, as in a full run; only the persons whose inputs
+changed are explained again, the others' outcomes taken over (``engine.sanction.carry``);
+the commit, with its withdrawals, reconciles what was explained. An incremental run commits
+exactly what a full run would.
 
 A run is full when asked (``--full``), when no earlier committed run stored its matches,
-when the rulebook changed, when the evaluator cannot evaluate part of the store (the
+when the rulebook or the engine's code changed, when the evaluator cannot evaluate part of the store (the
 reference evaluator), or when the number of facts shows that something other than
 ``wenze ingest`` wrote to the store.
 """
@@ -32,16 +34,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from engine.match.evaluator import Matches
 from engine.match.plan import FactKey, Facts, Match, RulePlan, field_value, plan_rule
+from engine.sanction.carry import Touched, code_hash, touched
 from facts.contract import DATE_FIELD
 from facts.recommendation_tables import EvaluationRun, PartitionMatch
-from facts.store import stream, stream_among
+from facts.store import fact_from_content, stream, stream_among
 from facts.tables import TABLES, FactVersion, IngestBatch
 
-FORMAT = 1  # of ``state`` and ``partition_match``; a run finding another one is full
+FORMAT = 2  # of ``state``, ``partition_match`` and ``person_outcome``; another one: full
 _CHUNK = 500  # values per IN (...) list
 
 # plan name -> partition values to re-match (None: every partition of the plan)
@@ -56,14 +59,17 @@ class Scope:
     state: dict[str, Any]  # what this run sees, stored with it
     partitions: Partitions | None = None
     why_full: str = ""
+    touched: Touched | None = None  # what changed beyond the findings (None: a full run)
 
     def summary(self) -> dict[str, Any]:
         """The state stored with the run, and how much of the store it re-matched."""
         if self.partitions is None:
             return {**self.state, "full": self.why_full}
+        assert self.touched is not None
         return {**self.state, "full": None, "partitions": sum(
             len(v) for v in self.partitions.values() if v is not None), "whole_plans": sorted(
-            name for name, v in self.partitions.items() if v is None)}
+            name for name, v in self.partitions.items() if v is None),
+            "everyone_explained": self.touched.everyone or None}
 
 
 def partition_key(value: Any) -> str:
@@ -81,7 +87,7 @@ def _snapshot(connection: Connection) -> dict[str, Any]:
     facts = sum(connection.execute(select(func.count()).select_from(t.__table__)).scalar_one()
                 for t in TABLES.values())
     batch = connection.execute(select(func.max(IngestBatch.__table__.c.id))).scalar() or 0
-    return {"format": FORMAT, "ingest_batch": batch, "facts": facts}
+    return {"format": FORMAT, "ingest_batch": batch, "facts": facts, "code": code_hash()}
 
 
 def _last_run(connection: Connection) -> Any:
@@ -116,18 +122,14 @@ def scope(engine: Engine, plans: list[RulePlan], rulebook_hash: str, as_of: date
                "no earlier run stored its matches" if last is None or not last.state
                or last.state.get("format") != FORMAT else
                "the rulebook changed" if last.rulebook_hash != rulebook_hash else
+               "the engine's code changed" if last.state.get("code") != state["code"] else
                "facts were written other than by wenze ingest"
                if _written_outside_ingest(connection, last.state, state) else "")
-    if why:
-        return Scope(state, None, why)
-    return Scope(state, _changed(engine, plans, last.state["ingest_batch"], last.as_of, as_of))
-
-
-def _typed(kind: str, content: dict[str, Any]) -> dict[str, Any]:
-    """A fact_version's content (JSON) with its dates as dates, like a stored row."""
-    columns = TABLES[kind].__table__.c
-    return {k: date.fromisoformat(v) if isinstance(v, str) and k in columns
-            and isinstance(columns[k].type, Date) else v for k, v in content.items()}
+        if why:
+            return Scope(state, None, why)
+        mark = last.state["ingest_batch"]
+        since = touched(connection, mark, last.as_of, as_of)
+    return Scope(state, _changed(engine, plans, mark, last.as_of, as_of), touched=since)
 
 
 def _changed(engine: Engine, plans: list[RulePlan], mark: int, before: date,
@@ -155,7 +157,7 @@ def _changed(engine: Engine, plans: list[RulePlan], mark: int, before: date,
         table = TABLES[kind].__table__
         touch(kind, (dict(r._mapping) for r in stream(
             engine, select(table).where(table.c.ingest_id > mark))))
-        touch(kind, (_typed(kind, r.content) for r in stream(engine, select(versions.c.content)
+        touch(kind, (fact_from_content(kind, r.content) for r in stream(engine, select(versions.c.content)
               .where(versions.c.kind == kind, versions.c.superseded_by_ingest > mark))))
     if before == as_of:
         return changed

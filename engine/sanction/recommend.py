@@ -23,6 +23,7 @@ from engine.sanction.accountable import (
     proposer_needs_check,
     set_aside,
 )
+from engine.sanction.carry import Carry
 from engine.sanction.counties import Counties
 from engine.sanction.explain import explain, recommendation_id
 from engine.sanction.explanation import EscalationStep, Explanation, Ground
@@ -43,6 +44,9 @@ class Recommended:
     chosen: Chosen = field(default_factory=dict)
     set_aside: list[SetAside] = field(default_factory=list)
     persons: set[str] = field(default_factory=set)  # whom ``chosen`` is complete for
+    # persons taken over from the last run (``engine.sanction.carry``): [[id, circumstance]]
+    carried: dict[str, list[list[Any]]] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)  # of the persons explained here
 
 
 def _weight(rulebook: Rulebook, explanation: Explanation) -> tuple[int, int]:
@@ -74,7 +78,8 @@ def recommend(engine: Engine, rulebook: Rulebook, found: list[Finding], facts: F
 
 def recommend_in_parts(engine: Engine, rulebook: Rulebook, found: list[Finding], facts: Facts,
                        as_of: date, counts: Counter,
-                       persons_per_part: int = PERSONS_PER_PART) -> Iterator[Recommended]:
+                       persons_per_part: int = PERSONS_PER_PART,
+                       carry: Carry | None = None) -> Iterator[Recommended]:
     """Explanations by recommendation id, and what was set aside, a few hundred persons at a
     time, so that a province's explanations are never all in memory together.
 
@@ -83,7 +88,8 @@ def recommend_in_parts(engine: Engine, rulebook: Rulebook, found: list[Finding],
     persons are few and cheap to find), then each part explains its persons' findings. The
     first part of a county holds only the findings set aside before any person is considered;
     the set-aside findings of all parts, in ``SetAside.order``, are what ``recommend`` gives
-    at once.
+    at once. With ``carry``, each person's inputs are digested, and those whose outcome the
+    last run stored for the same inputs are taken over in one part instead of explained.
 
     The version in force at the conduct decides; if the current version treats the same
     matter more lightly, the current one applies — and if it does not hold the conduct
@@ -115,12 +121,22 @@ def recommend_in_parts(engine: Engine, rulebook: Rulebook, found: list[Finding],
                 held.setdefault(who.person, []).append((n, who))
         _count(first, counts)
         yield first
-        everyone = sorted(held)
+        digests = {} if carry is None else carry.digests(held, facts)
+        recommendations, asides = ({}, []) if carry is None else carry.take(roster, digests)
+        if recommendations:
+            taken = Recommended(set_aside=asides, persons=set(recommendations),
+                                carried=recommendations)
+            _count(taken, counts)
+            counts["persons_carried"] += len(recommendations)
+            yield taken
+        everyone = sorted(held.keys() - recommendations.keys())
         for start in range(0, len(everyone), persons_per_part):
             part = everyone[start:start + persons_per_part]
             records.prefetch(set(part))
             result = _recommend_part(part, held, found, rulebook, roster, records, facts, as_of,
                                      current)
+            result.digests = {person: digests[person] for person in part if person in digests}
+            counts["persons_explained"] += len(part)
             _count(result, counts)
             yield result
             records.forget(part)

@@ -1,0 +1,239 @@
+"""Carrying a person over: an incremental run explains again only the persons whose inputs
+changed since the last committed run, and takes the others' outcomes as they were.
+
+What ``engine.sanction.recommend`` makes of a person (his recommendations, and the findings
+set aside about him) is a function of
+
+- the findings that hold him to account, each with its evidence facts as they are stored
+  (content, source, load), the post and responsibility he is held in, and the evaluation
+  date where the sanction values of the conduct's time differ from today's (the explanation
+  then states both, dated);
+- the run's context: the rulebook, the rule versions and sanction values in force on the
+  evaluation date, and the engine's own code;
+- his record (failed ledger checks, reminders to him, inspections naming him), his earlier
+  accountability (priors), the cases filed against him, and the roster the explanation
+  names (persons, posts, units).
+
+The first two are hashed into a digest per person (``digests``), stored with his outcome
+(``person_outcome``). The others are read from what changed since the last run
+(``touched``): facts of those kinds loaded or replaced since, or dated between the two
+evaluation dates, name the persons to explain again; a change to persons, posts or units
+explains everyone. A person is carried over when his digest is the stored one and none of
+those facts changed. An outcome is stored only for a person all of whose stored
+recommendations follow it: none decided that the run no longer finds, none decided whose
+stored evidence the new explanation does not cover (the next run reads those facts as they
+are then), none a reviewer decided while the run committed (``engine.run.commit``). A
+reviewer's decision between runs changes nothing a run makes of a person whose inputs did
+not change (a decided recommendation is only flagged when its facts changed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select
+
+from engine.match.findings import Finding
+from engine.match.plan import Facts
+from engine.rulebook import Rulebook
+from engine.sanction.accountable import Accountable, SetAside
+from engine.sanction.roster import Roster
+from facts.recommendation_tables import PersonOutcome
+from facts.store import fact_from_content, stream_among
+from facts.tables import TABLES, FactVersion
+
+ROSTER_KINDS = ("person", "post", "unit")  # a change explains everyone again
+PERSON_KINDS = ("ledger", "reminder", "inspection", "accountability")  # the person's own
+_CHUNK = 500
+_SOURCES = ("engine", "facts")  # the code an outcome is made by
+
+
+@cache
+def code_hash() -> str:
+    """The engine's and the store's source, hashed: outcomes (and matches) of other code are
+    not taken over."""
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    for package in _SOURCES:
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class Touched:
+    """What changed since the last committed run, beyond the findings themselves."""
+
+    everyone: str = ""  # why every person is explained again ("": not every one)
+    persons: set[str] = field(default_factory=set)
+    violations: list[dict[str, Any]] = field(default_factory=list)  # their actors, via a roster
+
+
+def _dated(kind: str) -> list[str]:
+    """The columns a run compares with the evaluation date after matching: a post counts from
+    its start, a record or a prior from its date, a case while it is not closed."""
+    if kind == "post":
+        return ["start"]
+    if kind == "violation":
+        return ["date", "case_closed"]
+    return ["date"] if "date" in TABLES[kind].__table__.c else []
+
+
+def touched(connection: Connection, mark: int, before: date, as_of: date) -> Touched:
+    """The persons whose record, priors or cases changed since ingest batch ``mark`` and the
+    move of the evaluation date from ``before`` to ``as_of``."""
+    found = Touched()
+    low, high = sorted((before, as_of))
+    versions = FactVersion.__table__
+    for kind in (*ROSTER_KINDS, *PERSON_KINDS, "violation"):
+        table = TABLES[kind].__table__
+        # of a roster kind, whether any changed; of a person's own, whose; of cases, which
+        columns = {"violation": list(table.c), "person": [table.c.id]}.get(
+            kind, [table.c.person] if kind in PERSON_KINDS else [table.c.id])
+        moved = [table.c[c].between(low, high) for c in _dated(kind)] if before != as_of else []
+        rows = [r._asdict() for condition in (table.c.ingest_id > mark, *moved)
+                for r in connection.execute(select(*columns).where(condition)
+                                            .limit(1 if kind in ROSTER_KINDS else None))]
+        rows += [fact_from_content(kind, r.content) for r in connection.execute(select(
+            versions.c.content).where(versions.c.kind == kind,
+                                      versions.c.superseded_by_ingest > mark))]
+        if not rows:
+            continue
+        if kind in ROSTER_KINDS:
+            found.everyone = f"{kind} facts changed"
+        elif kind == "violation":
+            found.violations += rows
+        else:
+            found.persons.update(r["person"] for r in rows if r.get("person"))
+    return found
+
+
+def _fact_text(fact: dict[str, Any]) -> str:
+    """A stored fact as an explanation reads it: its content, where it came from, which load."""
+    return f"{fact['content_hash']}|{fact['src']}|{fact['ingest_id']}"
+
+
+class Carry:
+    """One run's digests, and the outcomes it takes over (none in a full run)."""
+
+    def __init__(self, engine: Engine, rulebook: Rulebook, as_of: date,
+                 found: list[Finding], since: Touched | None):
+        self.engine, self.rulebook, self.as_of, self.found = engine, rulebook, as_of, found
+        self.since = since  # None: a full run, nothing is taken over
+        sanctions = rulebook.sanctions
+        self._now = sanctions.at(as_of).sources
+        current = sorted((v.rule_id, v.version) for v in rulebook.versions if v.in_force(as_of))
+        self._context = json.dumps([rulebook.hash, current, self._now, code_hash()], default=str)
+        self._index = {(f.rule.name, f.key): n for n, f in enumerate(found)}
+        self._findings: dict[int, str] = {}
+        self._sources: dict[date, dict[str, int]] = {}
+
+    # ------------------------------------------------------------ digests
+
+    def _finding(self, n: int, facts: Facts) -> str:
+        text = self._findings.get(n)
+        if text is None:
+            f = self.found[n]
+            sources = self._sources.get(f.conduct_date)
+            if sources is None:
+                sources = self._sources[f.conduct_date] = \
+                    self.rulebook.sanctions.at(f.conduct_date).sources
+            dated = None if sources == self._now else self.as_of  # the explanation states it
+            evidence = [(alias, kind, fid, _fact_text(facts[(kind, fid)]))
+                        for alias, (kind, fid) in f.evidence]
+            text = self._findings[n] = json.dumps(
+                [f.rule.name, f.key, evidence, f.conduct_date, f.subject_kind, f.subject,
+                 f.severity, f.proposer_person, dated], default=str)
+        return text
+
+    def digests(self, held: dict[str, list[tuple[int, Accountable]]],
+                facts: Facts) -> dict[str, str]:
+        """Per person held to account, the digest of what his outcome is made of."""
+        result = {}
+        for person, items in held.items():
+            digest = hashlib.sha256(self._context.encode())
+            for n, who in items:
+                digest.update(self._finding(n, facts).encode())
+                digest.update(json.dumps([who.person, who.responsibility, who.degree, who.post,
+                                          sorted(who.own_acts)], default=str).encode())
+            result[person] = digest.hexdigest()
+        return result
+
+    # ------------------------------------------------------------ taking over
+
+    def take(self, roster: Roster, digests: dict[str, str]
+             ) -> tuple[dict[str, list[list[Any]]], list[SetAside]]:
+        """The outcomes of the persons carried over: their recommendations ([id, circumstance])
+        by person, and their set-aside findings, placed in this run's order."""
+        if self.since is None or self.since.everyone:
+            return {}, []
+        changed = set(self.since.persons)
+        for fact in self.since.violations:  # cases filed against them
+            actors = roster.actors(fact)
+            changed |= actors.ids | {p for ids in actors.ambiguous.values() for p in ids}
+        candidates = sorted(set(digests) - changed)
+        table = PersonOutcome.__table__
+        carried: dict[str, list[list[Any]]] = {}
+        asides: list[SetAside] = []
+        for row in stream_among(self.engine, select(table), table.c.person, candidates):
+            if row.digest != digests[row.person]:
+                continue
+            placed = [self._placed(entry) for entry in row.outcome["set_aside"]]
+            if None not in placed:
+                carried[row.person] = row.outcome["recommendations"]
+                asides += placed  # type: ignore[arg-type]
+        return carried, asides
+
+    def _placed(self, entry: dict[str, Any]) -> SetAside | None:
+        at, item = entry["at"], dict(entry["item"])
+        item["conduct_date"] = date.fromisoformat(item["conduct_date"])
+        if at[0] == "finding":
+            n = self._index.get((at[1], tuple(at[2])))
+            if n is None:
+                return None
+            return SetAside(**item).placed(0, n, *at[3:])
+        return SetAside(**item).placed(*at[1:])
+
+    def _at(self, item: SetAside) -> list[Any]:
+        if item.order[0] == 0:
+            finding = self.found[item.order[1]]
+            return ["finding", finding.rule.name, list(finding.key), *item.order[2:]]
+        return ["after", *item.order[1:]]
+
+    # ------------------------------------------------------------ storing
+
+    def store(self, connection: Connection, digests: dict[str, str],
+              recommendations: dict[str, list[list[Any]]], asides: Iterable[SetAside],
+              unsettled: Collection[str]) -> None:
+        """Store the outcomes of persons explained now (in the run's transaction); a person
+        some of whose stored recommendations do not follow his outcome gets none."""
+        table = PersonOutcome.__table__
+        persons = sorted(digests)
+        for i in range(0, len(persons), _CHUNK):
+            connection.execute(delete(table).where(table.c.person.in_(persons[i:i + _CHUNK])))
+        keep = {p for p in persons if p not in unsettled}
+        by_person: dict[str, list[dict[str, Any]]] = {p: [] for p in keep}
+        for item in asides:
+            if item.person in by_person:
+                by_person[item.person].append({"at": self._at(item), "item": item.as_json()})
+        rows = [{"person": p, "digest": digests[p], "outcome": {
+            "recommendations": sorted(recommendations.get(p, [])), "set_aside": by_person[p]}}
+            for p in sorted(keep)]
+        for i in range(0, len(rows), _CHUNK):
+            connection.execute(insert(table), rows[i:i + _CHUNK])
+
+    @staticmethod
+    def forget_others(connection: Connection, held: Collection[str]) -> None:
+        """Drop the outcomes of persons this run held to account for nothing."""
+        table = PersonOutcome.__table__
+        gone = sorted(set(connection.execute(select(table.c.person)).scalars()) - set(held))
+        for i in range(0, len(gone), _CHUNK):
+            connection.execute(delete(table).where(table.c.person.in_(gone[i:i + _CHUNK])))
