@@ -18,6 +18,9 @@ import rules
 from facts.ingest import IngestReport, ingest
 from facts.store import open_store
 
+# the demo county the incremental-run tests evaluate (its fixtures: exports, base_sqlite, ...)
+pytest_plugins = ("tests.incremental_support",)
+
 COUNTY = rules.FOLDER  # the bundled county folder
 
 

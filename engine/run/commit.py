@@ -197,9 +197,11 @@ def _commit_persons(connection: Connection, run_id: int, part: Recommended,
     """Reconcile the stored recommendations of ``part.persons`` with what the run made of them.
 
     Returns each person's recommendations ([id, circumstance]) and the persons some of whose
-    stored recommendations do not simply follow what the run made: a decided one it no
-    longer finds, or one whose stored evidence is not all in the new explanation (the next
-    run reads those facts as they are then), or one a reviewer decided while it committed."""
+    stored recommendations are not what the run made of them: a decided one it no longer
+    finds, or whose stored explanation is not the new one (a run only flags what changed
+    under it; once a reviewer returns it, the next run brings it up to date, and the
+    changes it flags meanwhile read the facts as they are then), or one a reviewer decided
+    while the run committed. Those persons are explained again by every run."""
     table = RecommendationRow.__table__
     stored = {r.id: r for r in connection.execute(select(
         table.c.id, table.c.status, table.c.person, table.c.evidence, table.c.explanation,
@@ -229,8 +231,8 @@ def _commit_persons(connection: Connection, run_id: int, part: Recommended,
                            status_reason=rulebook.say.text("changes", "reinstated"), **values):
                 unsettled.add(previous.person)
         elif _decided(previous.status):
-            if set(previous.evidence) - set(values["evidence"]):
-                unsettled.add(previous.person)
+            if _comparable(previous.explanation) != _comparable(values["explanation"]):
+                unsettled.add(previous.person)  # the run leaves it as it is (read on)
             changes = _changes(previous.explanation, values["explanation"], current, rulebook)
             if changes and (previous.facts_changed or {}).get("changes") != changes:
                 connection.execute(update(table).where(table.c.id == rec_id).values(

@@ -9,7 +9,8 @@ set aside about him) is a function of
   date where the sanction values of the conduct's time differ from today's (the explanation
   then states both, dated);
 - the run's context: the rulebook, the rule versions and sanction values in force on the
-  evaluation date, and the engine's own code;
+  evaluation date, the engine's own code, and which persons the county's roster holds (a
+  proposer named from another county joins it, and the explanations then name him);
 - his record (failed ledger checks, reminders to him, inspections naming him), his earlier
   accountability (priors), the cases filed against him, and the roster the explanation
   names (persons, posts, units).
@@ -20,11 +21,12 @@ The first two are hashed into a digest per person (``digests``), stored with his
 evaluation dates, name the persons to explain again; a change to persons, posts or units
 explains everyone. A person is carried over when his digest is the stored one and none of
 those facts changed. An outcome is stored only for a person all of whose stored
-recommendations follow it: none decided that the run no longer finds, none decided whose
-stored evidence the new explanation does not cover (the next run reads those facts as they
-are then), none a reviewer decided while the run committed (``engine.run.commit``). A
-reviewer's decision between runs changes nothing a run makes of a person whose inputs did
-not change (a decided recommendation is only flagged when its facts changed).
+recommendations are what the run made of them: none decided that the run no longer finds
+or whose stored explanation is an older one, none a reviewer decided while the run
+committed (``engine.run.commit``). A reviewer's decision between runs then changes nothing
+a full run would make of a person whose inputs did not change: a pending or returned
+recommendation already holds its explanation, a decided one is flagged only when what is
+under it changed.
 """
 
 from __future__ import annotations
@@ -154,12 +156,16 @@ class Carry:
                  f.severity, f.proposer_person, dated], default=str)
         return text
 
-    def digests(self, held: dict[str, list[tuple[int, Accountable]]],
-                facts: Facts) -> dict[str, str]:
-        """Per person held to account, the digest of what his outcome is made of."""
+    def digests(self, held: dict[str, list[tuple[int, Accountable]]], facts: Facts,
+                roster: Roster) -> dict[str, str]:
+        """Per person held to account, the digest of what his outcome is made of. The roster
+        of a county of a province holds, besides its own people, those its findings name
+        from elsewhere (proposers): which persons it holds is part of every digest."""
+        county = hashlib.sha256(self._context.encode())
+        county.update(json.dumps([sorted(roster.persons), sorted(roster.outside)]).encode())
         result = {}
         for person, items in held.items():
-            digest = hashlib.sha256(self._context.encode())
+            digest = county.copy()
             for n, who in items:
                 digest.update(self._finding(n, facts).encode())
                 digest.update(json.dumps([who.person, who.responsibility, who.degree, who.post,
@@ -206,7 +212,7 @@ class Carry:
         if item.order[0] == 0:
             finding = self.found[item.order[1]]
             return ["finding", finding.rule.name, list(finding.key), *item.order[2:]]
-        return ["after", *item.order[1:]]
+        return ["after", *item.order]
 
     # ------------------------------------------------------------ storing
 

@@ -121,7 +121,7 @@ def recommend_in_parts(engine: Engine, rulebook: Rulebook, found: list[Finding],
                 held.setdefault(who.person, []).append((n, who))
         _count(first, counts)
         yield first
-        digests = {} if carry is None else carry.digests(held, facts)
+        digests = {} if carry is None else carry.digests(held, facts, roster)
         recommendations, asides = ({}, []) if carry is None else carry.take(roster, digests)
         if recommendations:
             taken = Recommended(set_aside=asides, persons=set(recommendations),
