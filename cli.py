@@ -664,11 +664,15 @@ def runs(as_json: bool, limit: int, db_url: str | None) -> None:
         return
     for run in items:
         counts = run["counts"]
+        none = 0 if run["status"] == "committed" else "-"  # a person count absent: none of them
         click.echo(f"#{run['id']:<4} {run['status']:<9} as-of {run['as_of']}  rules {run['rulebook_hash'][:12]}  "
                    f"started {run['started']}  recommendations {counts.get('recommendations', '-')} "
                    f"(new {counts.get('new', '-')}, withdrawn {counts.get('withdrawn', '-')}, "
                    f"facts changed {counts.get('facts_changed', '-')}, "
-                   f"set aside {counts.get('set_aside', '-')})  {run['timings'].get('total_s', '-')} s"
+                   f"set aside {counts.get('set_aside', '-')}; persons explained "
+                   f"{counts.get('persons_explained', none)}, "
+                   f"taken over {counts.get('persons_carried', none)})"
+                   f"  {run['timings'].get('total_s', '-')} s"
                    + (f"  error: {literal(counts['error'])}" if "error" in counts else ""))
 
 
