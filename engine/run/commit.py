@@ -232,7 +232,7 @@ def _commit_persons(connection: Connection, run_id: int, part: Recommended,
                 unsettled.add(previous.person)
         elif _decided(previous.status):
             if _comparable(previous.explanation) != _comparable(values["explanation"]):
-                unsettled.add(previous.person)  # the run leaves it as it is (read on)
+                unsettled.add(previous.person)  # left as it is (see the docstring)
             changes = _changes(previous.explanation, values["explanation"], current, rulebook)
             if changes and (previous.facts_changed or {}).get("changes") != changes:
                 connection.execute(update(table).where(table.c.id == rec_id).values(

@@ -97,13 +97,15 @@ def touched(connection: Connection, mark: int, before: date, as_of: date) -> Tou
     versions = FactVersion.__table__
     for kind in (*ROSTER_KINDS, *PERSON_KINDS, "violation"):
         table = TABLES[kind].__table__
-        # of a roster kind, whether any changed; of a person's own, whose; of cases, which
-        columns = {"violation": list(table.c), "person": [table.c.id]}.get(
-            kind, [table.c.person] if kind in PERSON_KINDS else [table.c.id])
+        if kind == "violation":
+            query = select(table)  # its actors are read through each county's roster
+        elif kind in PERSON_KINDS:
+            query = select(table.c.person).distinct()  # whose
+        else:
+            query = select(table.c.id).limit(1)  # a roster kind: whether any changed
         moved = [table.c[c].between(low, high) for c in _dated(kind)] if before != as_of else []
         rows = [r._asdict() for condition in (table.c.ingest_id > mark, *moved)
-                for r in connection.execute(select(*columns).where(condition)
-                                            .limit(1 if kind in ROSTER_KINDS else None))]
+                for r in connection.execute(query.where(condition))]
         rows += [fact_from_content(kind, r.content) for r in connection.execute(select(
             versions.c.content).where(versions.c.kind == kind,
                                       versions.c.superseded_by_ingest > mark))]
