@@ -17,6 +17,8 @@ counties, and says so). Then, each measurement in a fresh process
   - full: the nightly evaluation (``evaluate``, durable_rules, 2 workers) before the 1% new facts;
   - incremental: the evaluation after them — when the engine has an incremental mode
     (``evaluate(..., full=False)``); until then 'n/a';
+  - next day: as a nightly run goes, another 1% of filings dated the next day, then the
+    incremental evaluation on that day (the as-of date moved by one);
   - documents: HTML, PDF and DOCX of the first ``--docs`` recommendations: documents/s;
   - plain durable_rules: every fact of the store posted into one durable_rules host (those of
     kinds no rule reads are refused by it), under a time and a memory cap (how far it got is
@@ -40,6 +42,7 @@ import sqlite3
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +56,7 @@ import generate  # noqa: E402
 
 AS_OF = evaluate_bench.AS_OF
 NEW_PERIOD = "2026-11"  # the 1% new filings, dated 2026-11-20: on or before AS_OF
+NEXT_DAY = 1  # the next nightly run: its as-of date, AS_OF + NEXT_DAY, is its filings' date
 BULK_PERIOD, BULK_ROWS = "2026-10", 300_000  # the ingest figure: a county's year of filings
 PG_COUNTIES = 10  # at most, in the PostgreSQL store of the ingest figure
 
@@ -85,11 +89,13 @@ def sqlite_store(size: str, seed: int) -> tuple[Path, float | None]:
     return path, time.perf_counter() - started
 
 
-def new_filings(store: Path, path: Path, count: int, period: str, counties: int | None = None) -> Path:
+def new_filings(store: Path, path: Path, count: int, period: str, counties: int | None = None,
+                day: str | None = None) -> Path:
     """``count`` new ledger filings for ``period`` (the filers and tasks of the store's first
-    filings — of its first ``counties`` counties if given — new ids), as a JSON Lines export."""
+    filings — of its first ``counties`` counties if given — new ids), dated ``day`` (by
+    default the period's 20th), as a JSON Lines export."""
     connection = sqlite3.connect(store)
-    rng = random.Random(f"2026:{period}")
+    rng = random.Random(f"2026:{day or period}")
     sources = [generate.county_src(n) for n in range(counties or 0)]
     where = f"WHERE src IN ({', '.join('?' * len(sources))})" if sources else ""
     with path.open("w", encoding="utf-8") as out:
@@ -97,9 +103,11 @@ def new_filings(store: Path, path: Path, count: int, period: str, counties: int 
                                   (*sources, count))
         for fact_id, person, task in rows:
             out.write(json.dumps({
-                "kind": "ledger", "id": f"{fact_id}-{period}", "person": person, "period": period,
-                "task": task, "status": rng.choice(("done", "done", "partial", "missing")),
-                "verdict": rng.choice(("pass", "pass", "pass", "fail")), "date": f"{period}-20"}) + "\n")
+                "kind": "ledger", "id": f"{fact_id}-{day or period}", "person": person,
+                "period": period, "task": task,
+                "status": rng.choice(("done", "done", "partial", "missing")),
+                "verdict": rng.choice(("pass", "pass", "pass", "fail")),
+                "date": day or f"{period}-20"}) + "\n")
     connection.close()
     return path
 
@@ -148,7 +156,7 @@ def child_ingest(url: str, path: str) -> dict[str, Any]:
             "writer_cpu_s": own_after - own, "reader_cpu_s": children_after - children}
 
 
-def child_evaluate(url: str, full: str) -> dict[str, Any]:
+def child_evaluate(url: str, full: str, days: str = "0") -> dict[str, Any]:
     from engine.rulebook import load_rulebook
     from engine.run.evaluate import EVALUATORS, evaluate
     from facts.store import open_store
@@ -159,7 +167,7 @@ def child_evaluate(url: str, full: str) -> dict[str, Any]:
     rulebook = load_rulebook()
     options = {"full": full == "full"} if incremental_available() else {}
     start = time.perf_counter()
-    result = evaluate(store, AS_OF, rulebook, evaluator, **options)
+    result = evaluate(store, AS_OF + timedelta(days=int(days)), rulebook, evaluator, **options)
     return {"seconds": time.perf_counter() - start, "recommendations": result.counts["recommendations"],
             "facts_read": result.counts["facts_matched"]}
 
@@ -253,6 +261,10 @@ def bench_size(size: str, args: argparse.Namespace, run: str) -> list[dict[str, 
         record("ingest 1% (SQLite)", _measure("ingest", url, str(new)))
         if incremental_available():
             record("incremental evaluation", _measure("evaluate", url, "incremental"))
+            day = (AS_OF + timedelta(days=NEXT_DAY)).isoformat()
+            more = new_filings(source, work / "ledger-next.jsonl", facts // 100, NEW_PERIOD, day=day)
+            record("ingest 1% next day (SQLite)", _measure("ingest", url, str(more)))
+            record("incremental, next day", _measure("evaluate", url, "incremental", str(NEXT_DAY)))
         else:
             record("incremental evaluation", {"failed": "n/a: the engine has no incremental mode yet"})
         if args.docs:
@@ -293,7 +305,8 @@ def table(records: list[dict[str, Any]]) -> None:
             rate = f"{r['rows'] / r['seconds']:,.0f} rows"
         elif "documents" in r and r.get("seconds"):
             rate = f"{r['documents'] / r['seconds']:.2f} docs"
-        elif r["measure"] in ("read floor", "full evaluation", "incremental evaluation") and r.get("seconds"):
+        elif r["measure"] in ("read floor", "full evaluation", "incremental evaluation",
+                              "incremental, next day") and r.get("seconds"):
             rate = f"{r['facts'] / r['seconds']:,.0f} facts"
         if r["measure"].startswith("plain") and "facts_asserted" in r:
             rate = f"{r['facts_asserted'] / max(r.get('seconds', 1), 1e-9):,.0f} facts"
@@ -319,9 +332,11 @@ def table(records: list[dict[str, Any]]) -> None:
         parts = []
         if full.get("seconds") and read.get("seconds"):
             parts.append(f"full / read floor time {full['seconds'] / read['seconds']:.2f}")
-        incremental = m.get("incremental evaluation", {})
-        if full.get("seconds") and incremental.get("seconds"):
-            parts.append(f"incremental / full {incremental['seconds'] / full['seconds']:.0%}")
+        for name, label in (("incremental evaluation", "incremental"),
+                            ("incremental, next day", "next day")):
+            incremental = m.get(name, {})
+            if full.get("seconds") and incremental.get("seconds"):
+                parts.append(f"{label} / full {incremental['seconds'] / full['seconds']:.0%}")
         if full.get("seconds") and plain.get("seconds") and plain.get("finished"):
             parts.append(f"plain durable_rules / full run: time {plain['seconds'] / full['seconds']:.2f}×, "
                          f"peak memory {plain.get('peak_mb', 0) / max(full.get('peak_mb', 1), 1):.2f}×")
