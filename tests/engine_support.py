@@ -21,7 +21,7 @@ from engine.rulebook import Rulebook, load_rulebook
 from engine.run.evaluate import evaluate, find
 from engine.run.read import get_recommendation, list_recommendations
 from facts.recommendation_tables import RecommendationRow
-from tests.conftest import COUNTY, load
+from tests.conftest import COUNTY, copy_county, load
 from usecases.rule_tests import load_cases
 
 AS_OF = date(2026, 11, 25)
@@ -192,3 +192,35 @@ def table_rows(store: Engine) -> list[dict[str, Any]]:
     table = RecommendationRow.__table__
     with store.connect() as connection:
         return [dict(r._mapping) for r in connection.execute(select(table).order_by(table.c.id))]
+
+
+V2_NOT_ACCOUNTABLE = """
+  - version: 2
+    effective: {from: 2026-06-01}
+    basis:
+      - document: 某修订后的规定
+        article: 第一条
+        text: 领导班子不团结且造成严重后果的，应当问责。
+    match:
+      - fact: disunity
+        as: report
+        where: {affects_work: true, public_reaction: true, attrs.consequence: grave}
+    finding:
+      subject: {unit: report.unit}
+      team: true
+      severity: serious
+      proposer: discipline_commission
+      conduct_date: report.date
+"""
+
+
+def c1_version_2_not_accountable(tmp_path: Path) -> Path:
+    """The county folder with a version 2 of c1 (team disunity) in force from 2026-06-01 that
+    holds accountable only grave consequences: conduct before it, under version 1, is no
+    longer held accountable (从旧兼从轻)."""
+    folder = copy_county(tmp_path / "rules")
+    path = folder / "circumstances" / "c1_team_disunity.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "effective: {from: 2016-03-01}", "effective: {from: 2016-03-01, to: 2026-05-31}")
+    path.write_text(text + V2_NOT_ACCOUNTABLE, encoding="utf-8")
+    return folder

@@ -15,7 +15,7 @@ from engine.rulebook import load_rulebook
 from engine.run.evaluate import evaluate
 from engine.run.read import get_recommendation, list_recommendations, list_runs
 from facts.ingest import ingest
-from tests.conftest import copy_county, load, write_jsonl
+from tests.conftest import load, write_jsonl
 from tests.engine_support import AS_OF, c2, person, post, run, unit, violation
 from tests.review_support import decide_through_review
 
@@ -234,37 +234,15 @@ def test_a_name_unique_in_the_unit_is_that_person_even_if_others_elsewhere_share
 
 # ---------------------------------------------------------------- 8. 从旧兼从轻, both ways
 
-V2_NOT_ACCOUNTABLE = """
-  - version: 2
-    effective: {from: 2026-06-01}
-    basis:
-      - document: 某修订后的规定
-        article: 第一条
-        text: 领导班子不团结且造成严重后果的，应当问责。
-    match:
-      - fact: disunity
-        as: report
-        where: {affects_work: true, public_reaction: true, attrs.consequence: grave}
-    finding:
-      subject: {unit: report.unit}
-      team: true
-      severity: serious
-      proposer: discipline_commission
-      conduct_date: report.date
-"""
-
-
 def test_conduct_the_current_version_no_longer_holds_accountable_gets_no_recommendation(
         sqlite_store, tmp_path) -> None:
     from tests.engine_support import disunity
 
     items = run(sqlite_store, disunity(), tmp_path)  # 2026-05-20, under version 1
     assert items
-    folder = copy_county(tmp_path / "rules")
-    path = folder / "circumstances" / "c1_team_disunity.yaml"
-    text = path.read_text(encoding="utf-8").replace(
-        "effective: {from: 2016-03-01}", "effective: {from: 2016-03-01, to: 2026-05-31}")
-    path.write_text(text + V2_NOT_ACCOUNTABLE, encoding="utf-8")
+    from tests.engine_support import c1_version_2_not_accountable
+
+    folder = c1_version_2_not_accountable(tmp_path)
     result = evaluate(sqlite_store, AS_OF, load_rulebook(folder))
     assert result.new == [] and sorted(result.withdrawn) == sorted(i["id"] for i in items)
     reasons = [get_recommendation(sqlite_store, i["id"])["status_reason"] for i in items]

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from engine.rulebook import Rulebook, load_rulebook
 from engine.run.read import list_runs
 from tests.conftest import copy_county
-from tests.engine_support import disunity, person, post, unit
+from tests.engine_support import c1_version_2_not_accountable, disunity, person, post, unit
 from tests.incremental_support import (
     AS_OF,
     apply,
@@ -82,36 +82,10 @@ def test_an_explanation_stating_both_sanction_values_is_restated_each_day(tmp_pa
     assert after["explanation"]["sanctions"]["as_of"] == today.isoformat()
 
 
-
 # ---------------------------------------------------------------- 从旧兼从轻 set-asides
 
-V2_NOT_ACCOUNTABLE = """
-  - version: 2
-    effective: {from: 2026-06-01}
-    basis:
-      - document: 某修订后的规定
-        article: 第一条
-        text: 领导班子不团结且造成严重后果的，应当问责。
-    match:
-      - fact: disunity
-        as: report
-        where: {affects_work: true, public_reaction: true, attrs.consequence: grave}
-    finding:
-      subject: {unit: report.unit}
-      team: true
-      severity: serious
-      proposer: discipline_commission
-      conduct_date: report.date
-"""
-
-
 def _v2_not_accountable(tmp_path: Path) -> Rulebook:
-    folder = copy_county(tmp_path / "rules")
-    path = folder / "circumstances" / "c1_team_disunity.yaml"
-    text = path.read_text(encoding="utf-8").replace(
-        "effective: {from: 2016-03-01}", "effective: {from: 2016-03-01, to: 2026-05-31}")
-    path.write_text(text + V2_NOT_ACCOUNTABLE, encoding="utf-8")
-    return load_rulebook(folder)
+    return load_rulebook(c1_version_2_not_accountable(tmp_path))
 
 
 def test_carried_lighter_current_version_set_asides_keep_their_place(tmp_path: Path) -> None:

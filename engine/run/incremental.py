@@ -20,9 +20,9 @@ the commit, with its withdrawals, reconciles what was explained. An incremental 
 exactly what a full run would.
 
 A run is full when asked (``--full``), when no earlier committed run stored its matches,
-when the rulebook or the engine's code changed, when the evaluator cannot evaluate part of the store (the
-reference evaluator), or when the number of facts shows that something other than
-``wenze ingest`` wrote to the store.
+when the rulebook or the engine's code changed, when the evaluator cannot evaluate part of
+the store (the reference evaluator), or when the number of facts shows that something other
+than ``wenze ingest`` wrote to the store.
 """
 
 from __future__ import annotations
