@@ -192,6 +192,16 @@ def stream(engine: Engine, query: Select, batch: int = 5000) -> Iterator[Any]:
         yield from result
 
 
+def as_dicts(rows: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """Rows (of one query's shape) as dicts by column name. ``dict(row._mapping)`` builds the
+    row's keys anew each time: for a roster or a partition's facts, most of the reading."""
+    names = None
+    for row in rows:
+        if names is None:
+            names = row._fields
+        yield dict(zip(names, row, strict=True))
+
+
 class Unindexed(ColumnElement):
     """A column that may not lead the query plan (``unindexed``)."""
 

@@ -28,7 +28,7 @@ from engine.match.predicates import all_hold, holds
 from engine.match.prefilter import clause_query
 from engine.rulebook.terms import Term
 from facts.contract import DATE_FIELD
-from facts.store import known_on, stream, stream_among
+from facts.store import as_dicts, known_on, stream, stream_among
 from facts.tables import TABLES
 
 
@@ -76,8 +76,7 @@ def _of_kind(engine: Engine, rule: RulePlan, clause: ClausePlan, kind: str, foun
     else:
         found_rows = stream(engine, query)
     rows: dict[str, dict[str, Any]] = {}
-    for row in found_rows:
-        fact = dict(row._mapping)
+    for fact in as_dicts(found_rows):
         if recording and not all_hold(where, clause.literals, fact):
             continue
         if not recording and not all(holds(t, fact) for t in python_terms):
@@ -112,8 +111,8 @@ def _named(engine: Engine, clause: ClausePlan, found: list[Finding], facts: Fact
                 wanted[kind].add(fact_id)
     for kind, ids in wanted.items():
         table = TABLES[kind].__table__
-        for row in stream_among(engine, select(table), table.c.id, ids):
-            facts[(kind, row.id)] = dict(row._mapping)
+        for fact in as_dicts(stream_among(engine, select(table), table.c.id, ids)):
+            facts[(kind, fact["id"])] = fact
     return {n: [k for k in keys if k in facts] for n, keys in named.items()}
 
 

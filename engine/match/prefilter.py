@@ -16,7 +16,7 @@ from sqlalchemy import Engine, Select, func
 from engine.match.plan import ClausePlan, field_value
 from engine.match.predicates import holds
 from engine.rulebook.terms import Term
-from facts.store import known_on, stream, unindexed
+from facts.store import as_dicts, known_on, stream, unindexed
 from facts.tables import TABLES
 
 _CHUNK = 500  # values per IN (...) list
@@ -61,8 +61,7 @@ def clause_facts(engine: Engine, clause: ClausePlan, as_of: date,
     for kind in clause.kinds:
         for query in _narrowed(clause_query(clause, kind, as_of), kind, clause.partition_field,
                                wanted):
-            for row in stream(engine, query):
-                fact = dict(row._mapping)
+            for fact in as_dicts(stream(engine, query)):
                 if all(holds(t, fact) for t in attrs_terms) and (
                         wanted is None or field_value(fact, clause.partition_field) in wanted):
                     yield kind, fact

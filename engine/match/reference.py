@@ -18,7 +18,7 @@ from engine.match import coverage
 from engine.match.evaluator import Matches
 from engine.match.plan import ClausePlan, Match, RulePlan, field_value
 from engine.match.predicates import all_hold
-from facts.store import known_on, stream
+from facts.store import as_dicts, known_on, stream
 
 
 @dataclass
@@ -33,8 +33,7 @@ class ReferenceEvaluator:
             for clause in plan.clauses:
                 for kind in clause.kinds:
                     if kind not in cache:
-                        cache[kind] = [dict(r._mapping)
-                                       for r in stream(engine, known_on(kind, as_of))]
+                        cache[kind] = list(as_dicts(stream(engine, known_on(kind, as_of))))
         by_rule = {plan.name: match_plan(plan, cache) for plan in plans}
         facts = {(kind, f["id"]): f for kind, rows in cache.items() for f in rows}
         return Matches(by_rule, facts, {"matches": sum(len(m) for m in by_rule.values())})

@@ -27,7 +27,7 @@ from engine.match.predicates import holds
 from engine.match.prefilter import clause_query
 from engine.rulebook.terms import Term, parse_ref
 from facts.contract import DATE_FIELD
-from facts.store import known_on, stream
+from facts.store import as_dicts, known_on, stream
 from facts.tables import TABLES
 
 LOOKED_AT_LIMIT = 20  # facts listed per clause step (the others are counted)
@@ -142,8 +142,8 @@ class _Walk:
             for name, values in narrow:
                 query = query.where(table.c[name].in_(values))
             order = [table.c[DATE_FIELD[kind]]] if DATE_FIELD[kind] else []
-            self.cache[key] = [dict(r._mapping)
-                               for r in stream(self.engine, query.order_by(*order, table.c.id))]
+            self.cache[key] = list(as_dicts(stream(self.engine,
+                                                  query.order_by(*order, table.c.id))))
         return self.cache[key]
 
     def pool(self, clause: ClausePlan, bound: dict[str, dict[str, Any]]
@@ -163,7 +163,7 @@ class _Walk:
         for kind in clause.kinds:
             if not narrow:  # neither the subject nor a plain equality join: what the literals let through
                 query = clause_query(clause, kind, self.as_of).limit(LOOKED_AT_LIMIT)
-                rows = [dict(r._mapping) for r in stream(self.engine, query)]
+                rows = list(as_dicts(stream(self.engine, query)))
             else:
                 rows = self._read(kind, narrow)
             facts.extend((kind, f) for f in rows)

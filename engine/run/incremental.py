@@ -41,7 +41,7 @@ from engine.match.plan import FactKey, Facts, Match, RulePlan, field_value, plan
 from engine.sanction.carry import Touched, code_hash, touched
 from facts.contract import DATE_FIELD
 from facts.recommendation_tables import EvaluationRun, PartitionMatch
-from facts.store import fact_from_content, stream, stream_among
+from facts.store import as_dicts, fact_from_content, stream, stream_among
 from facts.tables import TABLES, FactVersion, IngestBatch
 
 FORMAT = 2  # of ``state``, ``partition_match`` and ``person_outcome``; another one: full
@@ -155,8 +155,7 @@ def _changed(engine: Engine, plans: list[RulePlan], mark: int, before: date,
     versions = FactVersion.__table__
     for kind in uses:
         table = TABLES[kind].__table__
-        touch(kind, (dict(r._mapping) for r in stream(
-            engine, select(table).where(table.c.ingest_id > mark))))
+        touch(kind, as_dicts(stream(engine, select(table).where(table.c.ingest_id > mark))))
         touch(kind, (fact_from_content(kind, r.content) for r in stream(engine, select(versions.c.content)
               .where(versions.c.kind == kind, versions.c.superseded_by_ingest > mark))))
     if before == as_of:
@@ -175,7 +174,7 @@ def _changed(engine: Engine, plans: list[RulePlan], mark: int, before: date,
                         changed[plan.name] = None
                         break
                     table = TABLES[kind].__table__
-                    touch(kind, (dict(r._mapping) for r in stream(engine, select(table).where(
+                    touch(kind, as_dicts(stream(engine, select(table).where(
                         table.c[name].between(first, last)))), only=plan.name)
     return changed
 
@@ -205,9 +204,9 @@ def add_kept(engine: Engine, plans: list[RulePlan], matches: Matches, chosen: Sc
                         wanted[kind].add(fact_id)
     for kind, ids in wanted.items():
         facts = TABLES[kind].__table__
-        for row in stream_among(engine, select(facts), facts.c.id, ids):
-            key: FactKey = (kind, row.id)
-            matches.facts[key] = dict(row._mapping)
+        for fact in as_dicts(stream_among(engine, select(facts), facts.c.id, ids)):
+            key: FactKey = (kind, fact["id"])
+            matches.facts[key] = fact
 
 
 def save(connection: Connection, plans: list[RulePlan], fresh: dict[str, list[Match]],

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from facts.store import stream_among, unindexed
+from facts.store import as_dicts, stream_among, unindexed
 from facts.tables import InspectionRow, LedgerRow, ReminderRow
 
 FactKey = tuple[str, str]
@@ -40,8 +40,8 @@ class Records:
             query = select(table).where(table.c.date <= self._as_of)
             if kind == "ledger":  # failed checks only, read through the person's index
                 query = query.where(unindexed(table.c.verdict) == "fail")
-            for fact in stream_among(self._engine, query, table.c.person, wanted):
-                self._facts[fact.person].append((kind, dict(fact._mapping)))
+            for fact in as_dicts(stream_among(self._engine, query, table.c.person, wanted)):
+                self._facts[fact["person"]].append((kind, fact))
 
     def forget(self, persons: list[str]) -> None:
         for person in persons:

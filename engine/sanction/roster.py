@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from engine.rulebook.spec import Leadership
-from facts.store import stream, stream_among
+from facts.store import as_dicts, stream, stream_among
 from facts.tables import AccountabilityRow, PersonRow, PostRow, UnitRow, ViolationRow
 
 _BOOKKEEPING = ("src", "content_hash", "ingest_id")  # columns of a fact no rule reads
@@ -51,8 +51,8 @@ class Roster:
             columns = [c for c in table.__table__.c if whole or c.name not in _BOOKKEEPING]
             query = select(*columns).where(*where)
             if among is None:
-                return [dict(r._mapping) for r in stream(engine, query.order_by(columns[0]))]
-            found = [dict(r._mapping) for r in stream_among(engine, query, *among)]
+                return list(as_dicts(stream(engine, query.order_by(columns[0]))))
+            found = list(as_dicts(stream_among(engine, query, *among)))
             return sorted(found, key=lambda row: row["id"])
 
         def of(table: Any, column: str) -> tuple[Any, Collection[str]] | None:
