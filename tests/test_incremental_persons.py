@@ -7,11 +7,14 @@ same way, and evaluates one incrementally and the other in full
 explanation states, an explanation that states the evaluation date, set-aside findings
 placed among others, a decided recommendation reopened after its facts changed, the date
 moving back and forth, cases closing, a matter merged across rules, a rule version coming
-into force, and a province whose county roster holds proposers named from elsewhere.
+into force, a province whose county roster holds proposers named from elsewhere, and a
+change to one county's roster (a post, a name) that explains that county again, not the
+province.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -54,7 +57,7 @@ def test_a_corrected_name_reaches_the_explanations_that_name_him(tmp_path: Path)
     assert "向副书记" in before["explanation"]["proposer_label"]
     both((incremental, full), tmp_path, [{**SMALL[2], "name": "向明德"}], replace=True)
     state = assert_same_as_full(incremental, full, AS_OF)
-    assert state["everyone_explained"] == "person facts changed"
+    assert (state["explained"], state["carried"]) == (1, 0)
     (after,) = recommendations(incremental)
     assert "向明德" in after["explanation"]["proposer_label"]
 
@@ -286,3 +289,59 @@ def test_a_rule_version_coming_into_force_between_runs(tmp_path: Path) -> None:
     for day in (date(2026, 6, 2), date(2026, 6, 3), date(2026, 5, 26), date(2026, 5, 27)):
         state = assert_same_as_full(*stores, day, rulebook)
         assert state["full"] is None
+
+
+# ------------------------------------------- a roster change is its county's, not the province's
+
+# Two counties, each with a township whose secretary proposes accountability for a member
+# of its team: he leads the member by his post (a secretary outranks a member of his unit).
+PROPOSALS = [
+    unit("CA", "甲县委", "county_committee"), unit("U1", "大江口镇", "township", parent="CA"),
+    unit("CB", "乙县委", "county_committee"), unit("UB", "乙县某镇", "township", parent="CB"),
+    person("L1", "向书记", "U1", category="township_secretary"),
+    person("P1", "彭委员", "U1", category="grassroots_committee_member"),
+    person("XB", "田书记", "UB", category="township_secretary"),
+    person("Q2", "舒委员", "UB", category="grassroots_committee_member"),
+    post("L1", "U1", "secretary"), post("P1", "U1", "member"),
+    post("XB", "UB", "secretary"), post("Q2", "UB", "member"),
+    {"kind": "proposal", "id": "PR1", "person": "P1", "proposer": "L1", "date": "2026-06-01",
+     "reason": "党建工作纪实评价连续两年排名末位"},
+    {"kind": "proposal", "id": "PR2", "person": "Q2", "proposer": "XB", "date": "2026-06-01",
+     "reason": "党建工作纪实评价连续两年排名末位"},
+]
+
+
+def test_a_post_ended_in_one_county_explains_that_county_again(tmp_path: Path) -> None:
+    """L1's post is corrected to have ended before his proposal: he no longer led P1 when he
+    proposed, so P1's recommendation goes (a full run sets the proposal aside) though nothing
+    of P1's own changed. County A is explained again; county B is taken over."""
+    stores = pair(tmp_path, PROPOSALS)
+    assert {r["person"] for r in recommendations(stores[1])} == {"P1", "Q2"}
+    both(stores, tmp_path, [post("L1", "U1", "secretary", end="2026-05-01")], replace=True)
+    state = assert_same_as_full(*stores, AS_OF)
+    assert [r["person"] for r in recommendations(stores[0]) if r["status"] == "pending"] == ["Q2"]
+    assert state["full"] is None and state["everyone_explained"] is None
+    assert (state["explained"], state["carried"]) == (1, 1)
+
+
+def test_a_name_corrected_in_one_county_leaves_the_other_taken_over(tmp_path: Path) -> None:
+    """XB's name is corrected: Q2's recommendation names him as its proposer. County B is
+    explained again; county A, which names no one of B, is taken over."""
+    stores = pair(tmp_path, PROPOSALS)
+    both(stores, tmp_path, [{**PROPOSALS[6], "name": "田明德"}], replace=True)
+    state = assert_same_as_full(*stores, AS_OF)
+    (q2,) = [r for r in recommendations(stores[0]) if r["person"] == "Q2"]
+    assert "田明德" in q2["explanation"]["proposer_label"]
+    assert (state["explained"], state["carried"]) == (1, 1)
+
+
+def test_a_unit_renamed_explains_everyone(tmp_path: Path) -> None:
+    """U1 is renamed: P1's explanation states his post by its unit's name. A changed unit may
+    also move units between counties, so every county is explained again."""
+    stores = pair(tmp_path, PROPOSALS)
+    both(stores, tmp_path, [{**PROPOSALS[1], "name": "大江口镇党委"}], replace=True)
+    state = assert_same_as_full(*stores, AS_OF)
+    (p1,) = [r for r in recommendations(stores[0]) if r["person"] == "P1"]
+    assert "大江口镇党委" in json.dumps(p1["explanation"], ensure_ascii=False)
+    assert state["everyone_explained"] == "unit facts changed"
+    assert (state["explained"], state["carried"]) == (2, 0)

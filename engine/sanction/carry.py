@@ -12,15 +12,20 @@ set aside about him) is a function of
   evaluation date, the engine's own code, and which persons the county's roster holds (a
   proposer named from another county joins it, and the explanations then name him);
 - his record (failed ledger checks, reminders to him, inspections naming him), his earlier
-  accountability (priors), the cases filed against him, and the roster the explanation
-  names (persons, posts, units).
+  accountability (priors), the cases filed against him, and his county's roster, which the
+  explanation names (persons, posts, units).
 
 The first two are hashed into a digest per person (``digests``), stored with his outcome
 (``person_outcome``). The others are read from what changed since the last run
 (``touched``): facts of those kinds loaded or replaced since, or dated between the two
-evaluation dates, name the persons to explain again; a change to persons, posts or units
-explains everyone. A person is carried over when his digest is the stored one and none of
-those facts changed. An outcome is stored only for a person all of whose stored
+evaluation dates, name the persons to explain again. A changed person, or a changed post
+of a person, explains again everyone of each county whose roster holds him (its own people,
+those posted in its units, the proposers its findings name): what his county's explanations
+say of him (his name, his posts, whom he leads) may have changed. A county whose roster he
+left, or joined, explains everyone again anyway: which persons its roster holds is part of
+every digest. A changed unit explains everyone (it may move units from one county to
+another). A person is carried over when his digest is the stored one and none of those
+facts changed. An outcome is stored only for a person all of whose stored
 recommendations are what the run made of them: none decided that the run no longer finds
 or whose stored explanation is an older one, none a reviewer decided while the run
 committed (``engine.run.commit``). A reviewer's decision between runs then changes nothing
@@ -51,7 +56,7 @@ from facts.recommendation_tables import PersonOutcome
 from facts.store import fact_from_content, stream_among, unindexed
 from facts.tables import TABLES, FactVersion
 
-ROSTER_KINDS = ("person", "post", "unit")  # a change explains everyone again
+ROSTER_KINDS = ("person", "post", "unit")  # a change explains again a county's everyone
 PERSON_KINDS = ("ledger", "reminder", "inspection", "accountability")  # the person's own
 _CHUNK = 500
 _SOURCES = ("engine", "facts")  # the code an outcome is made by
@@ -76,6 +81,9 @@ class Touched:
 
     everyone: str = ""  # why every person is explained again ("": not every one)
     persons: set[str] = field(default_factory=set)
+    # persons whose person facts or posts changed: a county whose roster holds one of them
+    # explains all its persons again
+    roster_persons: set[str] = field(default_factory=set)
     violations: list[dict[str, Any]] = field(default_factory=list)  # their actors, via a roster
 
 
@@ -103,8 +111,10 @@ def touched(connection: Connection, mark: int, before: date, as_of: date) -> Tou
             # whose; not through the person index, which SQLite would otherwise scan whole
             # for DISTINCT (a city's 2.4M filings for 240 new ones)
             query = select(unindexed(table.c.person).label("person")).distinct()
-        else:
-            query = select(table.c.id).limit(1)  # a roster kind: whether any changed
+        elif kind == "unit":
+            query = select(table.c.id).limit(1)  # whether any changed
+        else:  # a person, or a post: whose
+            query = select(table.c.id if kind == "person" else table.c.person)
         moved = [table.c[c].between(low, high) for c in _dated(kind)] if before != as_of else []
         rows = [r._asdict() for condition in (table.c.ingest_id > mark, *moved)
                 for r in connection.execute(query.where(condition))]
@@ -113,8 +123,10 @@ def touched(connection: Connection, mark: int, before: date, as_of: date) -> Tou
                                       versions.c.superseded_by_ingest > mark))]
         if not rows:
             continue
-        if kind in ROSTER_KINDS:
-            found.everyone = f"{kind} facts changed"
+        if kind == "unit":
+            found.everyone = "unit facts changed"
+        elif kind in ROSTER_KINDS:
+            found.roster_persons.update(r["id" if kind == "person" else "person"] for r in rows)
         elif kind == "violation":
             found.violations += rows
         else:
@@ -182,11 +194,13 @@ class Carry:
     def take(self, roster: Roster, digests: dict[str, str]
              ) -> tuple[dict[str, list[list[Any]]], list[SetAside]]:
         """The outcomes of the persons carried over: their recommendations ([id, circumstance])
-        by person, and their set-aside findings, placed in this run's order."""
-        if self.since is None or self.since.everyone:
+        by person, and their set-aside findings, placed in this run's order. None when the
+        county's roster changed (``roster``: the county's)."""
+        since = self.since
+        if since is None or since.everyone or not since.roster_persons.isdisjoint(roster.persons):
             return {}, []
-        changed = set(self.since.persons)
-        for fact in self.since.violations:  # cases filed against them
+        changed = set(since.persons)
+        for fact in since.violations:  # cases filed against them
             actors = roster.actors(fact)
             changed |= actors.ids | {p for ids in actors.ambiguous.values() for p in ids}
         candidates = sorted(set(digests) - changed)
