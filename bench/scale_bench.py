@@ -19,6 +19,8 @@ counties, and says so). Then, each measurement in a fresh process
     (``evaluate(..., full=False)``); until then 'n/a';
   - next day: as a nightly run goes, another 1% of filings dated the next day, then the
     incremental evaluation on that day (the as-of date moved by one);
+  - an appointment: one new post in the first county, the same day's incremental evaluation
+    again (a county's roster changed: its persons are explained again, the others' taken over);
   - documents: HTML, PDF and DOCX of the first ``--docs`` recommendations: documents/s;
   - plain durable_rules: every fact of the store posted into one durable_rules host (those of
     kinds no rule reads are refused by it), under a time and a memory cap (how far it got is
@@ -112,6 +114,19 @@ def new_filings(store: Path, path: Path, count: int, period: str, counties: int 
     return path
 
 
+def appointment(store: Path, path: Path, day: str) -> Path:
+    """One new post from ``day``: the store's first post's person made a member of its unit
+    (the first county's), as a JSON Lines export."""
+    connection = sqlite3.connect(store)
+    post_id, person, unit = connection.execute(
+        "SELECT id, person, unit FROM post ORDER BY id LIMIT 1").fetchone()
+    connection.close()
+    path.write_text(json.dumps({"kind": "post", "id": f"{post_id}-{day}", "person": person,
+                                "unit": unit, "role": "member", "start": day}) + "\n",
+                    encoding="utf-8")
+    return path
+
+
 def _pg(admin_url: str) -> tuple[str, Any] | None:
     from sqlalchemy import create_engine, text
 
@@ -169,7 +184,8 @@ def child_evaluate(url: str, full: str, days: str = "0") -> dict[str, Any]:
     start = time.perf_counter()
     result = evaluate(store, AS_OF + timedelta(days=int(days)), rulebook, evaluator, **options)
     return {"seconds": time.perf_counter() - start, "recommendations": result.counts["recommendations"],
-            "facts_read": result.counts["facts_matched"]}
+            "facts_read": result.counts["facts_matched"],
+            **{key: result.counts.get(key, 0) for key in ("persons_explained", "persons_carried")}}
 
 
 def child_documents(url: str, limit: str) -> dict[str, Any]:
@@ -235,7 +251,8 @@ def bench_size(size: str, args: argparse.Namespace, run: str) -> list[dict[str, 
         if "failed" in result:
             entry["failed"] = result["failed"]
         for key in ("seconds", "rows", "documents", "recommendations", "facts_read", "finished",
-                    "stop", "facts_asserted", "writer_cpu_s", "reader_cpu_s"):
+                    "stop", "facts_asserted", "writer_cpu_s", "reader_cpu_s", "persons_explained",
+                    "persons_carried"):
             if key in result:
                 entry[key] = round(result[key], 3) if isinstance(result[key], float) else result[key]
         if "facts" in result and measure.startswith("plain"):
@@ -265,6 +282,10 @@ def bench_size(size: str, args: argparse.Namespace, run: str) -> list[dict[str, 
             more = new_filings(source, work / "ledger-next.jsonl", facts // 100, NEW_PERIOD, day=day)
             record("ingest 1% next day (SQLite)", _measure("ingest", url, str(more)))
             record("incremental, next day", _measure("evaluate", url, "incremental", str(NEXT_DAY)))
+            record("ingest an appointment (SQLite)",
+                   _measure("ingest", url, str(appointment(source, work / "post.jsonl", day))))
+            record("incremental, an appointment",
+                   _measure("evaluate", url, "incremental", str(NEXT_DAY)))
         else:
             record("incremental evaluation", {"failed": "n/a: the engine has no incremental mode yet"})
         if args.docs:
@@ -306,7 +327,8 @@ def table(records: list[dict[str, Any]]) -> None:
         elif "documents" in r and r.get("seconds"):
             rate = f"{r['documents'] / r['seconds']:.2f} docs"
         elif r["measure"] in ("read floor", "full evaluation", "incremental evaluation",
-                              "incremental, next day") and r.get("seconds"):
+                              "incremental, next day", "incremental, an appointment") \
+                and r.get("seconds"):
             rate = f"{r['facts'] / r['seconds']:,.0f} facts"
         if r["measure"].startswith("plain") and "facts_asserted" in r:
             rate = f"{r['facts_asserted'] / max(r.get('seconds', 1), 1e-9):,.0f} facts"
@@ -320,6 +342,9 @@ def table(records: list[dict[str, Any]]) -> None:
                     f"at most {r['rows'] / both:,.0f} rows/s on two cores")
         elif "recommendations" in r:
             note = f"{r['recommendations']} recommendations, {r.get('facts_read', 0):,} facts read"
+            if r["measure"].startswith("incremental"):
+                note += (f"; persons explained {r['persons_explained']:,}, "
+                         f"taken over {r['persons_carried']:,}")
         seconds = f"{r['seconds']:.1f}" if "seconds" in r else "n/a"
         print(f"{r['size']:9} {r['facts']:>11,} {r['measure']:35} {seconds:>9} {rate:>14} "
               f"{r.get('peak_mb', ''):>8}  {note}")
@@ -333,7 +358,8 @@ def table(records: list[dict[str, Any]]) -> None:
         if full.get("seconds") and read.get("seconds"):
             parts.append(f"full / read floor time {full['seconds'] / read['seconds']:.2f}")
         for name, label in (("incremental evaluation", "incremental"),
-                            ("incremental, next day", "next day")):
+                            ("incremental, next day", "next day"),
+                            ("incremental, an appointment", "an appointment")):
             incremental = m.get(name, {})
             if full.get("seconds") and incremental.get("seconds"):
                 parts.append(f"{label} / full {incremental['seconds'] / full['seconds']:.0%}")
