@@ -7,7 +7,7 @@ interface: names may change, codes may not.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -72,12 +72,13 @@ class ResponsibilityList(StrictModel):
                 codes.add(task.code)
         return self
 
-    @property
+    @cached_property
     def task_codes(self) -> set[str]:
         return {task.code for entry in self.categories for task in entry.tasks}
 
-    @property
+    @cached_property
     def task_names(self) -> dict[str, str]:
+        """Code -> name (asked for every fact an explanation states: built once)."""
         return {task.code: task.name for entry in self.categories for task in entry.tasks}
 
     def _entry(self, category: str) -> CategoryEntry:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import Field, PlainValidator, field_validator, model_validator
+from pydantic import Field, PlainValidator, PrivateAttr, field_validator, model_validator
 
 from engine.rulebook.terms import Period, parse_period
 from facts.contract import (
@@ -321,6 +321,7 @@ class Sanctions(StrictModel):
     decider: dict[str, str]  # form -> the body that decides it when the proposer may not
     unit_roles: dict[Role, UnitDuty]
     leadership: Leadership
+    _at: dict[date, SanctionValues] = PrivateAttr(default_factory=dict)  # ``at``, by day
 
     @model_validator(mode="before")
     @classmethod
@@ -344,7 +345,14 @@ class Sanctions(StrictModel):
         return list(entry.value)
 
     def at(self, day: date) -> SanctionValues:
-        """The values in force on ``day``; ``LookupError`` names an entry with none."""
+        """The values in force on ``day``; ``LookupError`` names an entry with none. Asked
+        several times for every recommendation, of a few dates: each day's are made once."""
+        found = self._at.get(day)
+        if found is None:
+            found = self._at[day] = self._values_at(day)
+        return found
+
+    def _values_at(self, day: date) -> SanctionValues:
         values: dict[str, Any] = {}
         sources: dict[str, int] = {}
         for name in DATED:

@@ -152,7 +152,6 @@ class Carry:
         self._context = json.dumps([rulebook.hash, current, self._now, code_hash()], default=str)
         self._index = {(f.rule.name, f.key): n for n, f in enumerate(found)}
         self._findings: dict[int, str] = {}
-        self._sources: dict[date, dict[str, int]] = {}
 
     # ------------------------------------------------------------ digests
 
@@ -160,10 +159,7 @@ class Carry:
         text = self._findings.get(n)
         if text is None:
             f = self.found[n]
-            sources = self._sources.get(f.conduct_date)
-            if sources is None:
-                sources = self._sources[f.conduct_date] = \
-                    self.rulebook.sanctions.at(f.conduct_date).sources
+            sources = self.rulebook.sanctions.at(f.conduct_date).sources
             dated = None if sources == self._now else self.as_of  # the explanation states it
             evidence = [(alias, kind, fid, _fact_text(facts[(kind, fid)]))
                         for alias, (kind, fid) in f.evidence]

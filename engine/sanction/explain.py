@@ -56,6 +56,13 @@ def _post_at_time(post: dict[str, Any] | None, person: dict[str, Any], roster: R
 
 
 def _summary(kind: str, fact: dict[str, Any], roster: Roster, rulebook: Rulebook) -> str:
+    said = roster.summaries.get((kind, fact["id"]))
+    if said is None:
+        said = roster.summaries[(kind, fact["id"])] = _say(kind, fact, roster, rulebook)
+    return said
+
+
+def _say(kind: str, fact: dict[str, Any], roster: Roster, rulebook: Rulebook) -> str:
     def name(person_id: str | None) -> str:
         person = roster.persons.get(person_id or "")
         return person["name"] if person else (person_id or "")
@@ -123,9 +130,14 @@ def _statement(evidence: list[EvidenceFact], record: list[EvidenceFact], duties:
     return sentences
 
 
-def _record_period(finding: Finding) -> Period | None:
+def record_window(finding: Finding) -> tuple[date, date] | None:
+    """The days of the person's own record an explanation of this finding states (the rule's
+    ``duties.record`` period before the conduct, the conduct's day included), or None."""
     spec = finding.rule.version.spec.duties
-    return parse_period(spec.record) if spec and spec.record else None
+    if not spec or not spec.record:
+        return None
+    period = parse_period(spec.record)
+    return Period(-period.amount, period.unit).add_to(finding.conduct_date), finding.conduct_date
 
 
 def _failure(finding: Finding, responsibility: str, degree: str) -> str | None:
@@ -176,12 +188,11 @@ def explain(finding: Finding, who: Accountable, rulebook: Rulebook, roster: Rost
     post = _post_at_time(who.post, person, roster, rulebook)
     exhibits = [_exhibit(alias, key[0], facts[key], roster, rulebook) for alias, key in evidence]
     duties = _duties(finding, who.person, category, exhibits, rulebook)
-    period = _record_period(finding)
-    record = [] if period is None else [
+    window = record_window(finding)
+    record = [] if window is None else [
         _exhibit("record", kind, fact, roster, rulebook)
-        for kind, fact in records.of(who.person, {d.code for d in duties},
-                                     Period(-period.amount, period.unit).add_to(finding.conduct_date),
-                                     finding.conduct_date, {key for _, key in finding.evidence})]
+        for kind, fact in records.of(who.person, {d.code for d in duties}, *window,
+                                     {key for _, key in finding.evidence})]
     return Explanation(
         rule_id=version.rule_id, rule_version=version.version, rule_title=version.title,
         rule_file=version.file.rsplit("/", 1)[-1], circumstance=version.circumstance,

@@ -25,7 +25,7 @@ from engine.sanction.accountable import (
 )
 from engine.sanction.carry import Carry
 from engine.sanction.counties import Counties
-from engine.sanction.explain import explain, recommendation_id
+from engine.sanction.explain import explain, recommendation_id, record_window
 from engine.sanction.explanation import EscalationStep, Explanation, Ground
 from engine.sanction.ladder import read_factors
 from engine.sanction.record import Records
@@ -132,7 +132,9 @@ def recommend_in_parts(engine: Engine, rulebook: Rulebook, found: list[Finding],
         everyone = sorted(held.keys() - recommendations.keys())
         for start in range(0, len(everyone), persons_per_part):
             part = everyone[start:start + persons_per_part]
-            records.prefetch(set(part))
+            windows = [w for p in part for n, _ in held[p] if (w := record_window(found[n]))]
+            if windows:  # the earliest day of the part's records: none is read before it
+                records.prefetch(set(part), since=min(first for first, _ in windows))
             result = _recommend_part(part, held, found, rulebook, roster, records, facts, as_of,
                                      current)
             result.digests = {person: digests[person] for person in part if person in digests}

@@ -28,9 +28,10 @@ class Records:
         self._engine, self._as_of = engine, as_of
         self._facts: dict[str, list[tuple[str, dict[str, Any]]]] = {}
 
-    def prefetch(self, persons: set[str]) -> None:
+    def prefetch(self, persons: set[str], since: date | None = None) -> None:
         """Read these persons' failed ledger checks, reminders to them and inspections naming
-        them in a few queries, not one each."""
+        them in a few queries, not one each; with ``since``, only those dated from it on (no
+        record asked of these persons starts earlier)."""
         wanted = sorted(persons - self._facts.keys())
         for person in wanted:
             self._facts[person] = []
@@ -38,6 +39,8 @@ class Records:
                           ("inspection", InspectionRow)):
             table = row.__table__
             query = select(table).where(table.c.date <= self._as_of)
+            if since is not None:
+                query = query.where(unindexed(table.c.date) >= since)
             if kind == "ledger":  # failed checks only, read through the person's index
                 query = query.where(unindexed(table.c.verdict) == "fail")
             for fact in as_dicts(stream_among(self._engine, query, table.c.person, wanted)):

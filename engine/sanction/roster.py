@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -36,6 +36,9 @@ class Roster:
     cases: dict[str, list[dict[str, Any]]]  # person -> violations with a case filed against them
     by_name: dict[str, list[str]]  # person name -> ids (actors may be given by name)
     outside: frozenset[str] = frozenset()  # persons of another county, named here (proposers)
+    # (kind, id) -> the line an explanation states the fact in, with this roster's names:
+    # a fact is stated for each person it holds to account, made once (``explain._summary``)
+    summaries: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @staticmethod
     def load(engine: Engine, as_of: date, units: Collection[str] | None = None,
