@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
+from functools import cache
 from operator import itemgetter
 from typing import Any
 
@@ -168,11 +169,18 @@ def fact_content(row: Mapping[str, Any]) -> dict[str, Any]:
             for k, v in row.items() if k not in PROVENANCE}
 
 
+@cache
+def _date_columns(kind: str) -> tuple[str, ...]:
+    return tuple(c.name for c in TABLES[kind].__table__.c if isinstance(c.type, Date))
+
+
 def fact_from_content(kind: str, content: Mapping[str, Any]) -> dict[str, Any]:
     """Stored content (a ``fact_version``'s JSON) with its dates as dates, like a row."""
-    columns = TABLES[kind].__table__.c
-    return {k: date.fromisoformat(v) if isinstance(v, str) and k in columns
-            and isinstance(columns[k].type, Date) else v for k, v in content.items()}
+    fact = dict(content)
+    for name in _date_columns(kind):
+        if isinstance(fact.get(name), str):
+            fact[name] = date.fromisoformat(fact[name])
+    return fact
 
 
 def known_on(kind: str, as_of: date) -> Select:

@@ -8,8 +8,8 @@ explanation states, an explanation that states the evaluation date, set-aside fi
 placed among others, a decided recommendation reopened after its facts changed, the date
 moving back and forth, cases closing, a matter merged across rules, a rule version coming
 into force, a province whose county roster holds proposers named from elsewhere, and a
-change to one county's roster (a post, a name) that explains that county again, not the
-province.
+change to one county's roster (a post, a name, a newcomer, a secondment) that explains
+that county again, not the province.
 """
 
 from __future__ import annotations
@@ -227,6 +227,42 @@ def test_a_proposer_named_elsewhere_in_the_county_names_an_actor_in_his_evidence
     assert state["full"] is None
 
 
+def test_a_proposer_from_elsewhere_renamed_is_renamed_where_he_is_named(tmp_path: Path) -> None:
+    """XB (county B) reminds Q1 of county A: A's roster holds him, and P1's evidence states
+    his name. His name is then corrected: county A is explained again though no person or
+    post of A's own units changed."""
+    stores = pair(tmp_path, [*TWO_COUNTIES, {
+        "kind": "reminder", "id": "RM-Q1", "person": "Q1", "issuer": "XB", "date": "2026-04-10",
+        "due": "2026-07-10", "matter": "党建工作台账不全"}])
+    both(stores, tmp_path, [{**TWO_COUNTIES[6], "name": "田明德"}], replace=True)
+    state = assert_same_as_full(*stores, AS_OF)
+    (p1,) = [r for r in recommendations(stores[0]) if r["person"] == "P1"]
+    assert "田明德" in p1["explanation"]["evidence"][0]["summary"]
+    assert state["full"] is None
+
+
+def test_a_newcomer_appointed_here_is_held_here(tmp_path: Path) -> None:
+    """P3 joins U1 (county A) as a second secretary before the corruption case there: he is
+    held to account for it with P1. Only a person and a post of A's units changed, neither
+    of them one A's roster held before."""
+    stores = pair(tmp_path, TWO_COUNTIES)
+    assert {r["person"] for r in recommendations(stores[1])} == {"P1"}
+    both(stores, tmp_path, [person("P3", "龙书记", "U1", category="township_secretary"),
+                            post("P3", "U1", "secretary", start="2026-01-01")])
+    state = assert_same_as_full(*stores, AS_OF)
+    assert {r["person"] for r in recommendations(stores[0])} == {"P1", "P3"}
+    assert state["full"] is None
+
+
+def test_a_secondment_joins_two_counties(tmp_path: Path) -> None:
+    """ZB, of county B, is seconded to U1 (county A): everything about one person is
+    recommended together, so the two counties are one from then on (``Counties``)."""
+    stores = pair(tmp_path, [*TWO_COUNTIES, person("ZB", "覃干部", "UB")])
+    both(stores, tmp_path, [post("ZB", "U1", "member", start="2026-01-01")])
+    state = assert_same_as_full(*stores, AS_OF)
+    assert state["full"] is None
+
+
 def test_a_rejected_recommendation_whose_person_stops_being_held_and_comes_back(
         tmp_path: Path) -> None:
     """P1's recommendation (a reminder not rectified by its due date) is rejected; a corrected
@@ -345,3 +381,17 @@ def test_a_unit_renamed_explains_everyone(tmp_path: Path) -> None:
     assert "大江口镇党委" in json.dumps(p1["explanation"], ensure_ascii=False)
     assert state["everyone_explained"] == "unit facts changed"
     assert (state["explained"], state["carried"]) == (2, 0)
+
+
+def test_a_county_that_found_nothing_for_a_while_reads_its_roster_again(tmp_path: Path) -> None:
+    """XB's name is corrected while the evaluation date stands before both proposals: nothing
+    is found, no one is explained. When the date moves on again, Q2's recommendation names
+    XB as he is now, not as the run before the correction knew him."""
+    stores = pair(tmp_path, PROPOSALS)
+    both(stores, tmp_path, [{**PROPOSALS[6], "name": "田明德"}], replace=True)
+    state = assert_same_as_full(*stores, date(2026, 5, 15))
+    assert (state["explained"], state["carried"]) == (0, 0)  # nothing found
+    state = assert_same_as_full(*stores, AS_OF)
+    (q2,) = [r for r in recommendations(stores[0]) if r["person"] == "Q2"]
+    assert "田明德" in q2["explanation"]["proposer_label"]
+    assert state["full"] is None
