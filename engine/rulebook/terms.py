@@ -17,6 +17,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 # operator words a policy officer writes -> comparison
@@ -121,9 +122,11 @@ class Term:
         return self
 
 
+@lru_cache(maxsize=4096)
 def parse_ref(text: str) -> Ref | None:
     """``alias.field [± Nd]``; None if ``text`` is not that. A month or year offset raises
-    ValueError: a join is compared inside durable_rules, on day numbers."""
+    ValueError: a join is compared inside durable_rules, on day numbers. Read again for
+    every match a finding is made of: each text is parsed once."""
     match = _REF.match(text)
     if not match:
         return None
