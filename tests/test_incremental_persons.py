@@ -196,12 +196,17 @@ def test_a_case_closing_between_two_evaluation_dates(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- a province of two counties
 
+# county A (CA) with the township U1, county B (CB) with the township UB; XB is UB's secretary
+U1 = unit("U1", "大江口镇", "township", parent="CA")
+XB = person("XB", "田书记", "UB", category="township_secretary")
+COUNTIES = [unit("CA", "甲县委", "county_committee"), U1,
+            unit("CB", "乙县委", "county_committee"), unit("UB", "乙县某镇", "township", parent="CB")]
+
 TWO_COUNTIES = [
-    unit("CA", "甲县委", "county_committee"), unit("U1", "大江口镇", "township", parent="CA"),
-    unit("CB", "乙县委", "county_committee"), unit("UB", "乙县某镇", "township", parent="CB"),
+    *COUNTIES,
     person("P1", "杨书记", "U1", category="township_secretary"),
     person("Q1", "舒委员", "U1", category="grassroots_committee_member"),
-    person("XB", "田书记", "UB", category="township_secretary"),
+    XB,
     post("P1", "U1", "secretary"), post("Q1", "U1", "member"), post("XB", "UB", "secretary"),
     # a corruption case in U1 whose actor is given by the id of a person of the other county
     {"kind": "violation", "id": "V1", "unit": "U1", "actors": ["XB"], "date": "2026-05-01",
@@ -234,7 +239,7 @@ def test_a_proposer_from_elsewhere_renamed_is_renamed_where_he_is_named(tmp_path
     stores = pair(tmp_path, [*TWO_COUNTIES, {
         "kind": "reminder", "id": "RM-Q1", "person": "Q1", "issuer": "XB", "date": "2026-04-10",
         "due": "2026-07-10", "matter": "党建工作台账不全"}])
-    both(stores, tmp_path, [{**TWO_COUNTIES[6], "name": "田明德"}], replace=True)
+    both(stores, tmp_path, [{**XB, "name": "田明德"}], replace=True)
     state = assert_same_as_full(*stores, AS_OF)
     (p1,) = [r for r in recommendations(stores[0]) if r["person"] == "P1"]
     assert "田明德" in p1["explanation"]["evidence"][0]["summary"]
@@ -332,11 +337,10 @@ def test_a_rule_version_coming_into_force_between_runs(tmp_path: Path) -> None:
 # Two counties, each with a township whose secretary proposes accountability for a member
 # of its team: he leads the member by his post (a secretary outranks a member of his unit).
 PROPOSALS = [
-    unit("CA", "甲县委", "county_committee"), unit("U1", "大江口镇", "township", parent="CA"),
-    unit("CB", "乙县委", "county_committee"), unit("UB", "乙县某镇", "township", parent="CB"),
+    *COUNTIES,
     person("L1", "向书记", "U1", category="township_secretary"),
     person("P1", "彭委员", "U1", category="grassroots_committee_member"),
-    person("XB", "田书记", "UB", category="township_secretary"),
+    XB,
     person("Q2", "舒委员", "UB", category="grassroots_committee_member"),
     post("L1", "U1", "secretary"), post("P1", "U1", "member"),
     post("XB", "UB", "secretary"), post("Q2", "UB", "member"),
@@ -364,7 +368,7 @@ def test_a_name_corrected_in_one_county_leaves_the_other_taken_over(tmp_path: Pa
     """XB's name is corrected: Q2's recommendation names him as its proposer. County B is
     explained again; county A, which names no one of B, is taken over."""
     stores = pair(tmp_path, PROPOSALS)
-    both(stores, tmp_path, [{**PROPOSALS[6], "name": "田明德"}], replace=True)
+    both(stores, tmp_path, [{**XB, "name": "田明德"}], replace=True)
     state = assert_same_as_full(*stores, AS_OF)
     (q2,) = [r for r in recommendations(stores[0]) if r["person"] == "Q2"]
     assert "田明德" in q2["explanation"]["proposer_label"]
@@ -375,7 +379,7 @@ def test_a_unit_renamed_explains_everyone(tmp_path: Path) -> None:
     """U1 is renamed: P1's explanation states his post by its unit's name. A changed unit may
     also move units between counties, so every county is explained again."""
     stores = pair(tmp_path, PROPOSALS)
-    both(stores, tmp_path, [{**PROPOSALS[1], "name": "大江口镇党委"}], replace=True)
+    both(stores, tmp_path, [{**U1, "name": "大江口镇党委"}], replace=True)
     state = assert_same_as_full(*stores, AS_OF)
     (p1,) = [r for r in recommendations(stores[0]) if r["person"] == "P1"]
     assert "大江口镇党委" in json.dumps(p1["explanation"], ensure_ascii=False)
@@ -388,7 +392,7 @@ def test_a_county_that_found_nothing_for_a_while_reads_its_roster_again(tmp_path
     is found, no one is explained. When the date moves on again, Q2's recommendation names
     XB as he is now, not as the run before the correction knew him."""
     stores = pair(tmp_path, PROPOSALS)
-    both(stores, tmp_path, [{**PROPOSALS[6], "name": "田明德"}], replace=True)
+    both(stores, tmp_path, [{**XB, "name": "田明德"}], replace=True)
     state = assert_same_as_full(*stores, date(2026, 5, 15))
     assert (state["explained"], state["carried"]) == (0, 0)  # nothing found
     state = assert_same_as_full(*stores, AS_OF)
