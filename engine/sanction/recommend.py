@@ -132,9 +132,9 @@ def recommend_in_parts(engine: Engine, rulebook: Rulebook, found: list[Finding],
         everyone = sorted(held.keys() - recommendations.keys())
         for start in range(0, len(everyone), persons_per_part):
             part = everyone[start:start + persons_per_part]
-            windows = [w for p in part for n, _ in held[p] if (w := record_window(found[n]))]
-            if windows:  # the earliest day of the part's records: none is read before it
-                records.prefetch(set(part), since=min(first for first, _ in windows))
+            starts = [w[0] for p in part for n, _ in held[p] if (w := record_window(found[n]))]
+            if starts:  # the earliest day of the part's records: none is read before it
+                records.prefetch(set(part), since=min(starts))
             result = _recommend_part(part, held, found, rulebook, roster, records, facts, as_of,
                                      current)
             result.digests = {person: digests[person] for person in part if person in digests}
