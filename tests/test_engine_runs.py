@@ -3,6 +3,7 @@ whole; a killed evaluation leaves the store as it was."""
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -96,6 +97,24 @@ def test_a_worker_killed_every_time_fails_the_run_and_leaves_the_store_as_it_was
     assert [r["status"] for r in runs[1:]] == ["committed"]
     monkeypatch.undo()  # the next run finishes the work
     assert len(evaluate(sqlite_store, AS_OF).new) == 1
+
+
+def test_a_run_gives_the_garbage_collector_back_as_it_found_it(sqlite_store, tmp_path,
+                                                            monkeypatch) -> None:
+    """A run collects rarely (``engine.run.collector``); a program that evaluates, or whose
+    evaluation fails, keeps its own settings afterwards."""
+    load(sqlite_store, c2(), tmp_path)
+    before = gc.get_threshold()
+    gc.set_threshold(321, 7, 5)
+    try:
+        evaluate(sqlite_store, AS_OF)
+        assert gc.get_threshold() == (321, 7, 5)
+        monkeypatch.setattr(durable_runner, "evaluate_batch", lambda batch: os._exit(9))
+        with pytest.raises(EvaluationError):
+            evaluate(sqlite_store, AS_OF, full=True)
+        assert gc.get_threshold() == (321, 7, 5)
+    finally:
+        gc.set_threshold(*before)
 
 
 def test_a_worker_that_exits_abruptly_every_time_fails_the_run(

@@ -19,6 +19,7 @@ from engine.match.plan import Facts, plan_rule
 from engine.match.reference import ReferenceEvaluator
 from engine.rulebook import Rulebook, load_rulebook
 from engine.run import incremental
+from engine.run.collector import collected_rarely
 from engine.run.commit import RunResult, commit, record
 from engine.run.replay import find_all, findings_of
 from engine.run.rulebooks import keep_copy
@@ -56,7 +57,7 @@ def evaluate(engine: Engine, as_of: date | None = None, rulebook: Rulebook | Non
     matched again, and only the persons whose inputs changed are explained again, unless
     ``full`` (``engine.run.incremental``, ``engine.sanction.carry``); the result is the same.
     """
-    with store_lock(engine, wait):
+    with store_lock(engine, wait), collected_rarely():
         return _evaluate(engine, as_of, rulebook, evaluator, full)
 
 

@@ -22,6 +22,7 @@ from engine.match.evidence import with_evidence
 from engine.match.findings import Finding, findings
 from engine.match.plan import Facts, RulePlan, plan_rule
 from engine.rulebook import Rulebook
+from engine.run.collector import collected_rarely
 from engine.sanction.recommend import Recommended, recommend
 
 
@@ -94,10 +95,11 @@ def replay(engine: Engine, rulebooks: list[Rulebook], as_of: date,
     """Each rulebook's recommendations on ``as_of``, as a run would make them; nothing is
     written (``recommend`` only reads the roster and the approved recommendations)."""
     result = []
-    for rulebook, found in zip(rulebooks, find_all(engine, rulebooks, as_of, evaluator),
-                               strict=True):
-        counts: Counter = Counter(findings=len(found.findings), facts_matched=len(found.facts),
-                                  **found.stats)
-        recommended = recommend(engine, rulebook, found.findings, found.facts, as_of, counts)
-        result.append(Replayed(rulebook, as_of, found, recommended, counts))
+    with collected_rarely():
+        for rulebook, found in zip(rulebooks, find_all(engine, rulebooks, as_of, evaluator),
+                                   strict=True):
+            counts: Counter = Counter(findings=len(found.findings), facts_matched=len(found.facts),
+                                      **found.stats)
+            recommended = recommend(engine, rulebook, found.findings, found.facts, as_of, counts)
+            result.append(Replayed(rulebook, as_of, found, recommended, counts))
     return result
