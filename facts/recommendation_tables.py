@@ -87,6 +87,18 @@ class PartitionMatch(SQLModel, table=True):
     matches: list[dict[str, str]] = Field(sa_type=JSON)  # each: clause alias -> "kind:id"
 
 
+class FindingEvidence(SQLModel, table=True):
+    """What the ``evidence:`` clauses of a rule plan found for one finding in the last
+    committed run that looked them up; an incremental run takes it over while neither the
+    finding's matches nor the facts its lookup could find changed (``engine.run.incremental``)."""
+
+    __tablename__ = "finding_evidence"
+    plan: str = Field(primary_key=True)  # the rule plan's name, r_<rule>_v<version>
+    key: str = Field(primary_key=True)  # the finding's key, as JSON
+    matches: list[dict[str, str]] = Field(sa_type=JSON)  # its matches: clause alias -> "kind:id"
+    evidence: list[list[str]] = Field(sa_type=JSON)  # each found: [clause alias, "kind:id"]
+
+
 class PersonOutcome(SQLModel, table=True):
     """What the last run that explained a person made of him, and a digest of everything it
     read to do so; an incremental run takes it over while the digest holds

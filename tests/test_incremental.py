@@ -179,6 +179,102 @@ def test_a_case_filed_against_him_elsewhere_routes_his_recommendation(
     assert after["explanation"]["route"] == "discipline_handling"
 
 
+def _reminded(store: Engine, facts: dict[str, list[dict[str, Any]]]
+              ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A pending recommendation that a reminder was ineffective, and its reminder."""
+    reminders = {f["id"]: f for f in facts["reminder"]}
+    rec = next(r for r in recommendations(store) if r["status"] == "pending"
+               and r["rule"] == "c2-reminder-ineffective")
+    return rec, reminders[next(e.split(":", 1)[1] for e in rec["evidence"]
+                               if e.startswith("reminder:"))]
+
+
+def _failed_check(facts: dict[str, list[dict[str, Any]]], person: str, day: date,
+                  fact_id: str) -> dict[str, Any]:
+    """A failed ledger check of ``person``, dated ``day`` (a filing of the demo's tasks)."""
+    task = facts["ledger"][0]["task"]
+    return {"kind": "ledger", "id": fact_id, "person": person, "period": day.strftime("%Y-%m"),
+            "task": task, "status": "missing", "verdict": "fail", "date": day.isoformat()}
+
+
+@pytest.mark.parametrize(("days_before", "is_evidence"), [(10, True), (60, True), (61, False)])
+def test_a_late_failed_check_before_a_reminder(base_sqlite: Path, facts_by_kind: dict,
+                                               tmp_path: Path, days_before: int,
+                                               is_evidence: bool) -> None:
+    """The rule lists as evidence of an ineffective reminder the reminded person's failed
+    checks in the 60 days before it (its last day included). A check filed late within them
+    joins the recommendation's evidence, one a day earlier does not; every other reminder's
+    evidence is taken over from the last run instead of looked up again."""
+    incremental, full = sqlite_pair(base_sqlite, tmp_path)
+    rec, reminder = _reminded(full, facts_by_kind)
+    day = date.fromisoformat(reminder["date"]) - timedelta(days=days_before)
+    late = _failed_check(facts_by_kind, reminder["person"], day, "L-LATE-SHORTFALL")
+    for store in (incremental, full):
+        apply(store, tmp_path, [late], [])
+    assert_same_as_full(incremental, full, AS_OF)
+    after = next(r for r in recommendations(incremental) if r["id"] == rec["id"])
+    assert ("ledger:L-LATE-SHORTFALL" in after["evidence"]) is is_evidence
+    assert list_runs(incremental, 1)[0]["counts"]["evidence_kept"] > 0
+
+
+def test_a_reminder_corrected_to_an_earlier_date_reaches_an_older_shortfall(
+        base_sqlite: Path, facts_by_kind: dict, tmp_path: Path) -> None:
+    """A failed check 70 days before the reminder is outside the 60 days the rule looks back;
+    when a later export corrects the reminder's date to 20 days earlier, the check is inside
+    them and becomes evidence (the same finding, the same matches, another window)."""
+    incremental, full = sqlite_pair(base_sqlite, tmp_path)
+    rec, reminder = _reminded(full, facts_by_kind)
+    issued = date.fromisoformat(reminder["date"])
+    old = _failed_check(facts_by_kind, reminder["person"], issued - timedelta(days=70),
+                        "L-OLD-SHORTFALL")
+    for store in (incremental, full):
+        apply(store, tmp_path, [old], [])
+    assert_same_as_full(incremental, full, AS_OF)
+    assert "ledger:L-OLD-SHORTFALL" not in next(
+        r for r in recommendations(incremental) if r["id"] == rec["id"])["evidence"]
+    earlier = {"kind": "reminder", **reminder,
+               "date": (issued - timedelta(days=20)).isoformat()}
+    for store in (incremental, full):
+        apply(store, tmp_path, [], [earlier])
+    assert_same_as_full(incremental, full, AS_OF)
+    assert "ledger:L-OLD-SHORTFALL" in next(
+        r for r in recommendations(incremental) if r["id"] == rec["id"])["evidence"]
+
+
+def test_a_shortfall_corrected_to_a_pass_leaves_the_evidence(base_sqlite: Path,
+                                                             facts_by_kind: dict,
+                                                             tmp_path: Path) -> None:
+    """A failed check that is evidence of an ineffective reminder, corrected by a later export
+    to a pass, is no shortfall: the recommendation no longer cites it."""
+    incremental, full = sqlite_pair(base_sqlite, tmp_path)
+    ledgers = {f["id"]: f for f in facts_by_kind["ledger"]}
+    rec = next(r for r in recommendations(full) if r["status"] == "pending"
+               and r["rule"] == "c2-reminder-ineffective"
+               and any(e.startswith("ledger:") for e in r["evidence"]))
+    shortfall = ledgers[next(e.split(":", 1)[1] for e in rec["evidence"] if e.startswith("ledger:"))]
+    for store in (incremental, full):
+        apply(store, tmp_path, [], [{"kind": "ledger", **shortfall, "verdict": "pass"}])
+    assert_same_as_full(incremental, full, AS_OF)
+    after = next(r for r in recommendations(incremental) if r["id"] == rec["id"])
+    assert f"ledger:{shortfall['id']}" not in after["evidence"]
+
+
+def test_a_late_ineffective_recheck_joins_the_evidence(base_sqlite: Path, facts_by_kind: dict,
+                                                       tmp_path: Path) -> None:
+    """A re-check on the deadline that found the rectification ineffective, reported late, is
+    evidence of the ineffective reminder (the rule lists such re-checks on or after the
+    deadline)."""
+    incremental, full = sqlite_pair(base_sqlite, tmp_path)
+    rec, reminder = _reminded(full, facts_by_kind)
+    recheck = {"kind": "rectification", "id": "RC-LATE-INEFFECTIVE", "reminder": reminder["id"],
+               "person": reminder["person"], "date": reminder["due"], "effective": False}
+    for store in (incremental, full):
+        apply(store, tmp_path, [recheck], [])
+    assert_same_as_full(incremental, full, AS_OF)
+    after = next(r for r in recommendations(incremental) if r["id"] == rec["id"])
+    assert "rectification:RC-LATE-INEFFECTIVE" in after["evidence"]
+
+
 CHANGE = st.tuples(st.sampled_from(["new", "backdated", "corrected"]), st.sampled_from(KINDS),
                    st.integers(0, 10_000), st.integers(1, 500))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -87,15 +88,16 @@ def _of_kind(engine: Engine, rule: RulePlan, clause: ClausePlan, kind: str, foun
         str(f.get(date_field) or "") if date_field else "", f["id"]))]
 
 
-def _named(engine: Engine, clause: ClausePlan, found: list[Finding], facts: Facts
-           ) -> dict[int, list[FactKey]]:
+def _named(engine: Engine, clause: ClausePlan, found: list[Finding], which: list[int],
+           facts: Facts) -> dict[int, list[FactKey]]:
     """Per finding (by position), the facts its matched facts name in ``clause.named_by``
     (e.g. ``reminder.basis``: the shortfalls a reminder says it is about), read from the store
     into ``facts``; findings whose matched facts name none are left to the lookup."""
     ref = clause.named_by
     assert ref is not None
     named: dict[int, list[FactKey]] = {}
-    for n, finding in enumerate(found):
+    for n in which:
+        finding = found[n]
         keys: list[FactKey] = []
         for match in finding.matches:
             for text in field_value(facts[match[ref.alias]], ref.field) or []:
@@ -104,42 +106,57 @@ def _named(engine: Engine, clause: ClausePlan, found: list[Finding], facts: Fact
                     keys.append((kind, fact_id))
         if keys:
             named[n] = keys
+    read_facts(engine, (key for keys in named.values() for key in keys), facts)
+    return {n: [k for k in keys if k in facts] for n, keys in named.items()}
+
+
+def read_facts(engine: Engine, keys: Iterable[FactKey], facts: Facts) -> None:
+    """The stored facts of ``keys`` not yet in ``facts``, read into it (none: not stored)."""
     wanted: dict[str, set[str]] = defaultdict(set)
-    for keys in named.values():
-        for kind, fact_id in keys:
-            if (kind, fact_id) not in facts:
-                wanted[kind].add(fact_id)
+    for kind, fact_id in keys:
+        if (kind, fact_id) not in facts:
+            wanted[kind].add(fact_id)
     for kind, ids in wanted.items():
         table = TABLES[kind].__table__
         for fact in as_dicts(stream_among(engine, select(table), table.c.id, ids)):
             facts[(kind, fact["id"])] = fact
-    return {n: [k for k in keys if k in facts] for n, keys in named.items()}
 
 
 FINDINGS_PER_LOOKUP = 500  # findings whose evidence is read from the store together
 
 
+# The evidence a finding's clauses found before, when it still holds (``engine.run.incremental``).
+Kept = Callable[[Finding], list[tuple[str, FactKey]] | None]
+
+
 def with_evidence(engine: Engine, rule: RulePlan, found: list[Finding], facts: Facts,
-                  as_of: date) -> list[Finding]:
+                  as_of: date, kept: Kept | None = None) -> list[Finding]:
     """Each finding with the facts its rule's ``evidence:`` clauses find for its matches
     appended to its evidence (clause order, then date and id); ``facts`` gains them.
 
     A clause narrowed to its join's values is looked up ``FINDINGS_PER_LOOKUP`` findings at
     a time, so the candidates in memory are those of a few hundred findings, not of a
-    province's; a finding's evidence does not depend on the others looked up with it."""
+    province's; a finding's evidence does not depend on the others looked up with it. A
+    finding whose evidence ``kept`` gives is not looked up: that evidence is read back."""
     clauses = rule.evidence
     if not clauses or not found:
         return found
     extra: dict[int, list[tuple[str, FactKey]]] = defaultdict(list)
+    for n, finding in enumerate(found):
+        before = kept(finding) if kept is not None else None
+        if before is not None:
+            extra[n] = list(before)
+    read_facts(engine, (key for items in extra.values() for _, key in items), facts)
+    asked = [n for n in range(len(found)) if n not in extra]
     for clause in clauses:
-        named = _named(engine, clause, found, facts) if clause.named_by else {}
+        named = _named(engine, clause, found, asked, facts) if clause.named_by else {}
         if clause.named_by:
-            for n in range(len(found)):
+            for n in asked:
                 coverage.condition((rule.name, clause.alias, "named_by", 0), n in named)
         for n, keys in named.items():
             seen = {key for _, key in found[n].evidence} | {key for _, key in extra[n]}
             extra[n].extend((clause.alias, key) for key in keys if key not in seen)
-        looked_up = [n for n in range(len(found)) if n not in named]
+        looked_up = [n for n in asked if n not in named]
         step = FINDINGS_PER_LOOKUP if _narrowing_join(clause) and not coverage.active() \
             else max(1, len(looked_up))  # unnarrowed, each lookup would read every candidate
         for start in range(0, len(looked_up), step):
@@ -147,6 +164,20 @@ def with_evidence(engine: Engine, rule: RulePlan, found: list[Finding], facts: F
                      extra)
     return [dataclasses.replace(f, evidence=f.evidence + tuple(extra[n])) if extra[n] else f
             for n, f in enumerate(found)]
+
+
+def narrowing_field(clause: ClausePlan) -> str | None:
+    """The field by which the clause's lookups are narrowed (``join_values``), or None."""
+    eq = _narrowing_join(clause)
+    return eq.field if eq is not None else None
+
+
+def join_values(clause: ClausePlan, finding: Finding, facts: Facts) -> set[Any]:
+    """The values the clause's ``narrowing_field`` may take in this finding's evidence: a
+    fact whose field has none of them is never looked up for it."""
+    eq = _narrowing_join(clause)
+    assert eq is not None
+    return {v for m in finding.matches if (v := _join_value(eq, m, facts)) is not None}
 
 
 def _look_up(engine: Engine, rule: RulePlan, clause: ClausePlan, found: list[Finding],

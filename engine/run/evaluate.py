@@ -80,17 +80,22 @@ def _evaluate(engine: Engine, as_of: date | None, rulebook: Rulebook | None,
             assert isinstance(evaluator, DurableEvaluator)
             matches = evaluator.match(engine, plans, as_of, only=chosen.partitions)
         fresh = {name: list(found) for name, found in matches.by_rule.items()}
+        kept = None
         if chosen.partitions is not None:
             incremental.add_kept(engine, plans, matches, chosen)
-        found = findings_of(engine, plans, matches.by_rule, matches.facts, as_of)
+            kept = incremental.KeptEvidence(engine, chosen, matches.facts)
+        found = findings_of(engine, plans, matches.by_rule, matches.facts, as_of, kept)
         facts = matches.facts
         timings["match_s"] = round(time.perf_counter() - clock - timings["scope_s"], 3)
         counts: Counter = Counter(findings=len(found), facts_matched=len(facts), **matches.stats)
+        if kept is not None:
+            counts["evidence_kept"] = len(kept.carried)  # findings not looked up again
         carry = Carry(engine, rulebook, as_of, found, chosen.touched)
         parts = recommend_in_parts(engine, rulebook, found, facts, as_of, counts, carry=carry)
         result = _commit(engine, parts, rulebook, as_of, started, counts, timings, clock,
                          lambda connection: incremental.save(connection, plans, fresh, facts,
-                                                             chosen), chosen.summary(), carry)
+                                                             chosen, found, kept),
+                         chosen.summary(), carry)
         result.findings = found
         return result
     except Exception as exc:

@@ -13,11 +13,15 @@ only if
   two as-of dates (``known_on``), or whose field lies between a literal term's two
   resolutions (``date >= as_of - 12m``).
 
-Every other partition keeps its stored matches. Findings, their evidence and whom each holds
-to account are then found over all matches, as in a full run; only the persons whose inputs
-changed are explained again, the others' outcomes taken over (``engine.sanction.carry``);
-the commit, with its withdrawals, reconciles what was explained. An incremental run commits
-exactly what a full run would.
+Every other partition keeps its stored matches. Findings and whom each holds to account are
+then found over all matches, as in a full run. A finding's ``evidence:`` lookup is taken over
+from the last run (``finding_evidence``) when it would find the same: the same matches, none
+of their facts loaded or replaced, and no fact of the clause's kinds changed (loaded,
+replaced, or over a moved window edge) whose narrowing join field has one of the finding's
+join values (``KeptEvidence``). Only the persons whose inputs changed are explained again,
+the others' outcomes taken over (``engine.sanction.carry``); the commit, with its
+withdrawals, reconciles what was explained. An incremental run commits exactly what a full
+run would.
 
 A run is full when asked (``--full``), when no earlier committed run stored its matches,
 when the rulebook or the engine's code changed, when the evaluator cannot evaluate part of
@@ -30,25 +34,38 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
+from engine.match import coverage
 from engine.match.evaluator import Matches
-from engine.match.plan import FactKey, Facts, Match, RulePlan, field_value, plan_rule
+from engine.match.evidence import join_values, narrowing_field
+from engine.match.findings import Finding
+from engine.match.plan import (
+    ClausePlan,
+    FactKey,
+    Facts,
+    Match,
+    RulePlan,
+    field_value,
+    plan_rule,
+)
 from engine.sanction.carry import Touched, code_hash, touched
 from facts.contract import DATE_FIELD
-from facts.recommendation_tables import EvaluationRun, PartitionMatch
-from facts.store import as_dicts, fact_from_content, stream, stream_among
+from facts.recommendation_tables import EvaluationRun, FindingEvidence, PartitionMatch
+from facts.store import as_dicts, fact_from_content, stream, stream_among, unindexed
 from facts.tables import TABLES, FactVersion, IngestBatch
 
-FORMAT = 2  # of ``state``, ``partition_match`` and ``person_outcome``; another one: full
+FORMAT = 2  # of ``state``, ``partition_match``, ``finding_evidence``, ``person_outcome``; another: full
 _CHUNK = 500  # values per IN (...) list
 
 # plan name -> partition values to re-match (None: every partition of the plan)
 Partitions = dict[str, set[Any] | None]
+# (plan name, evidence clause alias) -> values of its narrowing field that changed (None: any)
+EvidenceChanges = dict[tuple[str, str], set[Any] | None]
 
 
 @dataclass
@@ -60,6 +77,9 @@ class Scope:
     partitions: Partitions | None = None
     why_full: str = ""
     touched: Touched | None = None  # what changed beyond the findings (None: a full run)
+    # per (plan, evidence clause alias): the changed values of its narrowing field (None: any)
+    evidence: EvidenceChanges = field(default_factory=dict)
+    loaded: set[FactKey] = field(default_factory=set)  # facts loaded or replaced since
 
     def summary(self) -> dict[str, Any]:
         """The state stored with the run, and how much of the store it re-matched."""
@@ -129,54 +149,128 @@ def scope(engine: Engine, plans: list[RulePlan], rulebook_hash: str, as_of: date
             return Scope(state, None, why)
         mark = last.state["ingest_batch"]
         since = touched(connection, mark, last.as_of, as_of)
-    return Scope(state, _changed(engine, plans, mark, last.as_of, as_of), touched=since)
+    partitions, evidence, loaded = _changed(engine, plans, mark, last.as_of, as_of)
+    return Scope(state, partitions, touched=since, evidence=evidence, loaded=loaded)
+
+
+# (result, key, clause as planned now, as planned on the last run's date, field): the values
+# of ``field`` among the clause's facts that changed go into result[key]; a field of None
+# makes any change one of every value (result[key] None)
+_Watch = tuple[dict[Any, Any], Any, ClausePlan, ClausePlan, str | None]
 
 
 def _changed(engine: Engine, plans: list[RulePlan], mark: int, before: date,
-             as_of: date) -> Partitions:
+             as_of: date) -> tuple[Partitions, EvidenceChanges, set[FactKey]]:
     """Per plan, the partitions touched by facts loaded or replaced since ingest batch
-    ``mark``, or whose windows moved from ``before`` to ``as_of``."""
+    ``mark``, or whose windows moved from ``before`` to ``as_of``; per evidence clause, the
+    values of its narrowing field among its facts changed so; and the facts loaded or
+    replaced (each kind read once, whatever number of clauses read it)."""
     changed: Partitions = {plan.name: set() for plan in plans}
-    uses: dict[str, list[tuple[str, str]]] = defaultdict(list)  # kind -> (plan, field)
+    evidence: EvidenceChanges = {}
+    watches: list[_Watch] = []
     for plan in plans:
-        for clause in plan.clauses:
-            for kind in clause.kinds:
-                uses[kind].append((plan.name, clause.partition_field))
+        then = plan_rule(plan.version, before) if before != as_of else plan
+        watches += [(changed, plan.name, clause, old, clause.partition_field)
+                    for clause, old in zip(plan.clauses, then.clauses, strict=True)]
+        for clause, old in zip(plan.evidence, then.evidence, strict=True):
+            evidence[(plan.name, clause.alias)] = set()
+            watches.append((evidence, (plan.name, clause.alias), clause, old,
+                            narrowing_field(clause)))
 
-    def touch(kind: str, facts: Iterable[dict[str, Any]], only: str | None = None) -> None:
+    def touch(facts: Iterable[dict[str, Any]], kind_watches: list[_Watch]) -> None:
         for fact in facts:
-            for name, partition_field in uses[kind]:
-                values = changed[name]
-                if values is not None and (only is None or only == name):
-                    value = field_value(fact, partition_field)
-                    if value is not None:
-                        values.add(value)
+            for result, key, _, _, name in kind_watches:
+                values = result[key]
+                if values is None:
+                    continue
+                if name is None:
+                    result[key] = None
+                    continue
+                value = field_value(fact, name)
+                if value is not None:
+                    values.add(value)
 
+    by_kind: dict[str, list[_Watch]] = defaultdict(list)
+    for watch in watches:
+        for kind in watch[2].kinds:
+            by_kind[kind].append(watch)
+    loaded: set[FactKey] = set()
     versions = FactVersion.__table__
-    for kind in uses:
+    for kind, kind_watches in by_kind.items():
         table = TABLES[kind].__table__
-        touch(kind, as_dicts(stream(engine, select(table).where(table.c.ingest_id > mark))))
-        touch(kind, (fact_from_content(kind, r.content) for r in stream(engine, select(versions.c.content)
-              .where(versions.c.kind == kind, versions.c.superseded_by_ingest > mark))))
+        # of a day's thousands of new filings only what the watches read, each value once
+        # (not through its own index, which SQLite would scan whole for DISTINCT); a kind that
+        # only evidence clauses read needs no ids
+        matched = any(result is changed for result, *_ in kind_watches)
+        read = sorted({*(["id"] if matched else []),
+                       *(name.split(".")[0] for *_, name in kind_watches if name)})
+        query = select(*(unindexed(table.c[n]).label(n) for n in read)).distinct() if read \
+            else select(table.c.id).limit(1)  # whether any
+        new = list(as_dicts(stream(engine, query.where(table.c.ingest_id > mark))))
+        if matched:
+            loaded.update((kind, fact["id"]) for fact in new)
+        touch(new, kind_watches)
+        touch((fact_from_content(kind, r.content) for r in stream(engine, select(
+            versions.c.content).where(versions.c.kind == kind,
+                                      versions.c.superseded_by_ingest > mark))), kind_watches)
     if before == as_of:
-        return changed
+        return changed, evidence, loaded
     low, high = sorted((before, as_of))
-    for plan in plans:
-        then = plan_rule(plan.version, before)
-        for clause, old in zip(plan.clauses, then.clauses, strict=True):
-            edges = [(t.field, *sorted((t_old.value, t.value)))
-                     for t, t_old in zip(clause.literals, old.literals, strict=True)
-                     if t.value != t_old.value]
-            for kind in clause.kinds:
-                moved = edges + ([(DATE_FIELD[kind], low, high)] if DATE_FIELD[kind] else [])
-                for name, first, last in moved:
-                    if name.startswith("attrs."):  # not a column: the whole plan
-                        changed[plan.name] = None
-                        break
-                    table = TABLES[kind].__table__
-                    touch(kind, as_dicts(stream(engine, select(table).where(
-                        table.c[name].between(first, last)))), only=plan.name)
-    return changed
+    for watch in watches:
+        result, key, clause, old, _ = watch
+        edges = [(t.field, *sorted((t_old.value, t.value)))
+                 for t, t_old in zip(clause.literals, old.literals, strict=True)
+                 if t.value != t_old.value]
+        for kind in clause.kinds:
+            moved = edges + ([(DATE_FIELD[kind], low, high)] if DATE_FIELD[kind] else [])
+            for name, first, last in moved:
+                if result[key] is None:
+                    break
+                if name.startswith("attrs."):  # not a column: every value
+                    result[key] = None
+                    break
+                table = TABLES[kind].__table__
+                touch(as_dicts(stream(engine, select(table).where(
+                    table.c[name].between(first, last)))), [watch])
+    return changed, evidence, loaded
+
+
+class KeptEvidence:
+    """The evidence the last run's lookups found, for the findings whose lookup would find
+    the same now (``engine.match.evidence.with_evidence``): the same matches, none of their
+    facts loaded or replaced since, and no fact of an evidence clause's kinds changed (loaded,
+    replaced, or over a moved window edge) whose narrowing field has one of the finding's
+    join values (for a clause without such a field: none changed at all)."""
+
+    def __init__(self, engine: Engine, chosen: Scope, facts: Facts):
+        table = FindingEvidence.__table__
+        with engine.connect() as connection:
+            self.stored = {(row.plan, row.key): (row.matches, row.evidence)
+                           for row in connection.execute(select(table))}
+        self.changes, self.loaded, self.facts = chosen.evidence, chosen.loaded, facts
+        self.carried: set[tuple[str, str]] = set()
+
+    def __call__(self, finding: Finding) -> list[tuple[str, FactKey]] | None:
+        key = (finding.rule.name, _key_text(finding.key))
+        stored = self.stored.get(key)
+        if stored is None or coverage.active() or stored[0] != _match_texts(finding.matches) \
+                or any(fact in self.loaded for m in finding.matches for fact in m.values()):
+            return None
+        for clause in finding.rule.evidence:
+            values = self.changes.get((finding.rule.name, clause.alias))
+            if values is None or (values and not values.isdisjoint(
+                    join_values(clause, finding, self.facts))):
+                return None
+        self.carried.add(key)
+        return [(alias, tuple(ref.split(":", 1))) for alias, ref in stored[1]]  # type: ignore[misc]
+
+
+def _key_text(key: tuple[str, ...]) -> str:
+    return json.dumps(list(key), ensure_ascii=False)
+
+
+def _match_texts(matches: Iterable[Match]) -> list[dict[str, str]]:
+    return [{alias: f"{kind}:{fact_id}" for alias, (kind, fact_id) in m.items()} for m in matches]
 
 
 def _fact_keys(match: dict[str, str]) -> Match:
@@ -210,8 +304,10 @@ def add_kept(engine: Engine, plans: list[RulePlan], matches: Matches, chosen: Sc
 
 
 def save(connection: Connection, plans: list[RulePlan], fresh: dict[str, list[Match]],
-         facts: Facts, chosen: Scope) -> None:
-    """Store the matches of every partition this run matched, in the run's transaction."""
+         facts: Facts, chosen: Scope, found: list[Finding], kept: KeptEvidence | None) -> None:
+    """Store the matches of every partition this run matched, and the evidence of every
+    finding it looked up, in the run's transaction."""
+    _save_evidence(connection, found, kept)
     table = PartitionMatch.__table__
     if chosen.partitions is None:
         connection.execute(delete(table))
@@ -233,3 +329,33 @@ def save(connection: Connection, plans: list[RulePlan], fresh: dict[str, list[Ma
                 for key, found in sorted(grouped.items())]
         for i in range(0, len(rows), _CHUNK):
             connection.execute(insert(table), rows[i:i + _CHUNK])
+
+
+def _save_evidence(connection: Connection, found: list[Finding], kept: KeptEvidence | None) -> None:
+    """The evidence of the findings of rules with ``evidence:`` clauses that this run looked
+    up (all of them in a full run), and none for findings it no longer has."""
+    table = FindingEvidence.__table__
+    rows = {}
+    for finding in found:
+        if finding.rule.evidence:
+            aliases = {clause.alias for clause in finding.rule.evidence}
+            rows[(finding.rule.name, _key_text(finding.key))] = {
+                "matches": _match_texts(finding.matches),
+                "evidence": [[alias, f"{kind}:{fact_id}"] for alias, (kind, fact_id)
+                             in finding.evidence if alias in aliases]}
+    if kept is None:
+        connection.execute(delete(table))
+        gone: set[tuple[str, str]] = set()
+    else:
+        gone = {key for key in kept.stored if key not in rows or key not in kept.carried}
+    by_plan: dict[str, list[str]] = defaultdict(list)
+    for plan, key in sorted(gone):
+        by_plan[plan].append(key)
+    for plan, keys in by_plan.items():
+        for i in range(0, len(keys), _CHUNK):
+            connection.execute(delete(table).where(table.c.plan == plan,
+                                                   table.c.key.in_(keys[i:i + _CHUNK])))
+    fresh = [{"plan": plan, "key": key, **row} for (plan, key), row in sorted(rows.items())
+             if kept is None or (plan, key) not in kept.carried]
+    for i in range(0, len(fresh), _CHUNK):
+        connection.execute(insert(table), fresh[i:i + _CHUNK])

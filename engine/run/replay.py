@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from engine.durable import DurableEvaluator
 from engine.match.evaluator import Evaluator, Matches
-from engine.match.evidence import with_evidence
+from engine.match.evidence import Kept, with_evidence
 from engine.match.findings import Finding, findings
 from engine.match.plan import Facts, RulePlan, plan_rule
 from engine.rulebook import Rulebook
@@ -80,13 +80,13 @@ def find_all(engine: Engine, rulebooks: list[Rulebook], as_of: date,
 
 
 def findings_of(engine: Engine, plans: list[RulePlan], by_rule: dict[str, list], facts: Facts,
-                as_of: date) -> list[Finding]:
+                as_of: date, kept: Kept | None = None) -> list[Finding]:
     """The findings of each plan's matches, with their evidence: looked up once, after either
-    evaluator matched (not a matching step)."""
+    evaluator matched (not a matching step), unless ``kept`` gives it."""
     result = []
     for plan in plans:
         found = findings(plan, by_rule[plan.name], facts, as_of)
-        result.extend(with_evidence(engine, plan, found, facts, as_of))
+        result.extend(with_evidence(engine, plan, found, facts, as_of, kept))
     return result
 
 
