@@ -37,7 +37,6 @@ under it changed.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -45,6 +44,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, delete, insert, select
 
 from engine.match.findings import Finding
@@ -149,13 +149,13 @@ class Carry:
         sanctions = rulebook.sanctions
         self._now = sanctions.at(as_of).sources
         current = sorted((v.rule_id, v.version) for v in rulebook.versions if v.in_force(as_of))
-        self._context = json.dumps([rulebook.hash, current, self._now, code_hash()], default=str)
+        self._context = orjson.dumps([rulebook.hash, current, self._now, code_hash()], default=str)
         self._index = {(f.rule.name, f.key): n for n, f in enumerate(found)}
-        self._findings: dict[int, str] = {}
+        self._findings: dict[int, bytes] = {}
 
     # ------------------------------------------------------------ digests
 
-    def _finding(self, n: int, facts: Facts) -> str:
+    def _finding(self, n: int, facts: Facts) -> bytes:
         text = self._findings.get(n)
         if text is None:
             f = self.found[n]
@@ -163,7 +163,7 @@ class Carry:
             dated = None if sources == self._now else self.as_of  # the explanation states it
             evidence = [(alias, kind, fid, _fact_text(facts[(kind, fid)]))
                         for alias, (kind, fid) in f.evidence]
-            text = self._findings[n] = json.dumps(
+            text = self._findings[n] = orjson.dumps(
                 [f.rule.name, f.key, evidence, f.conduct_date, f.subject_kind, f.subject,
                  f.severity, f.proposer_person, dated], default=str)
         return text
@@ -173,15 +173,15 @@ class Carry:
         """Per person held to account, the digest of what his outcome is made of. The roster
         of a county of a province holds, besides its own people, those its findings name
         from elsewhere (proposers): which persons it holds is part of every digest."""
-        county = hashlib.sha256(self._context.encode())
-        county.update(json.dumps([sorted(roster.persons), sorted(roster.outside)]).encode())
+        county = hashlib.sha256(self._context)
+        county.update(orjson.dumps([sorted(roster.persons), sorted(roster.outside)]))
         result = {}
         for person, items in held.items():
             digest = county.copy()
             for n, who in items:
-                digest.update(self._finding(n, facts).encode())
-                digest.update(json.dumps([who.person, who.responsibility, who.degree, who.post,
-                                          sorted(who.own_acts)], default=str).encode())
+                digest.update(self._finding(n, facts))
+                digest.update(orjson.dumps([who.person, who.responsibility, who.degree, who.post,
+                                            sorted(who.own_acts)], default=str))
             result[person] = digest.hexdigest()
         return result
 
