@@ -153,10 +153,28 @@ def scope(engine: Engine, plans: list[RulePlan], rulebook_hash: str, as_of: date
     return Scope(state, partitions, touched=since, evidence=evidence, loaded=loaded)
 
 
-# (result, key, clause as planned now, as planned on the last run's date, field): the values
-# of ``field`` among the clause's facts that changed go into result[key]; a field of None
-# makes any change one of every value (result[key] None)
-_Watch = tuple[dict[Any, Any], Any, ClausePlan, ClausePlan, str | None]
+@dataclass
+class _Watch:
+    """One clause whose changed facts are looked for: the values of ``field`` among them go
+    into ``into[key]``; with no field, any changed fact makes it None (every value)."""
+
+    into: dict[Any, Any]
+    key: Any
+    clause: ClausePlan  # as planned on this run's date
+    then: ClausePlan  # as planned on the last run's
+    field: str | None
+
+    def touch(self, facts: Iterable[dict[str, Any]]) -> None:
+        for fact in facts:
+            values = self.into[self.key]
+            if values is None:
+                return
+            if self.field is None:
+                self.into[self.key] = None
+                return
+            value = field_value(fact, self.field)
+            if value is not None:
+                values.add(value)
 
 
 def _changed(engine: Engine, plans: list[RulePlan], mark: int, before: date,
@@ -170,68 +188,58 @@ def _changed(engine: Engine, plans: list[RulePlan], mark: int, before: date,
     watches: list[_Watch] = []
     for plan in plans:
         then = plan_rule(plan.version, before) if before != as_of else plan
-        watches += [(changed, plan.name, clause, old, clause.partition_field)
+        watches += [_Watch(changed, plan.name, clause, old, clause.partition_field)
                     for clause, old in zip(plan.clauses, then.clauses, strict=True)]
         for clause, old in zip(plan.evidence, then.evidence, strict=True):
             evidence[(plan.name, clause.alias)] = set()
-            watches.append((evidence, (plan.name, clause.alias), clause, old,
-                            narrowing_field(clause)))
-
-    def touch(facts: Iterable[dict[str, Any]], kind_watches: list[_Watch]) -> None:
-        for fact in facts:
-            for result, key, _, _, name in kind_watches:
-                values = result[key]
-                if values is None:
-                    continue
-                if name is None:
-                    result[key] = None
-                    continue
-                value = field_value(fact, name)
-                if value is not None:
-                    values.add(value)
-
+            watches.append(_Watch(evidence, (plan.name, clause.alias), clause, old,
+                                  narrowing_field(clause)))
     by_kind: dict[str, list[_Watch]] = defaultdict(list)
     for watch in watches:
-        for kind in watch[2].kinds:
+        for kind in watch.clause.kinds:
             by_kind[kind].append(watch)
     loaded: set[FactKey] = set()
     versions = FactVersion.__table__
     for kind, kind_watches in by_kind.items():
         table = TABLES[kind].__table__
-        # of a day's thousands of new filings only what the watches read, each value once
-        # (not through its own index, which SQLite would scan whole for DISTINCT); a kind that
-        # only evidence clauses read needs no ids
-        matched = any(result is changed for result, *_ in kind_watches)
+        # of a day's thousands of new filings only the columns the watches read, each value
+        # once (not through its own index, which SQLite would scan whole for DISTINCT; not
+        # of a JSON column, which PostgreSQL cannot compare); a kind only evidence clauses
+        # read needs no ids
+        matched = any(w.into is changed for w in kind_watches)
         read = sorted({*(["id"] if matched else []),
-                       *(name.split(".")[0] for *_, name in kind_watches if name)})
-        query = select(*(unindexed(table.c[n]).label(n) for n in read)).distinct() if read \
+                       *(w.field.split(".")[0] for w in kind_watches if w.field)})
+        query = select(*(unindexed(table.c[n]).label(n) for n in read)) if read \
             else select(table.c.id).limit(1)  # whether any
+        if read and "attrs" not in read:
+            query = query.distinct()
         new = list(as_dicts(stream(engine, query.where(table.c.ingest_id > mark))))
         if matched:
             loaded.update((kind, fact["id"]) for fact in new)
-        touch(new, kind_watches)
-        touch((fact_from_content(kind, r.content) for r in stream(engine, select(
+        old = [fact_from_content(kind, r.content) for r in stream(engine, select(
             versions.c.content).where(versions.c.kind == kind,
-                                      versions.c.superseded_by_ingest > mark))), kind_watches)
+                                      versions.c.superseded_by_ingest > mark))]
+        for watch in kind_watches:
+            watch.touch(new)
+            watch.touch(old)
     if before == as_of:
         return changed, evidence, loaded
     low, high = sorted((before, as_of))
     for watch in watches:
-        result, key, clause, old, _ = watch
         edges = [(t.field, *sorted((t_old.value, t.value)))
-                 for t, t_old in zip(clause.literals, old.literals, strict=True)
+                 for t, t_old in zip(watch.clause.literals, watch.then.literals, strict=True)
                  if t.value != t_old.value]
-        for kind in clause.kinds:
+        for kind in watch.clause.kinds:
             moved = edges + ([(DATE_FIELD[kind], low, high)] if DATE_FIELD[kind] else [])
             for name, first, last in moved:
-                if result[key] is None:
+                if watch.into[watch.key] is None:
                     break
                 if name.startswith("attrs."):  # not a column: every value
-                    result[key] = None
+                    watch.into[watch.key] = None
                     break
                 table = TABLES[kind].__table__
-                touch(as_dicts(stream(engine, select(table).where(
-                    table.c[name].between(first, last)))), [watch])
+                watch.touch(as_dicts(stream(engine, select(table).where(
+                    table.c[name].between(first, last)))))
     return changed, evidence, loaded
 
 
