@@ -185,7 +185,8 @@ def child_evaluate(url: str, full: str, days: str = "0") -> dict[str, Any]:
     result = evaluate(store, AS_OF + timedelta(days=int(days)), rulebook, evaluator, **options)
     return {"seconds": time.perf_counter() - start, "recommendations": result.counts["recommendations"],
             "facts_read": result.counts["facts_matched"],
-            **{key: result.counts.get(key, 0) for key in ("persons_explained", "persons_carried")}}
+            **{key: result.counts.get(key, 0) for key in ("persons_explained", "persons_carried",
+                                                           "evidence_kept")}}
 
 
 def child_documents(url: str, limit: str) -> dict[str, Any]:
@@ -252,7 +253,7 @@ def bench_size(size: str, args: argparse.Namespace, run: str) -> list[dict[str, 
             entry["failed"] = result["failed"]
         for key in ("seconds", "rows", "documents", "recommendations", "facts_read", "finished",
                     "stop", "facts_asserted", "writer_cpu_s", "reader_cpu_s", "persons_explained",
-                    "persons_carried"):
+                    "persons_carried", "evidence_kept"):
             if key in result:
                 entry[key] = round(result[key], 3) if isinstance(result[key], float) else result[key]
         if "facts" in result and measure.startswith("plain"):
@@ -344,7 +345,8 @@ def table(records: list[dict[str, Any]]) -> None:
             note = f"{r['recommendations']} recommendations, {r.get('facts_read', 0):,} facts read"
             if r["measure"].startswith("incremental"):
                 note += (f"; persons explained {r['persons_explained']:,}, "
-                         f"taken over {r['persons_carried']:,}")
+                         f"taken over {r['persons_carried']:,}; "
+                         f"evidence taken over {r.get('evidence_kept', 0):,}")
         seconds = f"{r['seconds']:.1f}" if "seconds" in r else "n/a"
         print(f"{r['size']:9} {r['facts']:>11,} {r['measure']:35} {seconds:>9} {rate:>14} "
               f"{r.get('peak_mb', ''):>8}  {note}")
