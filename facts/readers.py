@@ -306,8 +306,7 @@ _NUMBER_CLASSES = bytes.maketrans(b"123456789.E", b"0000000000e")
 def long_numbers(text: str) -> bool:
     """Whether ``text`` has a run of 16 digits (an integer maybe beyond 64 bits, which orjson
     reads as a float) or an exponent (a float maybe beyond range); in a string too."""
-    classes = text.encode("utf-8", "surrogatepass").translate(_NUMBER_CLASSES)
-    return b"0" * 16 in classes or b"0e" in classes
+    return long_numbers_in(text.encode("utf-8", "surrogatepass"))
 
 
 def plain_json(text: str) -> bool:
@@ -357,29 +356,102 @@ def read_jsonl(path: Path, progress: Progress | None = None,
         if line_no in bad:
             yield RawRow(location, None, {}, ("", bad[line_no]))
             continue
-        if not line.strip():
-            continue
-        plain = plain_json(line)
-        try:
-            obj = parse_json(line, plain)
-        except _DuplicateKey as exc:
-            yield RawRow(location, None, {}, ("", str(exc)))
-            continue
-        except ValueError as exc:
-            yield RawRow(location, None, {}, ("", f"not valid JSON: {exc}"))
-            continue
-        if not isinstance(obj, dict):
-            yield RawRow(location, None, {}, ("", "each line must be a JSON object"))
-            continue
-        kind = obj.pop("kind", None)
-        if not kind:
-            yield RawRow(location, None, obj, ("kind", "missing; every line needs a kind"))
-            continue
-        if not isinstance(kind, str):
-            yield RawRow(location, None, obj, ("kind", f"must be a string naming a kind "
-                                                       f"({', '.join(KINDS)}), got {kind!r:.60}"))
-            continue
-        yield RawRow(location, kind, obj, text=line if plain else None)
+        row = jsonl_row(location, line)
+        if row is not None:
+            yield row
+
+
+def jsonl_row(location: Location, line: str) -> RawRow | None:
+    """The row of one decoded line of a JSON Lines file (its line feed kept), None if blank."""
+    if not line.strip():
+        return None
+    plain = plain_json(line)
+    try:
+        obj = parse_json(line, plain)
+    except _DuplicateKey as exc:
+        return RawRow(location, None, {}, ("", str(exc)))
+    except ValueError as exc:
+        return RawRow(location, None, {}, ("", f"not valid JSON: {exc}"))
+    if not isinstance(obj, dict):
+        return RawRow(location, None, {}, ("", "each line must be a JSON object"))
+    kind = obj.pop("kind", None)
+    if not kind:
+        return RawRow(location, None, obj, ("kind", "missing; every line needs a kind"))
+    if not isinstance(kind, str):
+        return RawRow(location, None, obj, ("kind", f"must be a string naming a kind "
+                                                   f"({', '.join(KINDS)}), got {kind!r:.60}"))
+    return RawRow(location, kind, obj, text=line if plain else None)
+
+
+PLAIN_BLOCK = 256 << 10  # bytes of a span read at once by ``read_jsonl_blocks``
+_C1_TEXT = re.compile("[\x7f-\x9f]")  # DEL and the C1 controls, in decoded text
+
+
+class PlainLines(NamedTuple):
+    """Lines of a JSON Lines file read as one block (``read_jsonl_blocks``), without their
+    line feeds: every one of them decodes, and none has an escape, a long number
+    (``plain_json``), DEL or a C1 control. The first is line ``line`` of the file; the last
+    had a line feed after it unless ``open_end`` (the file's last line)."""
+
+    line: int
+    lines: list[str]
+    open_end: bool
+
+
+def read_jsonl_blocks(path: Path, progress: Progress | None, within: Within
+                      ) -> Iterator[RawRow | PlainLines]:
+    """``read_jsonl`` of a span, but a block of ``PLAIN_BLOCK`` bytes whose lines are all
+    plain comes as their ``PlainLines``, checked as a whole at C speed: a line of it is the
+    row ``jsonl_row`` makes of it (the line feed put back). A block that is not plain (a
+    line that does not decode, an escape, a long number, a control character) or a line
+    longer than the block is read by ``read_jsonl`` as it is, line by line."""
+    raw, span = within.raw, within.span
+    offset, line = span.start, span.line
+    while offset < span.end:
+        want = min(PLAIN_BLOCK, span.end - offset)
+        raw.seek(offset)
+        block = raw.read(want)
+        if not block:
+            return
+        last = len(block) < want or offset + len(block) >= span.end  # the span's end (or the file's)
+        cut = len(block) if last else block.rfind(b"\n") + 1
+        if cut == 0 or (offset == 0 and within.encoding == "utf-8-sig"):
+            # a line longer than a block, or a byte-order mark: the rest of the span as it comes
+            yield from read_jsonl(path, progress, within._replace(span=Span(offset, span.end, line)))
+            return
+        block = block[:cut]
+        lines = block.count(b"\n")
+        text = _plain_text_of(block)
+        if text is None:
+            yield from read_jsonl(path, progress, within._replace(span=Span(offset, offset + cut, line)))
+        else:
+            if progress:
+                progress(cut)
+            open_end = not text.endswith("\n")
+            parts = text.split("\n")
+            if not open_end:
+                parts.pop()
+            yield PlainLines(line, parts, open_end)
+        offset, line = offset + cut, line + lines
+
+
+def _plain_text_of(block: bytes) -> str | None:
+    """The block as text if every line of it is plain (``PlainLines``), else None."""
+    if b"\\" in block or long_numbers_in(block):
+        return None
+    if block.isascii():
+        return None if b"\x7f" in block else block.decode("ascii")
+    try:
+        text = block.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if _C1_TEXT.search(text) else text
+
+
+def long_numbers_in(data: bytes) -> bool:
+    """``long_numbers`` of encoded text."""
+    classes = data.translate(_NUMBER_CLASSES)
+    return b"0" * 16 in classes or b"0e" in classes
 
 
 def _header_problem(header: list[str]) -> str | None:

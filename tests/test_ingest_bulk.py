@@ -174,17 +174,77 @@ def test_two_readers_taking_spans_in_turn_say_and_store_what_one_reader_does(tmp
     assert (tmp_path / "two readers.jsonl").read_text() == (tmp_path / "here.jsonl").read_text()
 
 
+def test_lines_checked_a_block_at_a_time_say_and_store_what_one_reader_does(tmp_path,
+                                                                          monkeypatch) -> None:
+    """Two readers read their spans in blocks, and a block of plain lines is checked at once
+    (``read_jsonl_blocks``, ``check_plain``). Cut small here, blocks meet every oddity a line
+    can have, and lines longer than a block: the facts, their content hashes and sources, and
+    every error come out as one reader reading line by line gives them."""
+    from facts import readers as readers_module
+
+    monkeypatch.setattr(readers_module, "PLAIN_BLOCK", 700)
+    lines = [json.dumps(row, ensure_ascii=False) for row in UNITS + PERSONS]
+    for i in range(600):
+        row = json.dumps(ledger(i, attrs={"备注": "第" + "一" * (i % 7) + "次"} if i % 3 else {}),
+                         ensure_ascii=False)
+        oddities = {
+            5: ('"verdict": "pass"', '"verdict": "maybe"'),  # the twin refuses it, the model says why
+            6: ('"task": "bs01"', '"task": "zz99"'),  # no such task code
+            7: ('"status"', '"task": "bs02", "status"'),  # a duplicate key
+            8: ('"attrs": {', '"attrs": {"q": "say \\"hi\\"", '),  # an escape
+            9: ('"attrs": {', '"attrs": {"n": 12345678901234567, '),  # a long number
+            10: ('"attrs": {', '"attrs": {"c1": "\u0085", '),  # a C1 control
+            11: ('"attrs": {', '"attrs": {"long": "' + "x" * 1500 + '", '),  # longer than a block
+            12: ('"kind": "ledger"', '"kind": 42'),
+            13: ('"kind": "ledger", ', ''),
+            14: ('"attrs": {', '"attrs": {"deep": ' + "[" * 40 + "]" * 40 + ', '),
+        }
+        if i % 23 in oddities:
+            old, replacement = oddities[i % 23]
+            row = row.replace(old, replacement, 1)
+        lines.append(row)
+        if i % 53 == 11:
+            lines += ["", "[1, 2]", "   ", '{"kind": "ledger", "id": ', "\t{}"]
+    lines.append(json.dumps(ledger(40, status="partial")))  # L40 again, other content
+    path = tmp_path / "ledger.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")  # the last line without a line feed
+
+    def load(mode: str) -> tuple[list[str], list]:
+        read_by(monkeypatch, forked=mode != "here", chunk=50)
+        store = open_store(f"sqlite:///{tmp_path}/{mode}.db")
+        report = ingest(store, [path], skip_bad=True, rejects_path=tmp_path / f"{mode}.jsonl")
+        assert report.committed
+        with store.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT * FROM ledger ORDER BY id").fetchall()
+        return [str(e) for e in report.errors], rows
+
+    with path.open("rb") as raw:
+        read = list(readers_module.read_jsonl_blocks(
+            path, None, readers_module.Within(raw, "utf-8", readers_module.line_spans(raw, 1 << 20)[0])))
+    assert {type(item) for item in read} == {readers_module.PlainLines, readers_module.RawRow}
+    errors, stored = load("here")
+    assert len(stored) > 350 and len(errors) > 100
+    assert load("two readers") == (errors, stored)
+    assert (tmp_path / "two readers.jsonl").read_text() == (tmp_path / "here.jsonl").read_text()
+
+
 def test_a_reader_that_dies_stops_the_ingest_with_a_clear_error(sqlite_store, tmp_path,
                                                                 monkeypatch) -> None:
     read_by(monkeypatch, forked=True)
-    check = ingest_module._Checker.check
+    check, check_plain = ingest_module._Checker.check, ingest_module._Checker.check_plain
 
     def dies_at_line_300(self, row, batch) -> None:
         if row.location.line == 300:
             os._exit(9)
         check(self, row, batch)
 
+    def plain_dies_at_line_300(self, name, first, lines, open_end, batch) -> None:
+        if first <= 300 < first + len(lines):
+            os._exit(9)
+        check_plain(self, name, first, lines, open_end, batch)
+
     monkeypatch.setattr(ingest_module._Checker, "check", dies_at_line_300)
+    monkeypatch.setattr(ingest_module._Checker, "check_plain", plain_dies_at_line_300)
     path = write_jsonl(tmp_path / "ledger.jsonl", UNITS + PERSONS + [ledger(i) for i in range(600)])
     with pytest.raises(RuntimeError, match="the process reading the file stopped"):
         ingest(sqlite_store, [path])
