@@ -387,12 +387,12 @@ class _Loader:
         table: Table = TABLES[kind].__table__
         at_id, at_hash, at_src = (self.columns[kind].index(n) for n in ("id", "content_hash", "src"))
         ids = [row[at_id] for row in rows]
-        stored = stored_versions(self.connection, table, ids)
-        if not stored and len(set(ids)) == len(ids):  # the common chunk: all new, each id once
-            bulk_insert(self.connection, table, self.columns[kind], rows)
+        # the common chunk: all new, each id once
+        if len(set(ids)) == len(ids) and self._insert_new(table, kind, rows, ids):
             self.touched += [(kind, fact_id) for fact_id in ids]
             self.report.loaded[kind] += len(rows)
             return
+        stored = stored_versions(self.connection, table, ids)
         seen: dict[str, tuple[str, str]] = {}  # id -> (hash, src) for rows of this chunk
         inserts = []
         for number, row in enumerate(rows):
@@ -420,6 +420,32 @@ class _Loader:
                 self.touched.append((kind, fact_id))
                 seen[fact_id] = (digest, row[at_src])
         bulk_insert(self.connection, table, self.columns[kind], inserts)
+
+    def _insert_new(self, table: Table, kind: str, rows: list[tuple], ids: list[str]) -> bool:
+        """Insert a chunk of distinct ids if none of them is stored (else insert nothing and
+        say False). On SQLite the insert itself finds out, inside a savepoint: its unique
+        index on ``id`` is looked up for each row anyway, and asking first cost as much again
+        as the lookups. On PostgreSQL a savepoint per chunk would be a subtransaction each,
+        and past 64 of them in one transaction every other session's snapshots slow down:
+        the stored ids are asked for first."""
+        if self.connection.dialect.name != "sqlite":
+            if stored_versions(self.connection, table, ids):
+                return False
+            bulk_insert(self.connection, table, self.columns[kind], rows)
+            return True
+        cursor = self.connection.connection.cursor()
+        try:
+            cursor.execute("SAVEPOINT new_chunk")
+            try:
+                bulk_insert(self.connection, table, self.columns[kind], rows)
+            except self.connection.dialect.dbapi.IntegrityError:
+                cursor.execute("ROLLBACK TO new_chunk")
+                return False
+            finally:
+                cursor.execute("RELEASE new_chunk")
+            return True
+        finally:
+            cursor.close()
 
     def _keep_old_version(self, table: Table, kind: str, fact_id: str) -> None:
         """Move the stored fact to ``fact_version``; its new version is inserted with the rest."""
