@@ -270,8 +270,10 @@ def row_encoder(table: Table, dialect: Dialect) -> tuple[list[str], Callable[[Ma
 
 
 def _bind_processor(column: Column, dialect: Dialect) -> Callable[[Any], Any] | None:
-    """The dialect's own; for JSON, an empty map (most facts' ``attrs``) is serialised once;
-    for a date on SQLite, the text it writes (YYYY-MM-DD) made by ``date.isoformat``."""
+    """The dialect's own; for JSON, an empty map (most facts' ``attrs``) is serialised once,
+    and on PostgreSQL the value is the JSON text (``bulk_insert`` writes text: psycopg's
+    ``Json`` wrapper cost a second serialisation per row); for a date on SQLite, the text it
+    writes (YYYY-MM-DD) made by ``date.isoformat``."""
     process = column.type.dialect_impl(dialect).bind_processor(dialect)
     if process is None:
         return None
@@ -281,6 +283,14 @@ def _bind_processor(column: Column, dialect: Dialect) -> Callable[[Any], Any] | 
         return process_date
     if not isinstance(column.type, JSON):
         return process
+    if dialect.name == "postgresql":  # psycopg's wrapper, dumped again for every row: the text now
+        from psycopg.types.json import Json, Jsonb
+
+        wrapped, serialize = process, dialect._json_serializer or json.dumps  # type: ignore[attr-defined]
+
+        def process(value: Any) -> Any:
+            out = wrapped(value)
+            return serialize(out.obj) if isinstance(out, Json | Jsonb) else out
     empty = process({})
 
     def process_json(value: Any) -> Any:
@@ -310,14 +320,15 @@ def bulk_insert(connection: Connection, table: Table, names: Sequence[str], rows
 
 def stored_versions(connection: Connection, table: Table, ids: Sequence[str]) -> dict[str, tuple[str, int, str]]:
     """``id -> (content_hash, ingest_id, src)`` of the stored facts among ``ids``, in one
-    query with one parameter (an array on PostgreSQL, a JSON list on SQLite): thousands of
-    ids cost no thousands of bound parameters to compile."""
+    query with one parameter (a JSON list): thousands of ids cost no thousands of bound
+    parameters to compile."""
     quote = connection.dialect.identifier_preparer.quote
     select_ = f"SELECT id, content_hash, ingest_id, src FROM {quote(table.name)}"  # noqa: S608
     cursor = connection.connection.cursor()
     try:
-        if connection.dialect.name == "postgresql":
-            cursor.execute(f"{select_} WHERE id = ANY(%s)", (list(ids),))
+        if connection.dialect.name == "postgresql":  # a JSON text: psycopg dumps a list item by item
+            cursor.execute(f"{select_} WHERE id IN (SELECT json_array_elements_text(%s::json))",
+                           (_json_dumps(list(ids)),))
         else:
             cursor.execute(f"{select_} WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
         return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
