@@ -308,27 +308,26 @@ class _Checker:
                       == sum(map(str.count, read, repeat('"'))))
         except orjson.JSONEncodeError:
             unique = False
-        last = len(lines) - 1
+        last, fasts, task_codes, keep_rows = len(lines) - 1, self.fast, self.task_codes, self.keep_rows
         for number, (line, obj) in enumerate(zip(lines, objects, strict=True)):
-            fast = None
+            fast = values = None
             if unique and type(obj) is dict and len(line) < MAX_FIELD_CHARS \
                     and line.count("{") + line.count("[") <= MAX_JSON_DEPTH:
                 kind = obj.pop("kind", None)
-                fast = self.fast.get(kind) if type(kind) is str else None
+                fast = fasts.get(kind) if type(kind) is str else None
                 values = fast.values(obj, _STRICT) if fast is not None else None
-                if values is None or (kind == "ledger" and values["task"] not in self.task_codes):
-                    fast = None
-            if fast is None:
+            if values is None or (kind == "ledger" and values["task"] not in task_codes):
                 row = jsonl_row(Location(name, first + number),
                                 line if open_end and number == last else line + "\n")
                 if row is not None:
                     self.check(row, batch)
                 continue
             batch.size += 1
-            values.update(src=f"{name}:{first + number}", content_hash=fast.content_hash(values),
-                          ingest_id=self.batch_id)
+            values["src"] = f"{name}:{first + number}"
+            values["content_hash"] = fast.content_hash(values)
+            values["ingest_id"] = self.batch_id
             batch.rows.setdefault(kind, []).append(self.encoders[kind](values))
-            if self.keep_rows:
+            if keep_rows:
                 batch.raws.setdefault(kind, []).append(obj)
 
     def _reject(self, batch: _Batch, row: RawRow, name: str, reason: str) -> None:
