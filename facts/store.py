@@ -327,7 +327,7 @@ def stored_versions(connection: Connection, table: Table, ids: Sequence[str]) ->
     cursor = connection.connection.cursor()
     try:
         if connection.dialect.name == "postgresql":  # a JSON text: psycopg dumps a list item by item
-            cursor.execute(f"{select_} WHERE id IN (SELECT json_array_elements_text(%s::json))",
+            cursor.execute(f"{select_} WHERE id = ANY(ARRAY(SELECT json_array_elements_text(%s::json)))",
                            (_json_dumps(list(ids)),))
         else:
             cursor.execute(f"{select_} WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
