@@ -8,7 +8,8 @@ equivalent (``contract.CORE_EQUIVALENTS``). The equivalents accept a subset of w
 functions accept, with the same values, so a row the twin accepts is one the model accepts,
 giving the same field values; a row it refuses is validated again by the model itself,
 whose messages say what is wrong. Functions without an equivalent stay as they are, and a
-model's cross-field checks run on the values (they read fields as attributes).
+model's cross-field checks run on the values (they read fields as attributes), or their
+equivalent on the values (``contract.VALUES_EQUIVALENTS``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import SchemaSerializer, SchemaValidator, core_schema
 
-from facts.contract import ADDED_FIELDS, CORE_EQUIVALENTS, Fact, unchanged_by_additions
+from facts.contract import (
+    ADDED_FIELDS,
+    CORE_EQUIVALENTS,
+    VALUES_EQUIVALENTS,
+    Fact,
+    unchanged_by_additions,
+)
 
 
 def _function(node: dict[str, Any]) -> Any:
@@ -61,8 +68,9 @@ def _values_schema(node: dict[str, Any], config: Any = None) -> core_schema.Core
              for name, field in node["fields"].items()},
             extra_behavior="forbid", config=config)
     if kind == "function-after":  # a model's after-validator takes the instance
+        check = node["function"]["function"]
         return core_schema.no_info_after_validator_function(
-            _on_values(node["function"]["function"]), _values_schema(node["schema"], config))
+            VALUES_EQUIVALENTS.get(check) or _on_values(check), _values_schema(node["schema"], config))
     if kind == "function-before":  # a model's before-validator takes the row as a dict
         return {**node, "schema": _values_schema(node["schema"], config)}
     raise TypeError(f"no fast check for a model schema of type {kind!r}")

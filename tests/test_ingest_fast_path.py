@@ -149,3 +149,23 @@ def test_numbers_a_store_takes_are_loaded_as_written(tmp_path: Path) -> None:
     with store.connect() as connection:
         (attrs,) = connection.exec_driver_sql("SELECT attrs FROM unit").one()
     assert json.loads(attrs) == {"big": 9223372036854775807, "exp": 1500.0, "small": -12}
+
+
+@pytest.mark.parametrize(("period", "day", "valid"), [
+    ("2026-05", "2026-04-30", False), ("2026-05", "2026-05-01", True), ("2026-10", "2026-09-30", False),
+    ("2026-10", "2026-10-01", True), ("1999-12", "2000-01-01", True), ("2000-01", "1999-12-31", False),
+    ("2199-12", "2199-12-31", True), ("1900-02", "1900-01-31", False),
+])
+def test_a_filing_dated_before_its_period_is_refused_by_the_fast_path_as_by_the_model(
+        period: str, day: str, valid: bool) -> None:
+    """The twin checks the ledger's date against its period on the values
+    (``contract.VALUES_EQUIVALENTS``): at each month's edge it agrees with the model."""
+    row = {"id": "L-1", "person": "P-1", "period": period, "task": "bs01", "status": "done",
+           "verdict": "pass", "date": day}
+    assert (FAST["ledger"].values(row, {"lenient": False}) is not None) == valid
+    try:
+        KINDS["ledger"].model_validate(row)
+    except ValidationError as exc:
+        assert not valid and "before its period" in str(exc)
+    else:
+        assert valid
