@@ -251,6 +251,20 @@ def stream_among(engine: Engine, query: Select, column: Any, values: Iterable[An
         yield from stream(engine, query.where(column.in_(ordered[i:i + IN_CHUNK])))
 
 
+def read_facts(engine: Engine, keys: Iterable[tuple[str, str]],
+               facts: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """The stored facts of ``keys`` ((kind, id)) not yet in ``facts``, read into it by kind in
+    a few queries (a key with no such fact stored stays out)."""
+    wanted: dict[str, set[str]] = {}
+    for kind, fact_id in keys:
+        if (kind, fact_id) not in facts:
+            wanted.setdefault(kind, set()).add(fact_id)
+    for kind, ids in wanted.items():
+        table = TABLES[kind].__table__
+        for fact in as_dicts(stream_among(engine, select(table), table.c.id, ids)):
+            facts[(kind, fact["id"])] = fact
+
+
 def row_encoder(table: Table, dialect: Dialect) -> tuple[list[str], Callable[[Mapping[str, Any]], tuple]]:
     """The table's columns and a function giving a row's values in that order, each already
     as the driver takes it (the dialect's own bind processors: dates as text on SQLite, JSON

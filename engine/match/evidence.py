@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from engine.match import coverage
 from engine.match.findings import Finding
@@ -29,7 +29,7 @@ from engine.match.predicates import all_hold, holds
 from engine.match.prefilter import clause_query
 from engine.rulebook.terms import Term
 from facts.contract import DATE_FIELD
-from facts.store import as_dicts, known_on, stream, stream_among
+from facts.store import as_dicts, known_on, read_facts, stream, stream_among
 from facts.tables import TABLES
 
 
@@ -108,18 +108,6 @@ def _named(engine: Engine, clause: ClausePlan, found: list[Finding], which: list
             named[n] = keys
     read_facts(engine, (key for keys in named.values() for key in keys), facts)
     return {n: [k for k in keys if k in facts] for n, keys in named.items()}
-
-
-def read_facts(engine: Engine, keys: Iterable[FactKey], facts: Facts) -> None:
-    """The stored facts of ``keys`` not yet in ``facts``, read into it (none: not stored)."""
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for kind, fact_id in keys:
-        if (kind, fact_id) not in facts:
-            wanted[kind].add(fact_id)
-    for kind, ids in wanted.items():
-        table = TABLES[kind].__table__
-        for fact in as_dicts(stream_among(engine, select(table), table.c.id, ids)):
-            facts[(kind, fact["id"])] = fact
 
 
 FINDINGS_PER_LOOKUP = 500  # findings whose evidence is read from the store together

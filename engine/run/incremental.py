@@ -56,7 +56,7 @@ from engine.match.plan import (
 from engine.sanction.carry import Touched, code_hash, touched
 from facts.contract import DATE_FIELD
 from facts.recommendation_tables import EvaluationRun, FindingEvidence, PartitionMatch
-from facts.store import as_dicts, fact_from_content, stream, stream_among, unindexed
+from facts.store import as_dicts, fact_from_content, read_facts, stream, unindexed
 from facts.tables import TABLES, FactVersion, IngestBatch
 
 FORMAT = 2  # of ``state``, ``partition_match``, ``finding_evidence``, ``person_outcome``; another: full
@@ -292,7 +292,7 @@ def add_kept(engine: Engine, plans: list[RulePlan], matches: Matches, chosen: Sc
     table = PartitionMatch.__table__
     rematched = {name: None if values is None else {partition_key(v) for v in values}
                  for name, values in chosen.partitions.items()}
-    wanted: dict[str, set[str]] = defaultdict(set)
+    kept: list[FactKey] = []
     with engine.connect() as connection:
         for row in connection.execute(select(table).order_by(table.c.plan, table.c.partition)):
             keys = rematched.get(row.plan)
@@ -301,14 +301,8 @@ def add_kept(engine: Engine, plans: list[RulePlan], matches: Matches, chosen: Sc
             for stored in row.matches:
                 match = _fact_keys(stored)
                 matches.by_rule[row.plan].append(match)
-                for kind, fact_id in match.values():
-                    if (kind, fact_id) not in matches.facts:
-                        wanted[kind].add(fact_id)
-    for kind, ids in wanted.items():
-        facts = TABLES[kind].__table__
-        for fact in as_dicts(stream_among(engine, select(facts), facts.c.id, ids)):
-            key: FactKey = (kind, fact["id"])
-            matches.facts[key] = fact
+                kept += match.values()
+    read_facts(engine, kept, matches.facts)
 
 
 def save(connection: Connection, plans: list[RulePlan], fresh: dict[str, list[Match]],
