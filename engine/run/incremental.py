@@ -79,7 +79,8 @@ class Scope:
     touched: Touched | None = None  # what changed beyond the findings (None: a full run)
     # per (plan, evidence clause alias): the changed values of its narrowing field (None: any)
     evidence: EvidenceChanges = field(default_factory=dict)
-    loaded: set[FactKey] = field(default_factory=set)  # facts loaded or replaced since
+    # facts of the kinds the rules match, loaded or replaced since
+    loaded: set[FactKey] = field(default_factory=set)
 
     def summary(self) -> dict[str, Any]:
         """The state stored with the run, and how much of the store it re-matched."""
@@ -270,19 +271,30 @@ class KeptEvidence:
                     join_values(clause, finding, self.facts))):
                 return None
         self.carried.add(key)
-        return [(alias, tuple(ref.split(":", 1))) for alias, ref in stored[1]]  # type: ignore[misc]
+        return [(alias, _fact_key(ref)) for alias, ref in stored[1]]
 
 
 def _key_text(key: tuple[str, ...]) -> str:
     return json.dumps(list(key), ensure_ascii=False)
 
 
+def _fact_key(ref: str) -> FactKey:
+    """A stored ``kind:id`` as the fact's key."""
+    kind, _, fact_id = ref.partition(":")
+    return kind, fact_id
+
+
+def _match_text(match: Match) -> dict[str, str]:
+    """A match as stored: clause alias -> ``kind:id``."""
+    return {alias: f"{kind}:{fact_id}" for alias, (kind, fact_id) in match.items()}
+
+
 def _match_texts(matches: Iterable[Match]) -> list[dict[str, str]]:
-    return [{alias: f"{kind}:{fact_id}" for alias, (kind, fact_id) in m.items()} for m in matches]
+    return [_match_text(m) for m in matches]
 
 
 def _fact_keys(match: dict[str, str]) -> Match:
-    return {alias: tuple(ref.split(":", 1)) for alias, ref in match.items()}  # type: ignore[misc]
+    return {alias: _fact_key(ref) for alias, ref in match.items()}
 
 
 def add_kept(engine: Engine, plans: list[RulePlan], matches: Matches, chosen: Scope) -> None:
@@ -325,8 +337,7 @@ def save(connection: Connection, plans: list[RulePlan], fresh: dict[str, list[Ma
                         table.c.plan == plan.name, table.c.partition.in_(keys[i:i + _CHUNK])))
         grouped: dict[str, list[dict[str, str]]] = defaultdict(list)
         for match in fresh.get(plan.name, []):
-            grouped[partition_key(partition_of(plan, match, facts))].append(
-                {alias: f"{kind}:{fact_id}" for alias, (kind, fact_id) in match.items()})
+            grouped[partition_key(partition_of(plan, match, facts))].append(_match_text(match))
         rows = [{"plan": plan.name, "partition": key, "matches": found}
                 for key, found in sorted(grouped.items())]
         for i in range(0, len(rows), _CHUNK):
@@ -337,27 +348,26 @@ def _save_evidence(connection: Connection, found: list[Finding], kept: KeptEvide
     """The evidence of the findings of rules with ``evidence:`` clauses that this run looked
     up (all of them in a full run), and none for findings it no longer has."""
     table = FindingEvidence.__table__
-    rows = {}
+    carried = kept.carried if kept is not None else set()
+    fresh = []
     for finding in found:
-        if finding.rule.evidence:
+        key = (finding.rule.name, _key_text(finding.key))
+        if finding.rule.evidence and key not in carried:
             aliases = {clause.alias for clause in finding.rule.evidence}
-            rows[(finding.rule.name, _key_text(finding.key))] = {
-                "matches": _match_texts(finding.matches),
-                "evidence": [[alias, f"{kind}:{fact_id}"] for alias, (kind, fact_id)
-                             in finding.evidence if alias in aliases]}
+            fresh.append({"plan": key[0], "key": key[1],
+                          "matches": _match_texts(finding.matches),
+                          "evidence": [[alias, f"{kind}:{fact_id}"] for alias, (kind, fact_id)
+                                       in finding.evidence if alias in aliases]})
     if kept is None:
         connection.execute(delete(table))
-        gone: set[tuple[str, str]] = set()
-    else:
-        gone = {key for key in kept.stored if key not in rows or key not in kept.carried}
-    by_plan: dict[str, list[str]] = defaultdict(list)
-    for plan, key in sorted(gone):
-        by_plan[plan].append(key)
-    for plan, keys in by_plan.items():
-        for i in range(0, len(keys), _CHUNK):
-            connection.execute(delete(table).where(table.c.plan == plan,
-                                                   table.c.key.in_(keys[i:i + _CHUNK])))
-    fresh = [{"plan": plan, "key": key, **row} for (plan, key), row in sorted(rows.items())
-             if kept is None or (plan, key) not in kept.carried]
+    else:  # every stored row but those taken over: gone, or written again now
+        by_plan: dict[str, list[str]] = defaultdict(list)
+        for plan, key in sorted(kept.stored.keys() - carried):
+            by_plan[plan].append(key)
+        for plan, keys in by_plan.items():
+            for i in range(0, len(keys), _CHUNK):
+                connection.execute(delete(table).where(table.c.plan == plan,
+                                                       table.c.key.in_(keys[i:i + _CHUNK])))
+    fresh.sort(key=lambda row: (row["plan"], row["key"]))
     for i in range(0, len(fresh), _CHUNK):
         connection.execute(insert(table), fresh[i:i + _CHUNK])
