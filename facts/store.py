@@ -300,11 +300,11 @@ def _bind_processor(column: Column, dialect: Dialect) -> Callable[[Any], Any] | 
     if dialect.name == "postgresql":  # psycopg's wrapper, dumped again for every row: the text now
         from psycopg.types.json import Json, Jsonb
 
-        wrapped, serialize = process, dialect._json_serializer or json.dumps  # type: ignore[attr-defined]
+        wrapped = process
 
-        def process(value: Any) -> Any:
+        def process(value: Any) -> Any:  # the store's own serialiser (``connect``)
             out = wrapped(value)
-            return serialize(out.obj) if isinstance(out, Json | Jsonb) else out
+            return _json_dumps(out.obj) if isinstance(out, Json | Jsonb) else out
     empty = process({})
 
     def process_json(value: Any) -> Any:
