@@ -192,6 +192,11 @@ class _Batch:
     warnings: list[str] = field(default_factory=list)
     bytes_read: int = 0
     size: int = 0
+    # its rows' repeated values, each kept once (``row_encoder``); not sent with the batch
+    shared: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "shared": {}}
 
 
 _STRICT, _LENIENT = {"lenient": False}, {"lenient": True}
@@ -285,7 +290,7 @@ class _Checker:
             return
         # the values are this row's own (a fresh dict, or the discarded model's): completed in place
         values.update(src=str(row.location), content_hash=digest, ingest_id=self.batch_id)
-        batch.rows.setdefault(row.kind, []).append(self.encoders[row.kind](values))
+        batch.rows.setdefault(row.kind, []).append(self.encoders[row.kind](values, batch.shared))
         if self.keep_rows:
             batch.raws.setdefault(row.kind, []).append(row.data)
 
@@ -326,7 +331,7 @@ class _Checker:
             values["src"] = f"{name}:{first + number}"
             values["content_hash"] = fast.content_hash(values)
             values["ingest_id"] = self.batch_id
-            batch.rows.setdefault(kind, []).append(self.encoders[kind](values))
+            batch.rows.setdefault(kind, []).append(self.encoders[kind](values, batch.shared))
             if keep_rows:
                 batch.raws.setdefault(kind, []).append(obj)
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from functools import cache
 from operator import itemgetter
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import (
@@ -265,22 +265,42 @@ def read_facts(engine: Engine, keys: Iterable[tuple[str, str]],
             facts[(kind, fact["id"])] = fact
 
 
-def row_encoder(table: Table, dialect: Dialect) -> tuple[list[str], Callable[[Mapping[str, Any]], tuple]]:
+_OWN_COLUMNS = ("src", "content_hash")  # of a fact: a value of each row's own, never repeated
+
+
+def row_encoder(table: Table, dialect: Dialect) -> tuple[list[str], RowEncoder]:
     """The table's columns and a function giving a row's values in that order, each already
     as the driver takes it (the dialect's own bind processors: dates as text on SQLite, JSON
-    serialized), ready for ``bulk_insert``."""
+    serialized), ready for ``bulk_insert``.
+
+    Given ``shared`` (a dict kept for a batch of rows), a text value of a column that may
+    repeat (not the key, not ``_OWN_COLUMNS``) equal to one of an earlier row of the batch
+    becomes that row's very object: a batch pickled to another process then holds a period,
+    a task code or a date once, not once a row (unpickling the rows of a chunk took the
+    writer as long as a third of inserting them)."""
     names = [column.name for column in table.c]
     values_of = itemgetter(*names)
     processors = [(i, _bind_processor(column, dialect)) for i, column in enumerate(table.c)]
     processors = [(i, process) for i, process in processors if process is not None]
+    repeating = [i for i, column in enumerate(table.c)
+                 if not column.primary_key and column.name not in _OWN_COLUMNS]
 
-    def encode(values: Mapping[str, Any]) -> tuple:
+    def encode(values: Mapping[str, Any], shared: dict[str, str] | None = None) -> tuple:
         row = list(values_of(values))
         for i, process in processors:
             row[i] = process(row[i])
+        if shared is not None:
+            for i in repeating:
+                value = row[i]
+                if type(value) is str:
+                    row[i] = shared.setdefault(value, value)
         return tuple(row)
 
     return names, encode
+
+
+class RowEncoder(Protocol):
+    def __call__(self, values: Mapping[str, Any], shared: dict[str, str] | None = None) -> tuple: ...
 
 
 def _bind_processor(column: Column, dialect: Dialect) -> Callable[[Any], Any] | None:
