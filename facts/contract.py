@@ -226,7 +226,7 @@ class Post(Fact):
 
 class Ledger(Fact):
     person: FactId
-    period: Period = Field(index=True)
+    period: Period
     task: str = Field(min_length=1)
     status: LedgerStatus = Field(sa_type=String)
     verdict: Verdict = Field(sa_type=String)

@@ -17,10 +17,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine, event, select
 
+from bench.generate import county_facts
+from documents.quarterly import quarterly_data
+from engine.rulebook import load_rulebook
 from engine.run.evaluate import evaluate
+from facts.ingest import ingest
 from facts.store import open_store
 from facts.tables import LedgerRow
-from tests.conftest import load
+from tests.conftest import load, write_jsonl
 
 AS_OF = date(2026, 11, 25)
 
@@ -73,4 +77,17 @@ def test_an_incremental_run_reads_what_was_loaded_through_the_loads_index(demo_s
     assert since, "an incremental run asks what was loaded since the last run"
     for statement, plan in since:
         assert plan and all("INDEX ix_ledger_ingest_id (ingest_id>?)" in step
+                            for step in plan), (statement, plan)
+
+
+def test_a_countys_circulation_reads_its_own_persons_filings(tmp_path) -> None:
+    store = open_store(f"sqlite:///{tmp_path}/two.db")
+    files = [write_jsonl(tmp_path / f"county-{n}.jsonl", list(county_facts(11, n, 0.02)))
+             for n in (0, 1)]
+    assert not ingest(store, files).errors
+    plans = _ledger_plans(store, lambda: quarterly_data(store, "2026Q3", load_rulebook(),
+                                                        county="U-COUNTY-c001"))
+    assert len(plans) == 3, "by unit, by person, and the year's trend by month"
+    for statement, plan in plans:
+        assert plan and all("USING INDEX ix_ledger_person_period (person=?" in step
                             for step in plan), (statement, plan)
