@@ -19,6 +19,7 @@ from sqlalchemy import (
     Dialect,
     Engine,
     Select,
+    String,
     Table,
     event,
     func,
@@ -282,25 +283,24 @@ def row_encoder(table: Table, dialect: Dialect) -> tuple[list[str], RowEncoder]:
     values_of = itemgetter(*names)
     processors = [(i, _bind_processor(column, dialect)) for i, column in enumerate(table.c)]
     processors = [(i, process) for i, process in processors if process is not None]
-    repeating = [i for i, column in enumerate(table.c)
-                 if not column.primary_key and column.name not in _OWN_COLUMNS]
+    repeating = [i for i, column in enumerate(table.c) if not column.primary_key
+                 and column.name not in _OWN_COLUMNS and isinstance(column.type, String | Date | JSON)]
 
-    def encode(values: Mapping[str, Any], shared: dict[str, str] | None = None) -> tuple:
+    def encode(values: Mapping[str, Any], shared: dict[Any, Any] | None = None) -> tuple:
         row = list(values_of(values))
         for i, process in processors:
             row[i] = process(row[i])
         if shared is not None:
-            for i in repeating:
-                value = row[i]
-                if type(value) is str:
-                    row[i] = shared.setdefault(value, value)
+            share = shared.setdefault
+            for i in repeating:  # text, a date, JSON as text: each hashable
+                row[i] = share(row[i], row[i])
         return tuple(row)
 
     return names, encode
 
 
 class RowEncoder(Protocol):
-    def __call__(self, values: Mapping[str, Any], shared: dict[str, str] | None = None) -> tuple: ...
+    def __call__(self, values: Mapping[str, Any], shared: dict[Any, Any] | None = None) -> tuple: ...
 
 
 def _bind_processor(column: Column, dialect: Dialect) -> Callable[[Any], Any] | None:
