@@ -193,7 +193,7 @@ class _Batch:
     bytes_read: int = 0
     size: int = 0
     # its rows' repeated values, each kept once (``row_encoder``); not sent with the batch
-    shared: dict[str, str] = field(default_factory=dict, repr=False)
+    shared: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "shared": {}}

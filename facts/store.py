@@ -274,11 +274,11 @@ def row_encoder(table: Table, dialect: Dialect) -> tuple[list[str], RowEncoder]:
     as the driver takes it (the dialect's own bind processors: dates as text on SQLite, JSON
     serialized), ready for ``bulk_insert``.
 
-    Given ``shared`` (a dict kept for a batch of rows), a text value of a column that may
-    repeat (not the key, not ``_OWN_COLUMNS``) equal to one of an earlier row of the batch
-    becomes that row's very object: a batch pickled to another process then holds a period,
-    a task code or a date once, not once a row (unpickling the rows of a chunk took the
-    writer as long as a third of inserting them)."""
+    Given ``shared`` (a dict kept for a batch of rows), a value of a text, date or JSON
+    column that may repeat (not the key, not ``_OWN_COLUMNS``) equal to one of an earlier
+    row of the batch becomes that row's very object: a batch pickled to another process then
+    holds a period, a task code or a date once, not once a row (unpickling the rows of a
+    chunk took the writer as long as a third of inserting them)."""
     names = [column.name for column in table.c]
     values_of = itemgetter(*names)
     processors = [(i, _bind_processor(column, dialect)) for i, column in enumerate(table.c)]
