@@ -100,6 +100,18 @@ def test_duplicates_and_conflicts_across_chunks_are_reported_as_for_small_files(
     assert not report.committed and counts(store)["ledger"] == 1
 
 
+def test_a_stored_fact_met_after_chunks_were_written_counts_once(store, reader, tmp_path) -> None:
+    """On PostgreSQL a file's new facts are written without asking first which are stored;
+    the stored one in its last chunk takes back what was written and the file is read again:
+    nothing is counted or stored twice."""
+    ingest(store, [write_jsonl(tmp_path / "roster.jsonl", UNITS + PERSONS + [ledger(0)])])
+    rows = [ledger(i) for i in range(1, 2 * CHUNK)] + [ledger(0)]  # the same as stored
+    report = ingest(store, [write_jsonl(tmp_path / "ledger.jsonl", rows)])
+    assert report.committed and not report.errors
+    assert (report.loaded["ledger"], report.unchanged["ledger"]) == (2 * CHUNK - 1, 1)
+    assert counts(store)["ledger"] == 2 * CHUNK
+
+
 def test_replace_keeps_the_earlier_version_and_skip_bad_writes_the_rejects(store, reader,
                                                                            tmp_path) -> None:
     ingest(store, [write_jsonl(tmp_path / "roster.jsonl", UNITS + PERSONS + [ledger(0)])])
