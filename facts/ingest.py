@@ -26,6 +26,7 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy import Connection, Dialect, Engine, Table, and_, delete, insert, select, update
 
+from facts.collector import collected_rarely
 from facts.contract import KINDS, REFERENCES, unchanged_by_additions
 from facts.fast_check import FastCheck
 from facts.forked import forked
@@ -646,7 +647,8 @@ def ingest(
     task_codes = load_responsibility_list(rules_dir).task_codes
     paths = list(paths)
     report = IngestReport(files=[str(p) for p in paths])
-    with store_lock(engine, wait), engine.connect() as connection:  # one writer at a time
+    with store_lock(engine, wait), collected_rarely(), engine.connect() as connection:
+        # one writer at a time
         transaction = connection.begin()
         try:
             if connection.dialect.name == "sqlite":

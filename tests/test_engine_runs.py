@@ -101,7 +101,7 @@ def test_a_worker_killed_every_time_fails_the_run_and_leaves_the_store_as_it_was
 
 def test_a_run_gives_the_garbage_collector_back_as_it_found_it(sqlite_store, tmp_path,
                                                             monkeypatch) -> None:
-    """A run collects rarely (``engine.run.collector``); a program that evaluates, or whose
+    """A run collects rarely (``facts.collector``); a program that evaluates, or whose
     evaluation fails, keeps its own settings afterwards."""
     load(sqlite_store, c2(), tmp_path)
     before = gc.get_threshold()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 from pathlib import Path
 
@@ -215,3 +216,17 @@ def test_skip_bad_keeps_the_old_version_of_a_replacement_that_points_nowhere(sto
         versions = connection.execute(select(FactVersion.__table__)).all()
     assert rows["L1"].person == "P1" and rows["L1"].src == "a.jsonl:5"  # the earlier version stands
     assert "L2" in rows and versions == []
+
+
+def test_an_ingest_gives_the_garbage_collector_back_as_it_found_it(sqlite_store, tmp_path) -> None:
+    """An ingest collects rarely (``facts.collector``); a program that ingests, or whose
+    ingest is refused, keeps its own settings afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(321, 7, 5)
+    try:
+        good = ingest(sqlite_store, [write_jsonl(tmp_path / "good.jsonl", UNITS + PERSONS)])
+        assert good.committed and gc.get_threshold() == (321, 7, 5)
+        bad = ingest(sqlite_store, [write_jsonl(tmp_path / "bad.jsonl", [ledger(0, verdict="maybe")])])
+        assert bad.errors and not bad.committed and gc.get_threshold() == (321, 7, 5)
+    finally:
+        gc.set_threshold(*before)

@@ -19,12 +19,12 @@ from engine.match.plan import Facts, plan_rule
 from engine.match.reference import ReferenceEvaluator
 from engine.rulebook import Rulebook, load_rulebook
 from engine.run import incremental
-from engine.run.collector import collected_rarely
 from engine.run.commit import RunResult, commit, record
 from engine.run.replay import find_all, findings_of
 from engine.run.rulebooks import keep_copy
 from engine.sanction.carry import Carry
 from engine.sanction.recommend import Recommended, recommend_in_parts
+from facts.collector import collected_rarely
 from facts.lock import store_lock
 from facts.recommendation_tables import EvaluationRun
 

@@ -22,8 +22,8 @@ from engine.match.evidence import Kept, with_evidence
 from engine.match.findings import Finding, findings
 from engine.match.plan import Facts, RulePlan, plan_rule
 from engine.rulebook import Rulebook
-from engine.run.collector import collected_rarely
 from engine.sanction.recommend import Recommended, recommend
+from facts.collector import collected_rarely
 
 
 @dataclass
