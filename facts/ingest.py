@@ -114,11 +114,16 @@ def suspicious(value: Any, path: tuple[str, ...] = (), depth: int = 0) -> tuple[
 def plain_text(line: str) -> bool:
     """True when ``suspicious`` would find nothing in the row a plain JSON line holds (its
     ``RawRow.text``: the reader found no escape, so no control character or surrogate, and no
-    long number or exponent), seen from the line's text at once: no DEL or C1 control, no
-    more brackets than ``MAX_JSON_DEPTH`` and no more characters than ``MAX_FIELD_CHARS``."""
-    return (len(line) <= MAX_FIELD_CHARS
-            and ("\x7f" not in line if line.isascii() else _C1.search(line) is None)
-            and line.count("{") + line.count("[") <= MAX_JSON_DEPTH)
+    long number or exponent), seen from the line's text at once: no DEL or C1 control, and
+    ``within_limits``."""
+    return (("\x7f" not in line if line.isascii() else _C1.search(line) is None)
+            and within_limits(line))
+
+
+def within_limits(line: str) -> bool:
+    """No more characters than ``MAX_FIELD_CHARS`` and no more brackets than
+    ``MAX_JSON_DEPTH`` in a JSON line: no value of its row is too long or too deep."""
+    return len(line) <= MAX_FIELD_CHARS and line.count("{") + line.count("[") <= MAX_JSON_DEPTH
 
 
 def _plain(row: dict[Any, Any]) -> bool:
@@ -321,8 +326,8 @@ class _Checker:
         last, fasts, task_codes, keep_rows = len(lines) - 1, self.fast, self.task_codes, self.keep_rows
         for number, (line, obj) in enumerate(zip(lines, objects, strict=True)):
             fast = values = None
-            if unique and type(obj) is dict and len(line) < MAX_FIELD_CHARS \
-                    and line.count("{") + line.count("[") <= MAX_JSON_DEPTH:
+            # the block had no DEL or C1 control (``PlainLines``): the limits are what is left
+            if unique and type(obj) is dict and within_limits(line):
                 kind = obj.pop("kind", None)
                 fast = fasts.get(kind) if type(kind) is str else None
                 values = fast.values(obj, _STRICT) if fast is not None else None
