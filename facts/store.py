@@ -303,18 +303,19 @@ class RowEncoder(Protocol):
     def __call__(self, values: Mapping[str, Any], shared: dict[Any, Any] | None = None) -> tuple: ...
 
 
+def _date_text(value: Any) -> Any:
+    return value.isoformat() if type(value) is date else value
+
+
 def _bind_processor(column: Column, dialect: Dialect) -> Callable[[Any], Any] | None:
     """The dialect's own; for JSON, an empty map (most facts' ``attrs``) is serialised once,
     and on PostgreSQL the value is the JSON text (``bulk_insert`` writes text: psycopg's
     ``Json`` wrapper cost a second serialisation per row); a date as the text SQLite writes
     and PostgreSQL's COPY reads (YYYY-MM-DD), made by ``date.isoformat`` (on PostgreSQL a
     tenth less of the writer's time than psycopg's own dumping of date objects)."""
+    if isinstance(column.type, Date):
+        return _date_text
     process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if isinstance(column.type, Date) and (process is not None or dialect.name == "postgresql"):
-        def process_date(value: Any) -> Any:
-            return value.isoformat() if type(value) is date else \
-                process(value) if process is not None else value
-        return process_date
     if process is None:
         return None
     if not isinstance(column.type, JSON):
@@ -366,7 +367,7 @@ def stored_versions(connection: Connection, table: Table, ids: Sequence[str]) ->
             cursor.execute(f"{select_} WHERE id = ANY(ARRAY(SELECT json_array_elements_text(%s::json)))",
                            (_json_dumps(list(ids)),))
         else:
-            cursor.execute(f"{select_} WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
+            cursor.execute(f"{select_} WHERE id IN (SELECT value FROM json_each(?))", (_json_dumps(list(ids)),))
         return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
     finally:
         cursor.close()
